@@ -1,0 +1,66 @@
+# Shared set-up of the end-to-end tests: the plugin from the build directory
+# is put on GDAL_DRIVER_PATH *before* osgeo.gdal is imported (GDAL registers
+# plugins on import).
+import os
+import pathlib
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+BUILD_DIR = pathlib.Path(os.environ.get("KERCHUNK_BUILD_DIR", ROOT / "build")).resolve()
+PLUGIN_DIR = BUILD_DIR / "gdalplugins"
+KERCHUNK_CLI = BUILD_DIR / "gdal_kerchunk"
+DATA_DIR = pathlib.Path(__file__).resolve().parent / "data"
+SHARED_CORPUS = (ROOT.parent / "shared" / "corpus").resolve()
+
+os.environ["GDAL_DRIVER_PATH"] = str(PLUGIN_DIR)
+# Tests must not share a reference cache with the user or with each other.
+os.environ.setdefault("KERCHUNK_CACHE_DIR", str(BUILD_DIR / "autotest-cache"))
+
+from osgeo import gdal  # noqa: E402
+
+gdal.UseExceptions()
+
+
+def pytest_configure(config):
+    if gdal.GetDriverByName("KERCHUNK") is None:
+        raise pytest.UsageError(f"KERCHUNK plugin not found in {PLUGIN_DIR}; build first")
+
+
+@pytest.fixture
+def config_options():
+    """Set GDAL config options for one test (python3-gdal 3.6 lacks gdal.config_option)."""
+    saved = {}
+
+    def setter(**options):
+        for key, value in options.items():
+            saved.setdefault(key, gdal.GetConfigOption(key))
+            gdal.SetConfigOption(key, value)
+
+    yield setter
+    for key, value in saved.items():
+        gdal.SetConfigOption(key, value)
+
+
+class ErrorCollector:
+    """Collects CPLError messages; python3-gdal 3.6 lacks gdal.quiet_errors."""
+
+    def __init__(self):
+        self.messages = []
+
+    def __call__(self, err_class, err_no, msg):
+        self.messages.append(msg)
+
+    @property
+    def text(self):
+        return "\n".join(self.messages)
+
+
+@pytest.fixture
+def gdal_errors():
+    collector = ErrorCollector()
+    gdal.PushErrorHandler(collector)
+    try:
+        yield collector
+    finally:
+        gdal.PopErrorHandler()

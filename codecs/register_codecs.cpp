@@ -1,0 +1,8 @@
+#include "codecs.h"
+
+namespace kerchunk
+{
+void RegisterCodecs()
+{
+}
+}  // namespace kerchunk

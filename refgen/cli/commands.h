@@ -1,0 +1,13 @@
+// One function per gdal_kerchunk subcommand. Each takes the arguments after
+// the subcommand's name and returns the process exit code.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace kerchunk::cli
+{
+
+int RunGenerate(const std::vector<std::string> &aosArgs);
+
+}  // namespace kerchunk::cli

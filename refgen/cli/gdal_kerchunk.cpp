@@ -1,0 +1,61 @@
+// gdal_kerchunk: the companion command. Dispatches to one function per
+// subcommand; every exception is caught here, once.
+#include "commands.h"
+
+#include "cpl_conv.h"
+#include "cpl_error.h"
+#include "cpl_string.h"
+#include "gdal.h"
+
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string>
+#include <vector>
+
+static void Usage()
+{
+    fprintf(stderr,
+            "Usage: gdal_kerchunk generate SOURCE -o OUT [--inline-threshold BYTES]\n"
+            "                     [--var NAME]... [--strict] [--templates]\n"
+            "                     [--relative] [-q]\n");
+}
+
+int main(int argc, char **argv)
+{
+    argc = GDALGeneralCmdLineProcessor(argc, &argv, 0);
+    if (argc < 1)
+        return 1;
+    std::vector<std::string> aosArgs(argv + 1, argv + argc);
+    CSLDestroy(argv);
+
+    int nRet = 1;
+    try
+    {
+        if (aosArgs.empty() || aosArgs[0] == "--help" || aosArgs[0] == "-h")
+        {
+            Usage();
+            nRet = aosArgs.empty() ? 1 : 0;
+        }
+        else
+        {
+            const std::string osCommand = aosArgs[0];
+            aosArgs.erase(aosArgs.begin());
+            if (osCommand == "generate")
+                nRet = kerchunk::cli::RunGenerate(aosArgs);
+            else
+            {
+                fprintf(stderr, "gdal_kerchunk: unknown command '%s'\n",
+                        osCommand.c_str());
+                Usage();
+            }
+        }
+    }
+    catch (const std::exception &e)
+    {
+        fprintf(stderr, "gdal_kerchunk: %s\n", e.what());
+        nRet = 1;
+    }
+    GDALDestroyDriverManager();
+    return nRet;
+}

@@ -1,0 +1,77 @@
+#include "generator.h"
+#include "error.h"
+
+#include "cpl_vsi.h"
+
+#include <array>
+#include <cstring>
+
+namespace kerchunk
+{
+
+const char *SourceFormatName(SourceFormat eFormat)
+{
+    switch (eFormat)
+    {
+        case SourceFormat::HDF5:
+            return "HDF5/NetCDF-4";
+        case SourceFormat::NetCDF3:
+            return "NetCDF-3";
+        case SourceFormat::GRIB:
+            return "GRIB";
+        case SourceFormat::Unknown:
+            break;
+    }
+    return "unknown";
+}
+
+SourceFormat DetectSourceFormat(const std::string &osSource)
+{
+    VSILFILE *fp = VSIFOpenL(osSource.c_str(), "rb");
+    if (fp == nullptr)
+        throw Error("cannot open " + osSource);
+    // GRIB files may start with a WMO header or padding: look a little further.
+    std::array<char, 4096> abyHeader{};
+    const size_t nRead = VSIFReadL(abyHeader.data(), 1, abyHeader.size(), fp);
+    VSIFCloseL(fp);
+
+    // HDF5 superblock signature (HDF5 spec, "Format Signature"); the
+    // superblock may also sit at 512, 1024, ... but the common case is 0.
+    static const char achHDF5[8] = {'\x89', 'H', 'D', 'F', '\r', '\n', '\x1a', '\n'};
+    for (size_t nOff = 0; nOff + 8 <= nRead; nOff = nOff ? nOff * 2 : 512)
+    {
+        if (memcmp(abyHeader.data() + nOff, achHDF5, 8) == 0)
+            return SourceFormat::HDF5;
+    }
+    // NetCDF classic format spec: "CDF" followed by version byte 1, 2 or 5.
+    if (nRead >= 4 && memcmp(abyHeader.data(), "CDF", 3) == 0 &&
+        (abyHeader[3] == 1 || abyHeader[3] == 2 || abyHeader[3] == 5))
+        return SourceFormat::NetCDF3;
+    for (size_t i = 0; i + 4 <= nRead; ++i)
+    {
+        if (memcmp(abyHeader.data() + i, "GRIB", 4) == 0)
+            return SourceFormat::GRIB;
+    }
+    return SourceFormat::Unknown;
+}
+
+GenerateStats GenerateReferences(const std::string &osSource,
+                                 const GenerateOptions &oOptions,
+                                 ReferenceWriter &oWriter)
+{
+    switch (DetectSourceFormat(osSource))
+    {
+        case SourceFormat::HDF5:
+            return GenerateHDF5References(osSource, oOptions, oWriter);
+        case SourceFormat::NetCDF3:
+            return GenerateNetCDF3References(osSource, oOptions, oWriter);
+        case SourceFormat::GRIB:
+            return GenerateGRIBReferences(osSource, oOptions, oWriter);
+        case SourceFormat::Unknown:
+            break;
+    }
+    throw Error(osSource +
+                ": not a NetCDF-4/HDF5, NetCDF-3 or GRIB file (unknown magic bytes)");
+}
+
+}  // namespace kerchunk

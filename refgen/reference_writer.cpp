@@ -1,0 +1,144 @@
+#include "reference_writer.h"
+#include "error.h"
+
+#include <utility>
+
+namespace kerchunk
+{
+
+ReferenceWriter::ReferenceWriter(VSILFILE *fp, std::string osSourceUrl,
+                                 bool bUseTemplates)
+    : m_fp(fp)
+{
+    const std::string osUrlJson = nlohmann::json(osSourceUrl).dump();
+    std::string osHeader = "{\"version\":1,";
+    if (bUseTemplates)
+    {
+        osHeader += "\"templates\":{\"u\":" + osUrlJson + "},";
+        m_osUrlJson = "\"{{u}}\"";
+    }
+    else
+    {
+        m_osUrlJson = osUrlJson;
+    }
+    osHeader += "\"refs\":{";
+    Write(osHeader);
+}
+
+ReferenceWriter::~ReferenceWriter() = default;
+
+void ReferenceWriter::Write(const std::string &osText)
+{
+    if (VSIFWriteL(osText.data(), 1, osText.size(), m_fp) != osText.size())
+        m_bWriteFailed = true;
+}
+
+void ReferenceWriter::WriteKey(const std::string &osKey)
+{
+    if (m_bFinished)
+        throw Error("internal error: reference added after Finish()");
+    Write((m_nEntries ? ",\n" : "\n") + nlohmann::json(osKey).dump() + ":");
+    ++m_nEntries;
+}
+
+void ReferenceWriter::AddJson(const std::string &osKey,
+                              const nlohmann::json &oValue)
+{
+    WriteKey(osKey);
+    // NaN/Infinity must already be encoded as strings by the caller, as zarr
+    // does; nlohmann would write them as null.
+    Write(nlohmann::json(oValue.dump()).dump());
+}
+
+static bool IsValidUtf8(const std::string &s)
+{
+    size_t i = 0;
+    while (i < s.size())
+    {
+        const unsigned char c = static_cast<unsigned char>(s[i]);
+        size_t nFollow = 0;
+        if (c < 0x80)
+            nFollow = 0;
+        else if ((c >> 5) == 0x6)
+            nFollow = 1;
+        else if ((c >> 4) == 0xE)
+            nFollow = 2;
+        else if ((c >> 3) == 0x1E)
+            nFollow = 3;
+        else
+            return false;
+        if (nFollow != 0 && i + nFollow >= s.size())
+            return false;
+        for (size_t k = 1; k <= nFollow; ++k)
+        {
+            if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2)
+                return false;
+        }
+        i += nFollow + 1;
+    }
+    return true;
+}
+
+std::string Base64Encode(const std::string &osBytes)
+{
+    static const char achAlphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string osOut;
+    osOut.reserve((osBytes.size() + 2) / 3 * 4);
+    size_t i = 0;
+    for (; i + 2 < osBytes.size(); i += 3)
+    {
+        const uint32_t n = (static_cast<uint8_t>(osBytes[i]) << 16) |
+                           (static_cast<uint8_t>(osBytes[i + 1]) << 8) |
+                           static_cast<uint8_t>(osBytes[i + 2]);
+        osOut += achAlphabet[(n >> 18) & 63];
+        osOut += achAlphabet[(n >> 12) & 63];
+        osOut += achAlphabet[(n >> 6) & 63];
+        osOut += achAlphabet[n & 63];
+    }
+    if (i < osBytes.size())
+    {
+        uint32_t n = static_cast<uint8_t>(osBytes[i]) << 16;
+        const bool bTwo = i + 1 < osBytes.size();
+        if (bTwo)
+            n |= static_cast<uint8_t>(osBytes[i + 1]) << 8;
+        osOut += achAlphabet[(n >> 18) & 63];
+        osOut += achAlphabet[(n >> 12) & 63];
+        osOut += bTwo ? achAlphabet[(n >> 6) & 63] : '=';
+        osOut += '=';
+    }
+    return osOut;
+}
+
+void ReferenceWriter::AddInline(const std::string &osKey,
+                                const std::string &osBytes)
+{
+    WriteKey(osKey);
+    // A text value must not itself start with "base64:", or readers would
+    // decode it.
+    if (IsValidUtf8(osBytes) && osBytes.compare(0, 7, "base64:") != 0)
+        Write(nlohmann::json(osBytes).dump());
+    else
+        Write("\"base64:" + Base64Encode(osBytes) + "\"");
+}
+
+void ReferenceWriter::AddRange(const std::string &osKey, uint64_t nOffset,
+                               uint64_t nSize)
+{
+    WriteKey(osKey);
+    Write("[" + m_osUrlJson + "," + std::to_string(nOffset) + "," +
+          std::to_string(nSize) + "]");
+}
+
+void ReferenceWriter::Finish()
+{
+    if (!m_bFinished)
+    {
+        Write("\n}}\n");
+        m_bFinished = true;
+    }
+    if (m_bWriteFailed)
+        throw Error("writing the references failed (disk full?)");
+}
+
+}  // namespace kerchunk

@@ -1,0 +1,1 @@
+# Unit tests of cache are declared here.

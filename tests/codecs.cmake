@@ -1,0 +1,1 @@
+# Unit tests of codecs are declared here.

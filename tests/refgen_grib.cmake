@@ -1,0 +1,1 @@
+# Unit tests of refgen_grib are declared here.

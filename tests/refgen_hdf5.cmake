@@ -1,0 +1,1 @@
+# Unit tests of refgen_hdf5 are declared here.

@@ -1,0 +1,1 @@
+# Unit tests of refgen_netcdf3 are declared here.
