@@ -1,0 +1,473 @@
+#include "kerchunk_json_parser.h"
+#include "template_renderer.h"
+
+#include "cpl_conv.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include <nlohmann/json.hpp>
+
+#include <limits>
+
+namespace kerchunk
+{
+
+namespace
+{
+
+using json = nlohmann::json;
+
+// The largest offset or size accepted: GDAL's file offsets are signed 64-bit
+// in practice, and anything beyond is a corrupt or hostile reference.
+constexpr uint64_t MAX_OFFSET = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+
+constexpr const char *INLINE_BASE64_PREFIX = "base64:";
+
+class Parser
+{
+  public:
+    std::unique_ptr<ReferenceSet> Parse(const std::string &osText,
+                                        std::string &osError);
+
+  private:
+    std::unique_ptr<ReferenceSet> m_poSet = std::make_unique<ReferenceSet>();
+    std::map<std::string, std::string> m_oTemplates{};
+    std::string m_osError{};
+    uint64_t m_nGenerated = 0;  // references made by all `gen` entries
+
+    bool Fail(const std::string &osMsg)
+    {
+        if (m_osError.empty())
+            m_osError = osMsg;
+        return false;
+    }
+
+    bool ParseTemplates(const json &oTemplates);
+    bool ParseGen(const json &oGen);
+    bool ParseGenEntry(const json &oEntry, size_t nIndex);
+    bool AddReference(const std::string &osKey, const json &oValue);
+    bool GetOffset(const std::string &osKey, const json &oValue,
+                   const char *pszWhat, uint64_t &nOut);
+    bool RenderUrl(const std::string &osKey, const std::string &osUrl,
+                   const TemplateContext &oContext, std::string &osOut);
+};
+
+bool Parser::ParseTemplates(const json &oTemplates)
+{
+    if (!oTemplates.is_object())
+        return Fail("'templates' must be a JSON object");
+    for (const auto &oItem : oTemplates.items())
+    {
+        if (!oItem.value().is_string())
+            return Fail("template '" + oItem.key() + "' must be a string");
+        m_oTemplates[oItem.key()] = oItem.value().get<std::string>();
+    }
+    return true;
+}
+
+bool Parser::RenderUrl(const std::string &osKey, const std::string &osUrl,
+                       const TemplateContext &oContext, std::string &osOut)
+{
+    // As fsspec: only strings containing "{{" are templates.
+    if (osUrl.find("{{") == std::string::npos)
+    {
+        osOut = osUrl;
+        return true;
+    }
+    std::string osError;
+    if (!RenderTemplate(osUrl, oContext, osOut, osError))
+        return Fail("key '" + osKey + "': " + osError);
+    return true;
+}
+
+bool Parser::GetOffset(const std::string &osKey, const json &oValue,
+                       const char *pszWhat, uint64_t &nOut)
+{
+    if (oValue.is_number_unsigned())
+        nOut = oValue.get<uint64_t>();
+    else if (oValue.is_number_integer())
+    {
+        if (oValue.get<int64_t>() < 0)
+            return Fail("key '" + osKey + "': " + pszWhat + " " + oValue.dump() +
+                        " is negative");
+        nOut = static_cast<uint64_t>(oValue.get<int64_t>());
+    }
+    else
+        return Fail("key '" + osKey + "': " + pszWhat +
+                    " must be a non-negative integer, got " + oValue.dump());
+    if (nOut > MAX_OFFSET)
+        return Fail("key '" + osKey + "': " + pszWhat + " " + oValue.dump() +
+                    " is out of range");
+    return true;
+}
+
+bool Parser::AddReference(const std::string &osKeyIn, const json &oValue)
+{
+    // Keys are relative to the store's root; tolerate a leading slash.
+    const std::string osKey =
+        !osKeyIn.empty() && osKeyIn[0] == '/' ? osKeyIn.substr(1) : osKeyIn;
+    if (osKey.empty())
+        return Fail("empty key");
+    if (osKey.back() == '/' || osKey.find("//") != std::string::npos)
+        return Fail("key '" + osKeyIn + "' is not a valid Zarr key");
+
+    if (oValue.is_string())
+    {
+        const std::string &osValue = oValue.get_ref<const std::string &>();
+        if (osValue.compare(0, strlen(INLINE_BASE64_PREFIX), INLINE_BASE64_PREFIX) == 0)
+        {
+            std::string osDecoded;
+            if (!Base64Decode(osValue.substr(strlen(INLINE_BASE64_PREFIX)), osDecoded))
+                return Fail("key '" + osKey + "': invalid base64 inline value");
+            m_poSet->AddInline(osKey, std::move(osDecoded));
+        }
+        else
+        {
+            // Plain text: its UTF-8 bytes, NULs included (fsspec: str.encode()).
+            m_poSet->AddInline(osKey, osValue);
+        }
+        return true;
+    }
+    if (oValue.is_object())
+    {
+        // Version 0 allows metadata as JSON objects: serialize them back.
+        m_poSet->AddInline(osKey, oValue.dump());
+        return true;
+    }
+    if (!oValue.is_array())
+        return Fail("key '" + osKey + "': value must be a string, an object or "
+                    "[url] / [url, offset, length], got " +
+                    std::string(oValue.type_name()));
+    if (oValue.size() != 1 && oValue.size() != 3)
+        return Fail("key '" + osKey + "': expected [url] or [url, offset, length], "
+                    "got an array of " + std::to_string(oValue.size()) + " elements");
+    if (!oValue[0].is_string())
+        return Fail("key '" + osKey + "': url must be a string");
+    TemplateContext oContext;
+    oContext.poTemplates = &m_oTemplates;
+    std::string osUrl;
+    if (!RenderUrl(osKey, oValue[0].get<std::string>(), oContext, osUrl))
+        return false;
+    if (osUrl.empty())
+        return Fail("key '" + osKey + "': empty url");
+    if (oValue.size() == 1)
+    {
+        m_poSet->AddWholeFile(osKey, osUrl);
+        return true;
+    }
+    uint64_t nOffset = 0;
+    uint64_t nSize = 0;
+    if (!GetOffset(osKey, oValue[1], "offset", nOffset) ||
+        !GetOffset(osKey, oValue[2], "length", nSize))
+        return false;
+    if (nOffset > MAX_OFFSET - nSize)
+        return Fail("key '" + osKey + "': offset + length overflows");
+    m_poSet->AddRange(osKey, osUrl, nOffset, nSize);
+    return true;
+}
+
+// A `gen` dimension: a list of values, or {"start", "stop", "step"} as
+// Python's range().
+bool GetDimensionValues(const std::string &osName, const json &oSpec,
+                        std::vector<TemplateValue> &aoValues,
+                        uint64_t nMaxValues, std::string &osError)
+{
+    if (oSpec.is_array())
+    {
+        if (oSpec.size() > nMaxValues)
+        {
+            osError = "dimension '" + osName + "' has too many values";
+            return false;
+        }
+        for (const auto &oItem : oSpec)
+        {
+            if (oItem.is_number_integer())
+                aoValues.emplace_back(oItem.get<int64_t>());
+            else if (oItem.is_number_float())
+                aoValues.emplace_back(oItem.get<double>());
+            else if (oItem.is_string())
+                aoValues.emplace_back(oItem.get<std::string>());
+            else
+            {
+                osError = "dimension '" + osName + "': values must be numbers or strings";
+                return false;
+            }
+        }
+        return true;
+    }
+    if (!oSpec.is_object() || !oSpec.contains("stop"))
+    {
+        osError = "dimension '" + osName +
+                  "' must be a list or {\"start\", \"stop\", \"step\"}";
+        return false;
+    }
+    int64_t anRange[3] = {0, 0, 1};
+    const char *const apszNames[3] = {"start", "stop", "step"};
+    for (int i = 0; i < 3; ++i)
+    {
+        if (!oSpec.contains(apszNames[i]))
+            continue;
+        const json &oItem = oSpec[apszNames[i]];
+        if (!oItem.is_number_integer())
+        {
+            osError = "dimension '" + osName + "': " + apszNames[i] +
+                      " must be an integer";
+            return false;
+        }
+        anRange[i] = oItem.get<int64_t>();
+    }
+    const int64_t nStart = anRange[0], nStop = anRange[1], nStep = anRange[2];
+    if (nStep == 0)
+    {
+        osError = "dimension '" + osName + "': step must not be 0";
+        return false;
+    }
+    // Python's len(range(start, stop, step)), in 128 bits to avoid overflow.
+    const __int128 nSpan = nStep > 0 ? static_cast<__int128>(nStop) - nStart
+                                     : static_cast<__int128>(nStart) - nStop;
+    const __int128 nAbsStep = nStep > 0 ? nStep : -static_cast<__int128>(nStep);
+    const __int128 nCount = nSpan <= 0 ? 0 : (nSpan + nAbsStep - 1) / nAbsStep;
+    if (nCount > static_cast<__int128>(nMaxValues))
+    {
+        osError = "dimension '" + osName + "' has too many values";
+        return false;
+    }
+    for (__int128 i = 0; i < nCount; ++i)
+        aoValues.emplace_back(static_cast<int64_t>(nStart + i * nStep));
+    return true;
+}
+
+bool Parser::ParseGenEntry(const json &oEntry, size_t nIndex)
+{
+    const std::string osWhere = "gen[" + std::to_string(nIndex) + "]";
+    if (!oEntry.is_object())
+        return Fail(osWhere + " must be a JSON object");
+    for (const char *pszField : {"key", "url"})
+    {
+        if (!oEntry.contains(pszField) || !oEntry[pszField].is_string())
+            return Fail(osWhere + ": '" + pszField + "' must be a string");
+    }
+    const bool bHasOffset = oEntry.contains("offset");
+    const bool bHasLength = oEntry.contains("length");
+    if (bHasOffset != bHasLength)
+        return Fail(osWhere + ": 'offset' and 'length' go together");
+    for (const char *pszField : {"offset", "length"})
+    {
+        if (oEntry.contains(pszField) && !oEntry[pszField].is_string() &&
+            !oEntry[pszField].is_number_integer())
+            return Fail(osWhere + ": '" + pszField + "' must be a string or an integer");
+    }
+    if (!oEntry.contains("dimensions") || !oEntry["dimensions"].is_object())
+        return Fail(osWhere + ": 'dimensions' must be a JSON object");
+
+    const uint64_t nMaxEntries = static_cast<uint64_t>(CPLAtoGIntBig(
+        CPLGetConfigOption("KERCHUNK_MAX_GENERATED_REFS", "10000000")));
+    std::vector<std::string> aosNames;
+    std::vector<std::vector<TemplateValue>> aaoValues;
+    uint64_t nTotal = 1;
+    for (const auto &oDim : oEntry["dimensions"].items())
+    {
+        std::vector<TemplateValue> aoValues;
+        std::string osError;
+        if (!GetDimensionValues(oDim.key(), oDim.value(), aoValues, nMaxEntries, osError))
+            return Fail(osWhere + ": " + osError);
+        if (!aoValues.empty() && nTotal > nMaxEntries / aoValues.size())
+            return Fail(osWhere + " generates more than " +
+                        std::to_string(nMaxEntries) +
+                        " references (KERCHUNK_MAX_GENERATED_REFS)");
+        nTotal *= aoValues.size();
+        aosNames.push_back(oDim.key());
+        aaoValues.push_back(std::move(aoValues));
+    }
+    if (nTotal == 0 || aosNames.empty())
+        return true;
+    m_nGenerated += nTotal;
+    if (m_nGenerated > nMaxEntries)
+        return Fail(osWhere + " generates more than " +
+                    std::to_string(nMaxEntries) +
+                    " references (KERCHUNK_MAX_GENERATED_REFS)");
+
+    // Cartesian product, last dimension varying fastest (itertools.product).
+    std::vector<size_t> anIndex(aosNames.size(), 0);
+    auto ToText = [](const json &oField)
+    { return oField.is_string() ? oField.get<std::string>() : oField.dump(); };
+    const std::string osKeyTemplate = oEntry["key"].get<std::string>();
+    const std::string osUrlTemplate = oEntry["url"].get<std::string>();
+    const std::string osOffsetTemplate = bHasOffset ? ToText(oEntry["offset"]) : "";
+    const std::string osLengthTemplate = bHasLength ? ToText(oEntry["length"]) : "";
+    TemplateContext oContext;
+    oContext.poTemplates = &m_oTemplates;
+    while (true)
+    {
+        for (size_t i = 0; i < aosNames.size(); ++i)
+            oContext.oVariables[aosNames[i]] = aaoValues[i][anIndex[i]];
+        std::string osKey, osUrl, osError;
+        if (!RenderTemplate(osKeyTemplate, oContext, osKey, osError) ||
+            !RenderTemplate(osUrlTemplate, oContext, osUrl, osError))
+            return Fail(osWhere + ": " + osError);
+        json oValue = json::array({osUrl});
+        if (bHasOffset)
+        {
+            std::string osOffset, osLength;
+            if (!RenderTemplate(osOffsetTemplate, oContext, osOffset, osError) ||
+                !RenderTemplate(osLengthTemplate, oContext, osLength, osError))
+                return Fail(osWhere + ": " + osError);
+            // The rendered text must be an integer literal (Python's int()).
+            for (const std::string *posText : {&osOffset, &osLength})
+            {
+                char *pszEnd = nullptr;
+                errno = 0;
+                const long long nValue = std::strtoll(posText->c_str(), &pszEnd, 10);
+                if (posText->empty() || *pszEnd != '\0' || errno != 0)
+                    return Fail(osWhere + ": key '" + osKey + "': offset/length '" +
+                                *posText + "' is not an integer");
+                oValue.push_back(nValue);
+            }
+        }
+        if (!AddReference(osKey, oValue))
+            return false;
+
+        size_t iDim = aosNames.size();
+        while (iDim > 0)
+        {
+            --iDim;
+            if (++anIndex[iDim] < aaoValues[iDim].size())
+                break;
+            anIndex[iDim] = 0;
+            if (iDim == 0)
+                return true;
+        }
+    }
+}
+
+bool Parser::ParseGen(const json &oGen)
+{
+    if (!oGen.is_array())
+        return Fail("'gen' must be a JSON array");
+    for (size_t i = 0; i < oGen.size(); ++i)
+    {
+        if (!ParseGenEntry(oGen[i], i))
+            return false;
+    }
+    return true;
+}
+
+std::unique_ptr<ReferenceSet> Parser::Parse(const std::string &osText,
+                                            std::string &osError)
+{
+    json oDoc;
+    try
+    {
+        oDoc = json::parse(osText);
+    }
+    catch (const json::exception &e)
+    {
+        osError = std::string("invalid JSON: ") + e.what();
+        return nullptr;
+    }
+    if (!oDoc.is_object())
+    {
+        osError = "the document must be a JSON object";
+        return nullptr;
+    }
+
+    bool bOK = true;
+    const auto oVersion = oDoc.find("version");
+    if (oVersion == oDoc.end())
+    {
+        // Version 0: the whole document is the map of references.
+        for (const auto &oItem : oDoc.items())
+        {
+            if (!(bOK = AddReference(oItem.key(), oItem.value())))
+                break;
+        }
+    }
+    else if (!oVersion->is_number_integer() || oVersion->get<int64_t>() != 1)
+    {
+        bOK = Fail("unsupported kerchunk references version " + oVersion->dump() +
+                   " (0 and 1 are supported)");
+    }
+    else
+    {
+        if (oDoc.contains("templates"))
+            bOK = ParseTemplates(oDoc["templates"]);
+        if (bOK && oDoc.contains("gen"))
+            bOK = ParseGen(oDoc["gen"]);
+        if (bOK)
+        {
+            const auto oRefs = oDoc.find("refs");
+            if (oRefs == oDoc.end() && !oDoc.contains("gen"))
+                bOK = Fail("version 1 references need a 'refs' object");
+            else if (oRefs != oDoc.end() && !oRefs->is_object())
+                bOK = Fail("'refs' must be a JSON object");
+            else if (oRefs != oDoc.end())
+            {
+                for (const auto &oItem : oRefs->items())
+                {
+                    if (!(bOK = AddReference(oItem.key(), oItem.value())))
+                        break;
+                }
+            }
+        }
+    }
+    if (!bOK)
+    {
+        osError = m_osError;
+        return nullptr;
+    }
+    return std::move(m_poSet);
+}
+
+}  // namespace
+
+bool Base64Decode(const std::string &osEncoded, std::string &osDecoded)
+{
+    osDecoded.clear();
+    osDecoded.reserve(osEncoded.size() / 4 * 3);
+    uint32_t nAccumulator = 0;
+    int nBits = 0;
+    size_t nPadding = 0;
+    for (const char ch : osEncoded)
+    {
+        int nValue;
+        if (ch >= 'A' && ch <= 'Z')
+            nValue = ch - 'A';
+        else if (ch >= 'a' && ch <= 'z')
+            nValue = ch - 'a' + 26;
+        else if (ch >= '0' && ch <= '9')
+            nValue = ch - '0' + 52;
+        else if (ch == '+')
+            nValue = 62;
+        else if (ch == '/')
+            nValue = 63;
+        else if (ch == '=')
+        {
+            ++nPadding;
+            continue;
+        }
+        else
+            return false;
+        if (nPadding)  // data after padding
+            return false;
+        nAccumulator = (nAccumulator << 6) | static_cast<uint32_t>(nValue);
+        nBits += 6;
+        if (nBits >= 8)
+        {
+            nBits -= 8;
+            osDecoded += static_cast<char>((nAccumulator >> nBits) & 0xFF);
+        }
+    }
+    // A dangling 6 bits cannot encode a byte; more than 2 '=' is malformed.
+    return nBits < 6 && nPadding <= 2;
+}
+
+std::unique_ptr<ReferenceSet> ParseKerchunkJson(const std::string &osText,
+                                                std::string &osError)
+{
+    Parser oParser;
+    return oParser.Parse(osText, osError);
+}
+
+}  // namespace kerchunk

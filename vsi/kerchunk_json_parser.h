@@ -1,0 +1,23 @@
+// Parses kerchunk references in JSON, version 0 (a plain {key: value} map)
+// and version 1 ({"version": 1, "templates": ..., "gen": [...], "refs": ...}),
+// following the kerchunk specification and fsspec's ReferenceFileSystem.
+#pragma once
+
+#include "reference_set.h"
+
+#include <memory>
+#include <string>
+
+namespace kerchunk
+{
+
+// Returns null and sets osError (naming the offending key or section) when
+// the document is malformed. Target URLs are kept as written (templates
+// rendered); url_mapping.h turns them into GDAL paths when a key is opened.
+std::unique_ptr<ReferenceSet> ParseKerchunkJson(const std::string &osText,
+                                                std::string &osError);
+
+// Strict standard base64 (RFC 4648, padding optional). False on bad input.
+bool Base64Decode(const std::string &osEncoded, std::string &osDecoded);
+
+}  // namespace kerchunk

@@ -1,0 +1,423 @@
+#include "template_renderer.h"
+
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+namespace kerchunk
+{
+
+namespace
+{
+
+// Bounds recursion through templates calling templates.
+constexpr int MAX_RENDER_DEPTH = 8;
+
+class ExpressionParser
+{
+  public:
+    ExpressionParser(const std::string &osExpr, const TemplateContext &oContext,
+                     int nDepth)
+        : m_osExpr(osExpr), m_oContext(oContext), m_nDepth(nDepth)
+    {
+    }
+
+    bool Parse(TemplateValue &oValue, std::string &osError)
+    {
+        if (!ParseSum(oValue))
+        {
+            osError = m_osError;
+            return false;
+        }
+        SkipSpaces();
+        if (m_nPos != m_osExpr.size())
+        {
+            osError = "unexpected '" + m_osExpr.substr(m_nPos) +
+                      "' in expression '" + m_osExpr + "'";
+            return false;
+        }
+        return true;
+    }
+
+  private:
+    const std::string &m_osExpr;
+    const TemplateContext &m_oContext;
+    int m_nDepth;
+    size_t m_nPos = 0;
+    std::string m_osError{};
+
+    bool Fail(const std::string &osMsg)
+    {
+        if (m_osError.empty())
+            m_osError = osMsg + " in expression '" + m_osExpr + "'";
+        return false;
+    }
+
+    void SkipSpaces()
+    {
+        while (m_nPos < m_osExpr.size() &&
+               std::isspace(static_cast<unsigned char>(m_osExpr[m_nPos])))
+            ++m_nPos;
+    }
+
+    bool Accept(const char *pszToken)
+    {
+        SkipSpaces();
+        const size_t nLen = strlen(pszToken);
+        if (m_osExpr.compare(m_nPos, nLen, pszToken) == 0)
+        {
+            m_nPos += nLen;
+            return true;
+        }
+        return false;
+    }
+
+    static bool ToNumber(const TemplateValue &oValue, double &dfOut)
+    {
+        if (const auto *pnInt = std::get_if<int64_t>(&oValue))
+            dfOut = static_cast<double>(*pnInt);
+        else if (const auto *pdf = std::get_if<double>(&oValue))
+            dfOut = *pdf;
+        else
+            return false;
+        return true;
+    }
+
+    bool Arithmetic(char chOp, const TemplateValue &oLeft,
+                    const TemplateValue &oRight, TemplateValue &oResult)
+    {
+        const auto *pnLeft = std::get_if<int64_t>(&oLeft);
+        const auto *pnRight = std::get_if<int64_t>(&oRight);
+        if (chOp == '+' && std::holds_alternative<std::string>(oLeft) &&
+            std::holds_alternative<std::string>(oRight))
+        {
+            oResult = std::get<std::string>(oLeft) + std::get<std::string>(oRight);
+            return true;
+        }
+        if (pnLeft && pnRight && chOp != '/')
+        {
+            int64_t nResult = 0;
+            bool bOverflow = false;
+            switch (chOp)
+            {
+                case '+':
+                    bOverflow = __builtin_add_overflow(*pnLeft, *pnRight, &nResult);
+                    break;
+                case '-':
+                    bOverflow = __builtin_sub_overflow(*pnLeft, *pnRight, &nResult);
+                    break;
+                case '*':
+                    bOverflow = __builtin_mul_overflow(*pnLeft, *pnRight, &nResult);
+                    break;
+                case 'd':  // "//": Python floor division
+                case '%':
+                {
+                    if (*pnRight == 0)
+                        return Fail("division by zero");
+                    if (*pnLeft == std::numeric_limits<int64_t>::min() &&
+                        *pnRight == -1)
+                        return Fail("integer overflow");
+                    int64_t nQuot = *pnLeft / *pnRight;
+                    int64_t nRem = *pnLeft % *pnRight;
+                    if (nRem != 0 && ((nRem < 0) != (*pnRight < 0)))
+                    {
+                        --nQuot;
+                        nRem += *pnRight;
+                    }
+                    nResult = chOp == 'd' ? nQuot : nRem;
+                    break;
+                }
+                default:
+                    return Fail("unsupported operator");
+            }
+            if (bOverflow)
+                return Fail("integer overflow");
+            oResult = nResult;
+            return true;
+        }
+        double dfLeft = 0;
+        double dfRight = 0;
+        if (!ToNumber(oLeft, dfLeft) || !ToNumber(oRight, dfRight))
+            return Fail("arithmetic on a string");
+        switch (chOp)
+        {
+            case '+':
+                oResult = dfLeft + dfRight;
+                return true;
+            case '-':
+                oResult = dfLeft - dfRight;
+                return true;
+            case '*':
+                oResult = dfLeft * dfRight;
+                return true;
+            case '/':
+                if (dfRight == 0)
+                    return Fail("division by zero");
+                oResult = dfLeft / dfRight;
+                return true;
+            case 'd':
+                if (dfRight == 0)
+                    return Fail("division by zero");
+                oResult = std::floor(dfLeft / dfRight);
+                return true;
+            case '%':
+                if (dfRight == 0)
+                    return Fail("division by zero");
+                oResult = dfLeft - dfRight * std::floor(dfLeft / dfRight);
+                return true;
+            default:
+                return Fail("unsupported operator");
+        }
+    }
+
+    bool ParseSum(TemplateValue &oValue)
+    {
+        if (!ParseProduct(oValue))
+            return false;
+        while (true)
+        {
+            char chOp = 0;
+            if (Accept("+"))
+                chOp = '+';
+            else if (Accept("-"))
+                chOp = '-';
+            else
+                return true;
+            TemplateValue oRight;
+            if (!ParseProduct(oRight) || !Arithmetic(chOp, oValue, oRight, oValue))
+                return false;
+        }
+    }
+
+    bool ParseProduct(TemplateValue &oValue)
+    {
+        if (!ParseUnary(oValue))
+            return false;
+        while (true)
+        {
+            char chOp = 0;
+            if (Accept("*"))
+                chOp = '*';
+            else if (Accept("//"))
+                chOp = 'd';
+            else if (Accept("/"))
+                chOp = '/';
+            else if (Accept("%"))
+                chOp = '%';
+            else
+                return true;
+            TemplateValue oRight;
+            if (!ParseUnary(oRight) || !Arithmetic(chOp, oValue, oRight, oValue))
+                return false;
+        }
+    }
+
+    bool ParseUnary(TemplateValue &oValue)
+    {
+        if (Accept("-"))
+        {
+            if (!ParseUnary(oValue))
+                return false;
+            return Arithmetic('-', TemplateValue(int64_t{0}), oValue, oValue);
+        }
+        if (Accept("+"))
+            return ParseUnary(oValue);
+        return ParsePrimary(oValue);
+    }
+
+    bool ParseNumber(TemplateValue &oValue)
+    {
+        const size_t nStart = m_nPos;
+        bool bFloat = false;
+        while (m_nPos < m_osExpr.size() &&
+               (std::isdigit(static_cast<unsigned char>(m_osExpr[m_nPos])) ||
+                m_osExpr[m_nPos] == '.'))
+        {
+            bFloat |= m_osExpr[m_nPos] == '.';
+            ++m_nPos;
+        }
+        const std::string osNumber = m_osExpr.substr(nStart, m_nPos - nStart);
+        errno = 0;
+        char *pszEnd = nullptr;
+        if (bFloat)
+            oValue = std::strtod(osNumber.c_str(), &pszEnd);
+        else
+            oValue = static_cast<int64_t>(std::strtoll(osNumber.c_str(), &pszEnd, 10));
+        if (errno != 0 || pszEnd == nullptr || *pszEnd != '\0')
+            return Fail("invalid number '" + osNumber + "'");
+        return true;
+    }
+
+    bool ParseString(TemplateValue &oValue)
+    {
+        const char chQuote = m_osExpr[m_nPos++];
+        std::string osValue;
+        while (m_nPos < m_osExpr.size() && m_osExpr[m_nPos] != chQuote)
+        {
+            if (m_osExpr[m_nPos] == '\\' && m_nPos + 1 < m_osExpr.size())
+                ++m_nPos;
+            osValue += m_osExpr[m_nPos++];
+        }
+        if (m_nPos >= m_osExpr.size())
+            return Fail("unterminated string");
+        ++m_nPos;
+        oValue = osValue;
+        return true;
+    }
+
+    bool ParseIdentifier(std::string &osName)
+    {
+        SkipSpaces();
+        const size_t nStart = m_nPos;
+        while (m_nPos < m_osExpr.size() &&
+               (std::isalnum(static_cast<unsigned char>(m_osExpr[m_nPos])) ||
+                m_osExpr[m_nPos] == '_'))
+            ++m_nPos;
+        osName = m_osExpr.substr(nStart, m_nPos - nStart);
+        return !osName.empty();
+    }
+
+    bool ParseCall(const std::string &osName, TemplateValue &oValue)
+    {
+        const auto *poTemplates = m_oContext.poTemplates;
+        const auto oIter = poTemplates ? poTemplates->find(osName)
+                                       : decltype(poTemplates->end()){};
+        if (poTemplates == nullptr || oIter == poTemplates->end())
+            return Fail("call of unknown template '" + osName + "'");
+        TemplateContext oCallContext;
+        oCallContext.poTemplates = poTemplates;
+        if (!Accept(")"))
+        {
+            do
+            {
+                std::string osArg;
+                if (!ParseIdentifier(osArg) || !Accept("="))
+                    return Fail("expected keyword argument");
+                TemplateValue oArg;
+                if (!ParseSum(oArg))
+                    return false;
+                oCallContext.oVariables[osArg] = oArg;
+            } while (Accept(","));
+            if (!Accept(")"))
+                return Fail("expected ')'");
+        }
+        if (m_nDepth >= MAX_RENDER_DEPTH)
+            return Fail("templates nested too deeply");
+        std::string osResult;
+        std::string osError;
+        if (!RenderTemplateAtDepth(oIter->second, oCallContext, osResult,
+                                   osError, m_nDepth + 1))
+            return Fail(osError);
+        oValue = osResult;
+        return true;
+    }
+
+    bool ParsePrimary(TemplateValue &oValue)
+    {
+        SkipSpaces();
+        if (m_nPos >= m_osExpr.size())
+            return Fail("unexpected end");
+        const char ch = m_osExpr[m_nPos];
+        if (Accept("("))
+        {
+            if (!ParseSum(oValue))
+                return false;
+            return Accept(")") || Fail("expected ')'");
+        }
+        if (std::isdigit(static_cast<unsigned char>(ch)))
+            return ParseNumber(oValue);
+        if (ch == '\'' || ch == '"')
+            return ParseString(oValue);
+        std::string osName;
+        if (!ParseIdentifier(osName))
+            return Fail(std::string("unexpected '") + ch + "'");
+        if (Accept("("))
+            return ParseCall(osName, oValue);
+        const auto oVar = m_oContext.oVariables.find(osName);
+        if (oVar != m_oContext.oVariables.end())
+        {
+            oValue = oVar->second;
+            return true;
+        }
+        if (m_oContext.poTemplates)
+        {
+            const auto oTemplate = m_oContext.poTemplates->find(osName);
+            if (oTemplate != m_oContext.poTemplates->end())
+            {
+                oValue = oTemplate->second;
+                return true;
+            }
+        }
+        return Fail("undefined name '" + osName + "'");
+    }
+
+  public:
+    static bool RenderTemplateAtDepth(const std::string &osText,
+                                      const TemplateContext &oContext,
+                                      std::string &osResult,
+                                      std::string &osError, int nDepth);
+};
+
+bool ExpressionParser::RenderTemplateAtDepth(const std::string &osText,
+                                             const TemplateContext &oContext,
+                                             std::string &osResult,
+                                             std::string &osError, int nDepth)
+{
+    osResult.clear();
+    size_t nPos = 0;
+    while (true)
+    {
+        const size_t nOpen = osText.find("{{", nPos);
+        if (nOpen == std::string::npos)
+        {
+            osResult.append(osText, nPos, std::string::npos);
+            return true;
+        }
+        const size_t nClose = osText.find("}}", nOpen + 2);
+        if (nClose == std::string::npos)
+        {
+            osError = "unterminated '{{' in '" + osText + "'";
+            return false;
+        }
+        osResult.append(osText, nPos, nOpen - nPos);
+        const std::string osExpr = osText.substr(nOpen + 2, nClose - nOpen - 2);
+        ExpressionParser oParser(osExpr, oContext, nDepth);
+        TemplateValue oValue;
+        if (!oParser.Parse(oValue, osError))
+            return false;
+        osResult += TemplateValueToString(oValue);
+        nPos = nClose + 2;
+    }
+}
+
+}  // namespace
+
+std::string TemplateValueToString(const TemplateValue &oValue)
+{
+    if (const auto *pnInt = std::get_if<int64_t>(&oValue))
+        return std::to_string(*pnInt);
+    if (const auto *posStr = std::get_if<std::string>(&oValue))
+        return *posStr;
+    // Python's repr of a float: "100.0", "0.5", "1e+20".
+    const double dfValue = std::get<double>(oValue);
+    char szBuffer[64];
+    if (std::isfinite(dfValue) && dfValue == std::floor(dfValue) &&
+        std::fabs(dfValue) < 1e16)
+        snprintf(szBuffer, sizeof(szBuffer), "%.1f", dfValue);
+    else
+        snprintf(szBuffer, sizeof(szBuffer), "%.17g", dfValue);
+    return szBuffer;
+}
+
+bool RenderTemplate(const std::string &osText, const TemplateContext &oContext,
+                    std::string &osResult, std::string &osError)
+{
+    return ExpressionParser::RenderTemplateAtDepth(osText, oContext, osResult,
+                                                   osError, 0);
+}
+
+}  // namespace kerchunk

@@ -1,0 +1,327 @@
+// The /vsikerchunk/ filesystem handler (path grammar in vsikerchunk.h).
+// Overrides only what a read-only store needs: Open, Stat, ReadDirEx,
+// GetFileMetadata and GetOptions.
+#include "vsikerchunk.h"
+#include "vsi_handles.h"
+
+#include "cpl_conv.h"
+#include "cpl_string.h"
+#include "cpl_vsi_virtual.h"
+
+#include <mutex>
+
+namespace kerchunk
+{
+
+namespace
+{
+
+constexpr const char *ZMETADATA_KEY = ".zmetadata";
+
+// GDAL reads a whole compressed chunk into memory: refuse absurd sizes
+// before allocating (a corrupt or hostile reference).
+uint64_t GetMaxChunkSize()
+{
+    return static_cast<uint64_t>(CPLAtoGIntBig(
+        CPLGetConfigOption("KERCHUNK_MAX_CHUNK_SIZE", "2147483648")));
+}
+
+// What a /vsikerchunk/ path designates, once its references are loaded.
+struct ResolvedPath
+{
+    std::shared_ptr<const LoadedReferences> poRefs{};
+    std::string osKey{};
+};
+
+bool ResolvePath(const char *pszFilename, ResolvedPath &oPath, std::string &osError)
+{
+    std::string osRefsPath;
+    if (!SplitVSIKerchunkPath(pszFilename, osRefsPath, oPath.osKey))
+    {
+        osError = std::string("invalid ") + VSIKERCHUNK_PREFIX + " path: " +
+                  pszFilename;
+        return false;
+    }
+    oPath.poRefs = LoadReferences(osRefsPath, osError);
+    return oPath.poRefs != nullptr;
+}
+
+class VSIKerchunkFilesystemHandler final : public VSIFilesystemHandler
+{
+  public:
+    VSIVirtualHandle *Open(const char *pszFilename, const char *pszAccess,
+                           bool bSetError, CSLConstList papszOptions) override;
+    int Stat(const char *pszFilename, VSIStatBufL *pStatBuf, int nFlags) override;
+    char **ReadDirEx(const char *pszDirname, int nMaxFiles) override;
+    char **GetFileMetadata(const char *pszFilename, const char *pszDomain,
+                           CSLConstList papszOptions) override;
+    const char *GetOptions() override;
+};
+
+VSIVirtualHandle *VSIKerchunkFilesystemHandler::Open(const char *pszFilename,
+                                                      const char *pszAccess,
+                                                      bool bSetError,
+                                                      CSLConstList)
+{
+    if (strchr(pszAccess, 'w') || strchr(pszAccess, '+') || strchr(pszAccess, 'a'))
+    {
+        CPLError(CE_Failure, CPLE_NotSupported,
+                 "%s is read-only: cannot open %s in mode '%s'",
+                 VSIKERCHUNK_PREFIX, pszFilename, pszAccess);
+        return nullptr;
+    }
+    ResolvedPath oPath;
+    std::string osError;
+    if (!ResolvePath(pszFilename, oPath, osError))
+    {
+        if (bSetError)
+            CPLError(CE_Failure, CPLE_OpenFailed, "%s", osError.c_str());
+        errno = ENOENT;
+        return nullptr;
+    }
+    const LoadedReferences &oRefs = *oPath.poRefs;
+    if (oPath.osKey == ZMETADATA_KEY && !oRefs.osZMetadata.empty())
+        return new InlineHandle(oRefs.osZMetadata);
+
+    const Reference *poRef = oRefs.oSet.Find(oPath.osKey);
+    if (poRef == nullptr)
+    {
+        // Missing chunk = fill value for the Zarr driver: no message.
+        errno = ENOENT;
+        return nullptr;
+    }
+    if (poRef->IsInline())
+        return new InlineHandle(poRef->osInline);
+
+    const std::string osDescription =
+        oRefs.osRefsPath + ": key '" + oPath.osKey + "'";
+    std::string osTarget;
+    if (!ResolveTarget(oRefs, oPath.osKey, *poRef, osTarget, osError))
+    {
+        CPLError(CE_Failure, CPLE_OpenFailed, "%s", osError.c_str());
+        return nullptr;
+    }
+    if (!poRef->bWholeFile && poRef->nSize > GetMaxChunkSize())
+    {
+        CPLError(CE_Failure, CPLE_AppDefined,
+                 "%s: size %llu exceeds KERCHUNK_MAX_CHUNK_SIZE (%llu bytes)",
+                 osDescription.c_str(),
+                 static_cast<unsigned long long>(poRef->nSize),
+                 static_cast<unsigned long long>(GetMaxChunkSize()));
+        return nullptr;
+    }
+    // VSILFILE is GDAL's opaque name for a VSIVirtualHandle.
+    auto poTarget = std::unique_ptr<VSIVirtualHandle>(reinterpret_cast<VSIVirtualHandle *>(
+        VSIFOpenExL(osTarget.c_str(), "rb", TRUE)));
+    if (!poTarget)
+    {
+        CPLError(CE_Failure, CPLE_OpenFailed, "%s: cannot open target %s: %s",
+                 osDescription.c_str(), osTarget.c_str(), VSIGetLastErrorMsg());
+        return nullptr;
+    }
+    if (poRef->bWholeFile)
+        return poTarget.release();
+    return new RangeHandle(std::move(poTarget), poRef->nOffset, poRef->nSize,
+                           osDescription + " (" + osTarget + ")");
+}
+
+int VSIKerchunkFilesystemHandler::Stat(const char *pszFilename,
+                                       VSIStatBufL *pStatBuf, int nFlags)
+{
+    memset(pStatBuf, 0, sizeof(VSIStatBufL));
+    ResolvedPath oPath;
+    std::string osError;
+    if (!ResolvePath(pszFilename, oPath, osError))
+    {
+        if (nFlags & VSI_STAT_SET_ERROR_FLAG)
+            CPLError(CE_Failure, CPLE_OpenFailed, "%s", osError.c_str());
+        errno = ENOENT;
+        return -1;
+    }
+    const LoadedReferences &oRefs = *oPath.poRefs;
+    if (oPath.osKey == ZMETADATA_KEY && !oRefs.osZMetadata.empty())
+    {
+        pStatBuf->st_mode = S_IFREG;
+        pStatBuf->st_size = oRefs.osZMetadata.size();
+        return 0;
+    }
+    if (const Reference *poRef = oRefs.oSet.Find(oPath.osKey))
+    {
+        pStatBuf->st_mode = S_IFREG;
+        if (poRef->IsInline())
+            pStatBuf->st_size = poRef->osInline.size();
+        else if (!poRef->bWholeFile)
+            pStatBuf->st_size = poRef->nSize;
+        else
+        {
+            std::string osTarget;
+            VSIStatBufL sTargetStat;
+            if (!ResolveTarget(oRefs, oPath.osKey, *poRef, osTarget, osError) ||
+                VSIStatExL(osTarget.c_str(), &sTargetStat, nFlags) != 0)
+            {
+                errno = ENOENT;
+                return -1;
+            }
+            pStatBuf->st_size = sTargetStat.st_size;
+        }
+        return 0;
+    }
+    if (oRefs.oSet.IsDirectory(oPath.osKey))
+    {
+        pStatBuf->st_mode = S_IFDIR;
+        return 0;
+    }
+    errno = ENOENT;
+    return -1;
+}
+
+char **VSIKerchunkFilesystemHandler::ReadDirEx(const char *pszDirname, int nMaxFiles)
+{
+    ResolvedPath oPath;
+    std::string osError;
+    if (!ResolvePath(pszDirname, oPath, osError) ||
+        !oPath.poRefs->oSet.IsDirectory(oPath.osKey))
+        return nullptr;
+    CPLStringList aosNames;
+    if (oPath.osKey.empty() && !oPath.poRefs->osZMetadata.empty())
+        aosNames.AddString(ZMETADATA_KEY);
+    for (const auto &osName : oPath.poRefs->oSet.ListDirectory(oPath.osKey, nMaxFiles))
+        aosNames.AddString(osName.c_str());
+    return aosNames.StealList();
+}
+
+char **VSIKerchunkFilesystemHandler::GetFileMetadata(const char *pszFilename,
+                                                     const char *pszDomain,
+                                                     CSLConstList)
+{
+    if (pszDomain == nullptr || !EQUAL(pszDomain, "KERCHUNK"))
+        return nullptr;
+    ResolvedPath oPath;
+    std::string osError;
+    if (!ResolvePath(pszFilename, oPath, osError))
+        return nullptr;
+    const Reference *poRef = oPath.poRefs->oSet.Find(oPath.osKey);
+    if (poRef == nullptr)
+        return nullptr;
+    CPLStringList aosMD;
+    if (poRef->IsInline())
+    {
+        aosMD.SetNameValue("TYPE", "inline");
+        aosMD.SetNameValue("SIZE", CPLSPrintf("%llu", static_cast<unsigned long long>(
+                                                          poRef->osInline.size())));
+        return aosMD.StealList();
+    }
+    aosMD.SetNameValue("TYPE", poRef->bWholeFile ? "file" : "range");
+    aosMD.SetNameValue("URL", poRef->posPath->c_str());
+    std::string osTarget;
+    if (ResolveTarget(*oPath.poRefs, oPath.osKey, *poRef, osTarget, osError))
+        aosMD.SetNameValue("TARGET", osTarget.c_str());
+    if (!poRef->bWholeFile)
+    {
+        aosMD.SetNameValue("OFFSET", CPLSPrintf("%llu", static_cast<unsigned long long>(
+                                                            poRef->nOffset)));
+        aosMD.SetNameValue("SIZE", CPLSPrintf("%llu", static_cast<unsigned long long>(
+                                                          poRef->nSize)));
+    }
+    return aosMD.StealList();
+}
+
+const char *VSIKerchunkFilesystemHandler::GetOptions()
+{
+    return "<Options>"
+           "  <Option name='KERCHUNK_ALLOW_REMOTE_REFS_TO_LOCAL_FILES' type='boolean' "
+           "description='Whether references loaded from a remote location may read "
+           "local files' default='NO'/>"
+           "  <Option name='KERCHUNK_REFS_CACHE_SIZE' type='int' "
+           "description='Number of parsed reference files kept in memory' default='16'/>"
+           "  <Option name='KERCHUNK_MAX_CHUNK_SIZE' type='int' "
+           "description='Largest referenced range, in bytes' default='2147483648'/>"
+           "  <Option name='KERCHUNK_MAX_REFS_FILE_SIZE' type='int' "
+           "description='Largest references file, in bytes' default='2147483648'/>"
+           "  <Option name='KERCHUNK_MAX_GENERATED_REFS' type='int' "
+           "description='Most references the gen section may produce' "
+           "default='10000000'/>"
+           "</Options>";
+}
+
+}  // namespace
+
+std::string MakeVSIKerchunkPath(const std::string &osRefsPath, const std::string &osKey)
+{
+    std::string osPath = std::string(VSIKERCHUNK_PREFIX) + "{" + osRefsPath + "}";
+    if (!osKey.empty())
+        osPath += "/" + osKey;
+    return osPath;
+}
+
+bool SplitVSIKerchunkPath(const std::string &osPath, std::string &osRefsPath,
+                          std::string &osKey)
+{
+    const size_t nPrefixLen = strlen(VSIKERCHUNK_PREFIX);
+    // "/vsikerchunk" without the slash designates nothing.
+    if (osPath.compare(0, nPrefixLen, VSIKERCHUNK_PREFIX) != 0)
+        return false;
+    const std::string osRest = osPath.substr(nPrefixLen);
+    size_t nRefsEnd = std::string::npos;  // index just past the refs path
+    size_t nKeyStart = std::string::npos;
+    if (!osRest.empty() && osRest[0] == '{')
+    {
+        // The first '}' followed by '/' or the end closes the references path.
+        for (size_t nPos = osRest.find('}'); nPos != std::string::npos;
+             nPos = osRest.find('}', nPos + 1))
+        {
+            if (nPos + 1 == osRest.size() || osRest[nPos + 1] == '/')
+            {
+                osRefsPath = osRest.substr(1, nPos - 1);
+                nRefsEnd = nPos + 1;
+                break;
+            }
+        }
+        if (nRefsEnd == std::string::npos)
+            return false;
+        nKeyStart = nRefsEnd;
+    }
+    else
+    {
+        // Without braces, the references path ends with the first ".json"
+        // component.
+        for (size_t nPos = osRest.find(".json"); nPos != std::string::npos;
+             nPos = osRest.find(".json", nPos + 1))
+        {
+            const size_t nEnd = nPos + strlen(".json");
+            if (nEnd == osRest.size() || osRest[nEnd] == '/')
+            {
+                nRefsEnd = nEnd;
+                break;
+            }
+        }
+        if (nRefsEnd == std::string::npos)
+            nRefsEnd = osRest.size();
+        osRefsPath = osRest.substr(0, nRefsEnd);
+        nKeyStart = nRefsEnd;
+    }
+    if (osRefsPath.empty())
+        return false;
+    osKey = nKeyStart < osRest.size() ? osRest.substr(nKeyStart) : std::string();
+    // Normalize "/a/b/" to "a/b".
+    while (!osKey.empty() && osKey[0] == '/')
+        osKey.erase(0, 1);
+    while (!osKey.empty() && osKey.back() == '/')
+        osKey.pop_back();
+    return true;
+}
+
+void InstallVSIKerchunkHandler()
+{
+    static std::once_flag oOnce;
+    std::call_once(oOnce,
+                   []
+                   {
+                       // GDAL's file manager owns its handlers for the life
+                       // of the process.
+                       VSIFileManager::InstallHandler(
+                           VSIKERCHUNK_PREFIX, new VSIKerchunkFilesystemHandler());
+                   });
+}
+
+}  // namespace kerchunk

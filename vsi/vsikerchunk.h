@@ -1,0 +1,61 @@
+// /vsikerchunk/: kerchunk references served as a read-only Zarr store.
+//
+//   /vsikerchunk/{/data/refs.json}/.zgroup         a key, inline or a range
+//   /vsikerchunk/{/vsis3/b/refs.json}/t2m/0.3.1    references anywhere GDAL reads
+//   /vsikerchunk//data/refs.json/t2m/.zarray       braces optional: the
+//                                                  references path then ends at
+//                                                  the first ".json" component
+//
+// Groups are directories; a missing key is ENOENT without an error message
+// (GDAL's Zarr driver probes keys constantly). A consolidated ".zmetadata" is
+// synthesized when the references have none, so the Zarr driver opens without
+// listing. GetFileMetadata(key, "KERCHUNK") tells a key's target.
+#pragma once
+
+#include "reference_set.h"
+
+#include <memory>
+#include <string>
+
+namespace kerchunk
+{
+
+constexpr const char *VSIKERCHUNK_PREFIX = "/vsikerchunk/";
+
+// Installs the handler once (thread-safe, idempotent).
+void InstallVSIKerchunkHandler();
+
+// "/vsikerchunk/{<refs>}" or "/vsikerchunk/{<refs>}/<key>".
+std::string MakeVSIKerchunkPath(const std::string &osRefsPath,
+                                const std::string &osKey = std::string());
+
+// Splits a /vsikerchunk/ path into references path and key ("" for the root).
+bool SplitVSIKerchunkPath(const std::string &osPath, std::string &osRefsPath,
+                          std::string &osKey);
+
+// Parsed references, immutable once loaded.
+struct LoadedReferences
+{
+    std::string osRefsPath{};
+    ReferenceSet oSet{};
+    std::string osZMetadata{};  // synthesized .zmetadata ("" if refs have one)
+};
+
+// Parsed references of `osRefsPath`, from a bounded in-memory cache that
+// drops an entry when the file's size or modification time changes. Returns
+// null and sets osError (a complete message) on failure.
+std::shared_ptr<const LoadedReferences>
+LoadReferences(const std::string &osRefsPath, std::string &osError);
+
+// The GDAL path of a range or whole-file reference's target, or false with
+// osError naming the key (unsupported scheme, recursion, remote→local).
+bool ResolveTarget(const LoadedReferences &oRefs, const std::string &osKey,
+                   const Reference &oRef, std::string &osTargetPath,
+                   std::string &osError);
+
+// Reads a key's bytes in full (metadata documents), at most nMaxSize bytes.
+bool ReadKey(const LoadedReferences &oRefs, const std::string &osKey,
+             std::string &osBytes, std::string &osError,
+             uint64_t nMaxSize = 100 * 1024 * 1024);
+
+}  // namespace kerchunk
