@@ -1,12 +1,236 @@
-// Placeholder until the NetCDF-3 scanner lands (issue 4).
+// NetCDF-3 (CDF-1, CDF-2, CDF-5) to kerchunk references: the header is parsed
+// by netcdf3_header, each variable mapped by netcdf3_layout, and references
+// are streamed variable by variable.
+#include "netcdf3_attributes.h"
+#include "netcdf3_header.h"
+#include "netcdf3_layout.h"
+#include "utf8.h"
+
 #include "../error.h"
 #include "../generator.h"
+#include "../zarr_metadata.h"
+
+#include "cpl_conv.h"
+#include "cpl_error.h"
+#include "cpl_vsi.h"
+
+#include <map>
+#include <memory>
+#include <set>
 
 namespace kerchunk
 {
-GenerateStats GenerateNetCDF3References(const std::string &osSource,
-                                     const GenerateOptions &, ReferenceWriter &)
+
+namespace
 {
-    throw Error(osSource + ": NetCDF-3 reference generation is not implemented yet");
+
+struct VSIFileCloser
+{
+    void operator()(VSILFILE *fp) const
+    {
+        VSIFCloseL(fp);
+    }
+};
+using VSIFilePtr = std::unique_ptr<VSILFILE, VSIFileCloser>;
+
+// Reads small ranges for inlining through a window, so that the tiny records
+// of a record variable cost one read per window, not one per record.
+class WindowedReader
+{
+  public:
+    WindowedReader(VSILFILE *fp, const std::string &osFilename)
+        : m_fp(fp), m_osFilename(osFilename)
+    {
+    }
+
+    std::string Read(uint64_t nOffset, size_t nSize)
+    {
+        if (nOffset < m_nWindowStart ||
+            nOffset - m_nWindowStart > m_osWindow.size() ||
+            nSize > m_osWindow.size() - (nOffset - m_nWindowStart))
+        {
+            // 1 MiB: big enough to hold many records, small enough to not
+            // read far past what is needed on a remote file.
+            constexpr size_t WINDOW_SIZE = 1024 * 1024;
+            m_osWindow.resize(std::max(WINDOW_SIZE, nSize));
+            m_nWindowStart = nOffset;
+            if (VSIFSeekL(m_fp, nOffset, SEEK_SET) != 0)
+                throw Error(m_osFilename + ": cannot seek to " +
+                            std::to_string(nOffset));
+            m_osWindow.resize(VSIFReadL(&m_osWindow[0], 1, m_osWindow.size(), m_fp));
+            if (m_osWindow.size() < nSize)
+                throw Error(m_osFilename + ": cannot read " +
+                            std::to_string(nSize) + " bytes at offset " +
+                            std::to_string(nOffset));
+        }
+        return m_osWindow.substr(static_cast<size_t>(nOffset - m_nWindowStart),
+                                 nSize);
+    }
+
+  private:
+    VSILFILE *m_fp;
+    const std::string &m_osFilename;
+    uint64_t m_nWindowStart = 0;
+    std::string m_osWindow{};
+};
+
+// ReferenceWriter::AddInline writes bytes as JSON text when its (lenient)
+// UTF-8 check accepts them, and nlohmann::json then throws on overlong forms
+// or surrogates (e.g. the big-endian double -180.0 starts with 0xC0). Such
+// chunks are referenced by range instead, until the writer checks strictly.
+bool InlineAsTextWouldFail(const std::string &osBytes)
+{
+    if (IsValidUtf8(osBytes) || osBytes.compare(0, 7, "base64:") == 0)
+        return false;
+    // The writer's check: lead byte class and continuation bytes only.
+    for (size_t i = 0; i < osBytes.size();)
+    {
+        const unsigned char c = static_cast<unsigned char>(osBytes[i]);
+        size_t nFollow = 0;
+        if (c < 0x80)
+            nFollow = 0;
+        else if ((c >> 5) == 0x6)
+            nFollow = 1;
+        else if ((c >> 4) == 0xE)
+            nFollow = 2;
+        else if ((c >> 3) == 0x1E)
+            nFollow = 3;
+        else
+            return false;
+        if (nFollow != 0 && i + nFollow >= osBytes.size())
+            return false;
+        for (size_t k = 1; k <= nFollow; ++k)
+        {
+            if ((static_cast<unsigned char>(osBytes[i + k]) >> 6) != 0x2)
+                return false;
+        }
+        i += nFollow + 1;
+    }
+    return true;
 }
+
+// The variables to write: all, or the requested ones plus the coordinate
+// variables (named after a dimension) of their dimensions.
+std::vector<bool> SelectVariables(const NC3Header &oHeader,
+                                  const GenerateOptions &oOptions,
+                                  const std::string &osSource)
+{
+    std::vector<bool> abSelected(oHeader.aoVariables.size(),
+                                 oOptions.aosVariables.empty());
+    if (oOptions.aosVariables.empty())
+        return abSelected;
+    std::map<std::string, size_t> oIndex;
+    for (size_t i = 0; i < oHeader.aoVariables.size(); ++i)
+        oIndex[oHeader.aoVariables[i].osName] = i;
+    for (const auto &osName : oOptions.aosVariables)
+    {
+        const auto oIter = oIndex.find(osName);
+        if (oIter == oIndex.end())
+            throw Error(osSource + ": no variable '" + osName + "'");
+        abSelected[oIter->second] = true;
+        for (size_t nDimId : oHeader.aoVariables[oIter->second].anDimIds)
+        {
+            const auto oCoord = oIndex.find(oHeader.aoDimensions[nDimId].osName);
+            if (oCoord != oIndex.end())
+                abSelected[oCoord->second] = true;
+        }
+    }
+    return abSelected;
+}
+
+}  // namespace
+
+GenerateStats GenerateNetCDF3References(const std::string &osSource,
+                                        const GenerateOptions &oOptions,
+                                        ReferenceWriter &oWriter)
+{
+    VSIFilePtr poFile(VSIFOpenL(osSource.c_str(), "rb"));
+    if (!poFile)
+        throw Error("cannot open " + osSource);
+    const NC3Header oHeader = ReadNetCDF3Header(poFile.get(), osSource);
+    if (VSIFSeekL(poFile.get(), 0, SEEK_END) != 0)
+        throw Error(osSource + ": cannot seek to the end of the file");
+    const uint64_t nFileSize = VSIFTellL(poFile.get());
+    const uint64_t nRecordSize = NC3RecordSize(oHeader, osSource);
+    const uint64_t nNumRecords = NC3NumRecords(oHeader, nRecordSize, nFileSize);
+    // ~64 MB: a read of a few rows of a big variable stays small, while
+    // typical variables stay a single reference.
+    const uint64_t nMaxChunkBytes = std::strtoull(
+        CPLGetConfigOption("KERCHUNK_NETCDF3_MAX_CHUNK_SIZE", "67108864"),
+        nullptr, 10);
+
+    const std::vector<bool> abSelected =
+        SelectVariables(oHeader, oOptions, osSource);
+
+    nlohmann::json oGlobal = nlohmann::json::object();
+    for (const auto &oAttr : oHeader.aoAttributes)
+    {
+        if (!oGlobal.contains(oAttr.osName))
+            oGlobal[oAttr.osName] = NC3AttributeValue(oAttr);
+    }
+    WriteGroup(oWriter, "", oGlobal);
+
+    GenerateStats oStats;
+    WindowedReader oReader(poFile.get(), osSource);
+    const size_t nVars = oHeader.aoVariables.size();
+    for (size_t iVar = 0; iVar < nVars; ++iVar)
+    {
+        const NC3Variable &oVar = oHeader.aoVariables[iVar];
+        if (!abSelected[iVar])
+            continue;
+        NC3ArrayLayout oLayout;
+        try
+        {
+            oLayout = ComputeNC3ArrayLayout(oHeader, oVar, nRecordSize,
+                                            nNumRecords, nFileSize,
+                                            nMaxChunkBytes, osSource);
+        }
+        catch (const Error &e)
+        {
+            if (oOptions.bStrict)
+                throw;
+            CPLError(CE_Warning, CPLE_AppDefined, "%s", e.what());
+            oStats.aosSkipped.push_back(oVar.osName + ": " + e.what());
+            continue;
+        }
+
+        ZarrArrayMetadata oMeta;
+        oMeta.anShape = oLayout.anShape;
+        oMeta.anChunks = oLayout.anChunks;
+        oMeta.osDtype = oLayout.osDtype;
+        oMeta.oFillValue = NC3FillValue(oVar);
+        WriteArrayMetadata(oWriter, oVar.osName, oMeta, oLayout.aosDimensions,
+                           NC3VariableAttributes(oVar));
+        ++oStats.nArrays;
+
+        std::vector<uint64_t> anIndex(oLayout.anShape.size(), 0);
+        for (uint64_t i = 0; i < oLayout.nChunkCount; ++i)
+        {
+            if (!anIndex.empty())
+                anIndex[0] = i;
+            const std::string osKey = ChunkKey(oVar.osName, anIndex);
+            const uint64_t nOffset = oLayout.nFirstOffset + i * oLayout.nChunkStride;
+            bool bInlined = false;
+            if (oLayout.nChunkBytes <= oOptions.nInlineThreshold)
+            {
+                std::string osBytes = oReader.Read(
+                    nOffset, static_cast<size_t>(oLayout.nChunkBytes));
+                if (!InlineAsTextWouldFail(osBytes))
+                {
+                    oWriter.AddInline(osKey, osBytes);
+                    bInlined = true;
+                }
+            }
+            if (!bInlined)
+                oWriter.AddRange(osKey, nOffset, oLayout.nChunkBytes);
+            ++oStats.nChunks;
+        }
+        if (oOptions.pfnProgress &&
+            !oOptions.pfnProgress(static_cast<double>(iVar + 1) / nVars, "",
+                                  oOptions.pProgressData))
+            throw Error(osSource + ": interrupted");
+    }
+    return oStats;
+}
+
 }  // namespace kerchunk
