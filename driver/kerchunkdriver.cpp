@@ -1,42 +1,239 @@
 // The KERCHUNK driver: registration, Identify and Open.
+//
+// Open delegates the reading to GDAL's own Zarr driver on /vsikerchunk/, in
+// multidimensional mode, and builds the classic view itself (bands along
+// extra dimensions, CF georeferencing) where GDAL 3.6's Zarr driver falls short.
+#include "array_catalog.h"
+#include "array_checks.h"
 #include "codecs.h"
+#include "kerchunk_dataset.h"
+#include "kerchunk_dataset_name.h"
+#include "vsikerchunk.h"
 
+#include "cpl_string.h"
 #include "gdal_priv.h"
+
+#include <exception>
+
+namespace kerchunk
+{
 
 namespace
 {
 
+constexpr const char *DRIVER_NAME = "KERCHUNK";
+
 int KerchunkIdentify(GDALOpenInfo *poOpenInfo)
 {
-    return STARTS_WITH_CI(poOpenInfo->pszFilename, "KERCHUNK:");
+    return STARTS_WITH_CI(poOpenInfo->pszFilename, KERCHUNK_DATASET_PREFIX);
+}
+
+// Kerchunk JSON starts with '{'; anything else is treated as a source file.
+bool LooksLikeJsonReferences(const std::string &osPath)
+{
+    VSILFILE *fp = VSIFOpenL(osPath.c_str(), "rb");
+    if (fp == nullptr)
+        return false;
+    char achHeader[256] = {};
+    const size_t nRead = VSIFReadL(achHeader, 1, sizeof(achHeader), fp);
+    VSIFCloseL(fp);
+    for (size_t i = 0; i < nRead; ++i)
+    {
+        if (!isspace(static_cast<unsigned char>(achHeader[i])))
+            return achHeader[i] == '{';
+    }
+    return false;
+}
+
+std::string DescribeArray(const GDALMDArray &oArray)
+{
+    std::string osShape;
+    for (const auto &poDim : oArray.GetDimensions())
+    {
+        if (!osShape.empty())
+            osShape += "x";
+        osShape += std::to_string(poDim->GetSize());
+    }
+    const auto &oType = oArray.GetDataType();
+    const char *pszType = oType.GetClass() == GEDTC_NUMERIC
+                              ? GDALGetDataTypeName(oType.GetNumericDataType())
+                              : (oType.GetClass() == GEDTC_STRING ? "String" : "Compound");
+    return "[" + osShape + "] " + oArray.GetFullName() + " (" + pszType + ")";
+}
+
+GDALDataset *OpenReferences(GDALOpenInfo *poOpenInfo, const std::string &osRefsPath,
+                            const std::string &osArray)
+{
+    std::string osError;
+    const auto poRefs = LoadReferences(osRefsPath, osError);
+    if (!poRefs)
+    {
+        CPLError(CE_Failure, CPLE_OpenFailed, "%s", osError.c_str());
+        return nullptr;
+    }
+    const auto aoProblems = FindArrayProblems(*poRefs);
+    for (const auto &oProblem : aoProblems)
+    {
+        // The requested array failing is an error; others only a warning,
+        // so the rest of the references stay usable.
+        const bool bRequested = !osArray.empty() &&
+                                (oProblem.osArray == osArray ||
+                                 oProblem.osArray == "/" + osArray);
+        CPLError(bRequested ? CE_Failure : CE_Warning, CPLE_NotSupported,
+                 "%s: array %s cannot be read: %s", osRefsPath.c_str(),
+                 oProblem.osArray.c_str(), oProblem.osReason.c_str());
+        if (bRequested)
+            return nullptr;
+    }
+
+    const char *const apszAllowedDrivers[] = {"Zarr", nullptr};
+    GDALDatasetUniquePtr poZarrDS(GDALDataset::Open(
+        MakeVSIKerchunkPath(osRefsPath).c_str(),
+        GDAL_OF_MULTIDIM_RASTER | GDAL_OF_VERBOSE_ERROR, apszAllowedDrivers,
+        nullptr, nullptr));
+    if (!poZarrDS)
+        return nullptr;
+    auto poRootGroup = poZarrDS->GetRootGroup();
+    if (!poRootGroup)
+    {
+        CPLError(CE_Failure, CPLE_OpenFailed, "%s: no root group", osRefsPath.c_str());
+        return nullptr;
+    }
+
+    if (poOpenInfo->nOpenFlags & GDAL_OF_MULTIDIM_RASTER)
+        return new KerchunkMultiDimDataset(std::move(poZarrDS), std::move(poRootGroup));
+
+    std::shared_ptr<GDALMDArray> poArray;
+    std::vector<std::shared_ptr<GDALMDArray>> apoCandidates;
+    if (!osArray.empty())
+    {
+        poArray = OpenArrayByPath(poRootGroup, osArray);
+        if (!poArray)
+        {
+            CPLError(CE_Failure, CPLE_OpenFailed, "%s: no array %s",
+                     osRefsPath.c_str(), osArray.c_str());
+            return nullptr;
+        }
+    }
+    else
+    {
+        apoCandidates = ListRasterCandidates(poRootGroup);
+        if (apoCandidates.size() == 1)
+            poArray = apoCandidates[0];
+    }
+
+    auto poDS = std::make_unique<KerchunkRasterDataset>(std::move(poZarrDS));
+    if (poArray)
+    {
+        const bool bFlip = CPLFetchBool(poOpenInfo->papszOpenOptions, "FLIP_NORTH_UP", true);
+        if (!poDS->SetArray(poArray, poRootGroup, bFlip))
+            return nullptr;
+    }
+    else
+    {
+        CPLStringList aosSubdatasets;
+        int iSubdataset = 1;
+        for (const auto &poCandidate : apoCandidates)
+        {
+            aosSubdatasets.SetNameValue(
+                CPLSPrintf("SUBDATASET_%d_NAME", iSubdataset),
+                MakeSubdatasetName(osRefsPath, poCandidate->GetFullName()).c_str());
+            aosSubdatasets.SetNameValue(CPLSPrintf("SUBDATASET_%d_DESC", iSubdataset),
+                                        DescribeArray(*poCandidate).c_str());
+            ++iSubdataset;
+        }
+        poDS->SetMetadata(aosSubdatasets.List(), "SUBDATASETS");
+    }
+    poDS->SetDescription(poOpenInfo->pszFilename);
+    return poDS.release();
 }
 
 GDALDataset *KerchunkOpen(GDALOpenInfo *poOpenInfo)
 {
     if (!KerchunkIdentify(poOpenInfo))
         return nullptr;
-    return nullptr;
+    if (poOpenInfo->eAccess == GA_Update)
+    {
+        CPLError(CE_Failure, CPLE_NotSupported, "The KERCHUNK driver is read-only");
+        return nullptr;
+    }
+    KerchunkDatasetName oName;
+    if (!ParseKerchunkDatasetName(poOpenInfo->pszFilename, oName))
+    {
+        CPLError(CE_Failure, CPLE_OpenFailed,
+                 "Invalid dataset name '%s': expected KERCHUNK:<references or "
+                 "source> or KERCHUNK:\"<references or source>\":<array>",
+                 poOpenInfo->pszFilename);
+        return nullptr;
+    }
+    if (const char *pszArray = CSLFetchNameValue(poOpenInfo->papszOpenOptions, "ARRAY"))
+        oName.osArray = pszArray;
+
+    // No exception crosses into GDAL.
+    try
+    {
+        if (!LooksLikeJsonReferences(oName.osPath))
+        {
+            VSIStatBufL sStat;
+            if (VSIStatL(oName.osPath.c_str(), &sStat) != 0)
+            {
+                CPLError(CE_Failure, CPLE_OpenFailed, "%s: no such file",
+                         oName.osPath.c_str());
+                return nullptr;
+            }
+            CPLError(CE_Failure, CPLE_OpenFailed,
+                     "%s is not kerchunk JSON references", oName.osPath.c_str());
+            return nullptr;
+        }
+        return OpenReferences(poOpenInfo, oName.osPath, oName.osArray);
+    }
+    catch (const std::exception &e)
+    {
+        CPLError(CE_Failure, CPLE_AppDefined, "KERCHUNK: %s", e.what());
+        return nullptr;
+    }
 }
 
 }  // namespace
+
+}  // namespace kerchunk
 
 extern "C" CPL_DLL void GDALRegister_KERCHUNK();
 extern "C" CPL_DLL void GDALRegisterMe();
 
 void GDALRegister_KERCHUNK()
 {
-    if (!GDAL_CHECK_VERSION("KERCHUNK"))
+    using namespace kerchunk;
+    if (!GDAL_CHECK_VERSION(DRIVER_NAME))
         return;
-    if (GDALGetDriverByName("KERCHUNK") != nullptr)
+    if (GDALGetDriverByName(DRIVER_NAME) != nullptr)
         return;
 
-    kerchunk::RegisterCodecs();
+    RegisterCodecs();
+    InstallVSIKerchunkHandler();
 
     auto poDriver = std::make_unique<GDALDriver>();
-    poDriver->SetDescription("KERCHUNK");
+    poDriver->SetDescription(DRIVER_NAME);
     poDriver->SetMetadataItem(GDAL_DCAP_RASTER, "YES");
     poDriver->SetMetadataItem(GDAL_DCAP_MULTIDIM_RASTER, "YES");
-    poDriver->SetMetadataItem(GDAL_DMD_LONGNAME, "Kerchunk references");
+    poDriver->SetMetadataItem(GDAL_DMD_LONGNAME,
+                              "Kerchunk references (NetCDF/HDF5/GRIB as virtual Zarr)");
+    poDriver->SetMetadataItem(GDAL_DMD_HELPTOPIC, "docs/kerchunk.rst");
+    poDriver->SetMetadataItem(GDAL_DMD_CONNECTION_PREFIX, KERCHUNK_DATASET_PREFIX);
+    poDriver->SetMetadataItem(GDAL_DMD_SUBDATASETS, "YES");
+    poDriver->SetMetadataItem(GDAL_DCAP_VIRTUALIO, "YES");
+    poDriver->SetMetadataItem(
+        GDAL_DMD_OPENOPTIONLIST,
+        "<OpenOptionList>"
+        "  <Option name='ARRAY' type='string' description='Full path of the "
+        "array shown by the classic raster view (same as KERCHUNK:\"refs\":array)'/>"
+        "  <Option name='FLIP_NORTH_UP' type='boolean' default='YES' "
+        "description='Flip rows when the y coordinate increases, so that the "
+        "classic view is north-up'/>"
+        "  <Option name='FALLBACK' type='boolean' default='YES' description="
+        "'When references cannot be made for a source file, open it with "
+        "GDAL&apos;s own driver (overrides KERCHUNK_FALLBACK)'/>"
+        "</OpenOptionList>");
     poDriver->pfnIdentify = KerchunkIdentify;
     poDriver->pfnOpen = KerchunkOpen;
     GetGDALDriverManager()->RegisterDriver(poDriver.release());

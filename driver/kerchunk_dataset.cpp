@@ -1,0 +1,319 @@
+#include "kerchunk_dataset.h"
+#if __has_include("cf_georeferencing.h")  // TEMPORARY until the module lands
+#include "cf_georeferencing.h"
+#define HAVE_CF_GEOREF
+#endif
+
+#include "cpl_string.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace kerchunk
+{
+
+namespace
+{
+
+// Decoded blocks larger than this are split into fewer rows, so that a
+// huge chunk does not make GDAL's block cache allocate gigabytes at once.
+constexpr GIntBig MAX_BLOCK_BYTES = 64 * 1024 * 1024;
+
+std::string AttributeToString(const GDALAttribute &oAttr)
+{
+    if (oAttr.GetDataType().GetClass() == GEDTC_STRING)
+    {
+        const char *pszValue = oAttr.ReadAsString();
+        return pszValue ? pszValue : "";
+    }
+    if (oAttr.GetDataType().GetClass() != GEDTC_NUMERIC)
+        return std::string();
+    const auto adfValues = oAttr.ReadAsDoubleArray();
+    std::string osValue = adfValues.size() > 1 ? "{" : "";
+    for (size_t i = 0; i < adfValues.size(); ++i)
+    {
+        if (i)
+            osValue += ",";
+        osValue += CPLSPrintf("%.17g", adfValues[i]);
+    }
+    if (adfValues.size() > 1)
+        osValue += "}";
+    return osValue;
+}
+
+}  // namespace
+
+/************************************************************************/
+/*                       KerchunkMultiDimDataset                        */
+/************************************************************************/
+
+KerchunkMultiDimDataset::KerchunkMultiDimDataset(GDALDatasetUniquePtr poZarrDS,
+                                                 std::shared_ptr<GDALGroup> poRootGroup)
+    : m_poZarrDS(std::move(poZarrDS)), m_poRootGroup(std::move(poRootGroup))
+{
+}
+
+/************************************************************************/
+/*                          KerchunkRasterBand                          */
+/************************************************************************/
+
+class KerchunkRasterBand final : public GDALRasterBand
+{
+  public:
+    KerchunkRasterBand(KerchunkRasterDataset *poDS, int nBand,
+                       std::vector<GUInt64> anExtraIndex);
+
+    CPLErr IReadBlock(int nBlockXOff, int nBlockYOff, void *pImage) override;
+    double GetNoDataValue(int *pbSuccess) override;
+    double GetOffset(int *pbSuccess) override;
+    double GetScale(int *pbSuccess) override;
+    const char *GetUnitType() override;
+
+  private:
+    // Index along each dimension other than y and x.
+    std::vector<GUInt64> m_anExtraIndex;
+};
+
+KerchunkRasterBand::KerchunkRasterBand(KerchunkRasterDataset *poDSIn, int nBandIn,
+                                       std::vector<GUInt64> anExtraIndex)
+    : m_anExtraIndex(std::move(anExtraIndex))
+{
+    poDS = poDSIn;
+    nBand = nBandIn;
+    const GDALMDArray &oArray = *poDSIn->m_poArray;
+    eDataType = oArray.GetDataType().GetNumericDataType();
+    nRasterXSize = poDSIn->GetRasterXSize();
+    nRasterYSize = poDSIn->GetRasterYSize();
+
+    const auto anBlockSize = oArray.GetBlockSize();
+    const size_t nDims = anBlockSize.size();
+    const GUInt64 nChunkX = anBlockSize[nDims - 1];
+    const GUInt64 nChunkY = nDims >= 2 ? anBlockSize[nDims - 2] : 1;
+    nBlockXSize = nChunkX == 0 ? nRasterXSize
+                               : static_cast<int>(std::min<GUInt64>(nChunkX, nRasterXSize));
+    nBlockYSize = nChunkY == 0 ? nRasterYSize
+                               : static_cast<int>(std::min<GUInt64>(nChunkY, nRasterYSize));
+    const GIntBig nRowBytes =
+        static_cast<GIntBig>(nBlockXSize) * GDALGetDataTypeSizeBytes(eDataType);
+    if (nRowBytes > 0 && nRowBytes * nBlockYSize > MAX_BLOCK_BYTES)
+        nBlockYSize = static_cast<int>(std::max<GIntBig>(1, MAX_BLOCK_BYTES / nRowBytes));
+
+    // Position along the extra dimensions, as GDAL's netCDF driver names it.
+    const auto &apoDims = oArray.GetDimensions();
+    for (size_t i = 0; i < m_anExtraIndex.size(); ++i)
+    {
+        const auto &poDim = apoDims[i];
+        std::string osValue = std::to_string(m_anExtraIndex[i]);
+        if (const auto poIndexVar = poDim->GetIndexingVariable())
+        {
+            double dfValue = 0;
+            const GUInt64 anStart[1] = {m_anExtraIndex[i]};
+            const size_t anCount[1] = {1};
+            if (poIndexVar->GetDimensionCount() == 1 &&
+                poIndexVar->GetDataType().GetClass() == GEDTC_NUMERIC &&
+                poIndexVar->Read(anStart, anCount, nullptr, nullptr,
+                                 GDALExtendedDataType::Create(GDT_Float64), &dfValue))
+                osValue = CPLSPrintf("%.17g", dfValue);
+        }
+        SetMetadataItem(("NETCDF_DIM_" + poDim->GetName()).c_str(), osValue.c_str());
+    }
+}
+
+CPLErr KerchunkRasterBand::IReadBlock(int nBlockXOff, int nBlockYOff, void *pImage)
+{
+    auto *poGDS = static_cast<KerchunkRasterDataset *>(poDS);
+    const GDALMDArray &oArray = *poGDS->m_poArray;
+    const size_t nDims = oArray.GetDimensionCount();
+
+    const int nX0 = nBlockXOff * nBlockXSize;
+    const int nY0 = nBlockYOff * nBlockYSize;
+    const int nXCount = std::min(nBlockXSize, nRasterXSize - nX0);
+    const int nYCount = std::min(nBlockYSize, nRasterYSize - nY0);
+    if (nXCount < nBlockXSize || nYCount < nBlockYSize)
+        memset(pImage, 0,
+               static_cast<size_t>(nBlockXSize) * nBlockYSize *
+                   GDALGetDataTypeSizeBytes(eDataType));
+
+    std::vector<GUInt64> anStart(m_anExtraIndex);
+    std::vector<size_t> anCount(m_anExtraIndex.size(), 1);
+    std::vector<GInt64> anStep(m_anExtraIndex.size(), 1);
+    std::vector<GPtrDiff_t> anStride(m_anExtraIndex.size(), 0);
+    if (nDims >= 2)
+    {
+        // North-up: row 0 of the raster is the last stored row.
+        anStart.push_back(poGDS->m_bBottomUp
+                              ? static_cast<GUInt64>(nRasterYSize - 1 - nY0)
+                              : static_cast<GUInt64>(nY0));
+        anCount.push_back(static_cast<size_t>(nYCount));
+        anStep.push_back(poGDS->m_bBottomUp ? -1 : 1);
+        anStride.push_back(nBlockXSize);
+    }
+    anStart.push_back(static_cast<GUInt64>(nX0));
+    anCount.push_back(static_cast<size_t>(nXCount));
+    anStep.push_back(1);
+    anStride.push_back(1);
+
+    if (!oArray.Read(anStart.data(), anCount.data(), anStep.data(), anStride.data(),
+                     GDALExtendedDataType::Create(eDataType), pImage))
+    {
+        CPLError(CE_Failure, CPLE_AppDefined, "%s: cannot read block (%d, %d)",
+                 oArray.GetFullName().c_str(), nBlockXOff, nBlockYOff);
+        return CE_Failure;
+    }
+    return CE_None;
+}
+
+double KerchunkRasterBand::GetNoDataValue(int *pbSuccess)
+{
+    bool bHasNoData = false;
+    const double dfNoData = static_cast<KerchunkRasterDataset *>(poDS)
+                                ->m_poArray->GetNoDataValueAsDouble(&bHasNoData);
+    if (pbSuccess)
+        *pbSuccess = bHasNoData;
+    return dfNoData;
+}
+
+// GDAL's Zarr driver turns the CF attributes scale_factor, add_offset and
+// units into the array's scale, offset and unit.
+double KerchunkRasterBand::GetOffset(int *pbSuccess)
+{
+    bool bHasOffset = false;
+    const double dfOffset =
+        static_cast<KerchunkRasterDataset *>(poDS)->m_poArray->GetOffset(&bHasOffset);
+    if (pbSuccess)
+        *pbSuccess = bHasOffset;
+    return bHasOffset ? dfOffset : 0.0;
+}
+
+double KerchunkRasterBand::GetScale(int *pbSuccess)
+{
+    bool bHasScale = false;
+    const double dfScale =
+        static_cast<KerchunkRasterDataset *>(poDS)->m_poArray->GetScale(&bHasScale);
+    if (pbSuccess)
+        *pbSuccess = bHasScale;
+    return bHasScale ? dfScale : 1.0;
+}
+
+const char *KerchunkRasterBand::GetUnitType()
+{
+    return static_cast<KerchunkRasterDataset *>(poDS)->m_poArray->GetUnit().c_str();
+}
+
+/************************************************************************/
+/*                        KerchunkRasterDataset                         */
+/************************************************************************/
+
+KerchunkRasterDataset::KerchunkRasterDataset(GDALDatasetUniquePtr poZarrDS)
+    : m_poZarrDS(std::move(poZarrDS))
+{
+    m_oSRS.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+}
+
+bool KerchunkRasterDataset::SetArray(const std::shared_ptr<GDALMDArray> &poArray,
+                                     const std::shared_ptr<GDALGroup> &poRootGroup,
+                                     bool bAllowFlip)
+{
+    const std::string &osName = poArray->GetFullName();
+    const size_t nDims = poArray->GetDimensionCount();
+    if (nDims == 0)
+    {
+        CPLError(CE_Failure, CPLE_NotSupported,
+                 "Array %s is a scalar: it has no classic raster view (open it "
+                 "with the multidimensional API)",
+                 osName.c_str());
+        return false;
+    }
+    if (poArray->GetDataType().GetClass() != GEDTC_NUMERIC ||
+        poArray->GetDataType().GetNumericDataType() == GDT_Unknown)
+    {
+        CPLError(CE_Failure, CPLE_NotSupported,
+                 "Array %s has a non-numeric data type: it has no classic raster "
+                 "view (open it with the multidimensional API)",
+                 osName.c_str());
+        return false;
+    }
+    const auto &apoDims = poArray->GetDimensions();
+    const GUInt64 nXSize = apoDims[nDims - 1]->GetSize();
+    const GUInt64 nYSize = nDims >= 2 ? apoDims[nDims - 2]->GetSize() : 1;
+    GUInt64 nBands = 1;
+    for (size_t i = 0; i + 2 < nDims; ++i)
+    {
+        nBands *= apoDims[i]->GetSize();
+        if (nBands > static_cast<GUInt64>(INT_MAX))
+            break;
+    }
+    if (nXSize > INT_MAX || nYSize > INT_MAX || nBands > 65536 * 4)
+    {
+        CPLError(CE_Failure, CPLE_NotSupported,
+                 "Array %s is too large for the classic raster view (%llu x %llu, "
+                 "%llu bands): use the multidimensional API",
+                 osName.c_str(), static_cast<unsigned long long>(nXSize),
+                 static_cast<unsigned long long>(nYSize),
+                 static_cast<unsigned long long>(nBands));
+        return false;
+    }
+    m_poArray = poArray;
+    nRasterXSize = static_cast<int>(nXSize);
+    nRasterYSize = static_cast<int>(nYSize);
+
+#ifdef HAVE_CF_GEOREF
+    if (nDims >= 2)
+    {
+        const CFGeoreferencing oGeoref =
+            ComputeCFGeoreferencing(poArray, poRootGroup, nDims - 2, nDims - 1);
+        m_bHasGeoTransform = oGeoref.bHasGeoTransform;
+        m_adfGeoTransform = oGeoref.adfGeoTransform;
+        m_bBottomUp = bAllowFlip && oGeoref.bBottomUp;
+        if (!bAllowFlip && oGeoref.bBottomUp && m_bHasGeoTransform)
+        {
+            // Keep the stored order: the geotransform starts at the first row.
+            m_adfGeoTransform[3] += m_adfGeoTransform[5] * nRasterYSize;
+            m_adfGeoTransform[5] = -m_adfGeoTransform[5];
+        }
+        if (!oGeoref.osWKT.empty())
+            m_oSRS.importFromWkt(oGeoref.osWKT.c_str());
+    }
+#else
+    (void)bAllowFlip;
+#endif
+
+    // Bands in C order of the extra dimensions (the last varies fastest).
+    std::vector<GUInt64> anIndex(nDims >= 2 ? nDims - 2 : 0, 0);
+    for (int iBand = 1; iBand <= static_cast<int>(nBands); ++iBand)
+    {
+        SetBand(iBand, new KerchunkRasterBand(this, iBand, anIndex));
+        for (size_t i = anIndex.size(); i > 0; --i)
+        {
+            if (++anIndex[i - 1] < apoDims[i - 1]->GetSize())
+                break;
+            anIndex[i - 1] = 0;
+        }
+    }
+
+    // Attributes as metadata, named as GDAL's netCDF driver names them.
+    const std::string osShortName = poArray->GetName();
+    for (const auto &poAttr : poArray->GetAttributes())
+        SetMetadataItem((osShortName + "#" + poAttr->GetName()).c_str(),
+                        AttributeToString(*poAttr).c_str());
+    if (poRootGroup)
+    {
+        for (const auto &poAttr : poRootGroup->GetAttributes())
+            SetMetadataItem(("NC_GLOBAL#" + poAttr->GetName()).c_str(),
+                            AttributeToString(*poAttr).c_str());
+    }
+    return true;
+}
+
+CPLErr KerchunkRasterDataset::GetGeoTransform(double *padfGeoTransform)
+{
+    std::copy(m_adfGeoTransform.begin(), m_adfGeoTransform.end(), padfGeoTransform);
+    return m_bHasGeoTransform ? CE_None : CE_Failure;
+}
+
+const OGRSpatialReference *KerchunkRasterDataset::GetSpatialRef() const
+{
+    return m_oSRS.IsEmpty() ? nullptr : &m_oSRS;
+}
+
+}  // namespace kerchunk
