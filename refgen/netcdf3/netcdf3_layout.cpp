@@ -167,7 +167,8 @@ NC3ArrayLayout ComputeNC3ArrayLayout(const NC3Header &oHeader,
                      "data offset " + std::to_string(oVar.nBegin) +
                          " lies inside the header (" +
                          std::to_string(oHeader.nHeaderSize) + " bytes)");
-    if (oVar.nBegin > nFileSize)
+    // With no records, record variables may begin at or past the end.
+    if (oVar.nBegin > nFileSize && !(oVar.bIsRecord && nNumRecords == 0))
         FailVariable(osFilename, oVar,
                      "data offset " + std::to_string(oVar.nBegin) +
                          " is past the end of the file (" +

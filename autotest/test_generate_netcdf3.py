@@ -1,0 +1,440 @@
+"""NetCDF-3 (CDF-1, CDF-2, CDF-5) reference generation, end to end.
+
+Files are written here by netCDF4-python; references are made by
+`gdal_kerchunk generate` and read back through fsspec+zarr (Python's own
+kerchunk stack) and through the plugin. Every value must equal netCDF4's
+(auto mask/scale off), bit for bit.
+"""
+import json
+import math
+import os
+import pathlib
+import shutil
+import subprocess
+
+import netCDF4
+import numpy as np
+import pytest
+
+from conftest import DATA_DIR, KERCHUNK_CLI, SHARED_CORPUS
+
+import fsspec  # noqa: E402  (after conftest, like every autotest)
+import zarr  # noqa: E402
+
+FORMATS = ["NETCDF3_CLASSIC", "NETCDF3_64BIT_OFFSET", "NETCDF3_64BIT_DATA"]
+CLASSIC_TYPES = ["i1", "i2", "i4", "f4", "f8"]
+CDF5_TYPES = ["u1", "u2", "u4", "i8", "u8"]
+DATA_NC3 = DATA_DIR / "netcdf3"
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def generate(src, out, *args, check=True):
+    r = subprocess.run([str(KERCHUNK_CLI), "generate", str(src), "-o", str(out), "-q", *args],
+                       capture_output=True, text=True, timeout=300)
+    if check:
+        assert r.returncode == 0, r.stderr
+    return r
+
+
+def load_refs(path):
+    return json.load(open(path))["refs"]
+
+
+def zarr_group(refs_path):
+    fs = fsspec.filesystem("reference", fo=str(refs_path), skip_instance_cache=True)
+    return zarr.open(fs.get_mapper(""), mode="r")
+
+
+def native_values(src):
+    out = {}
+    with netCDF4.Dataset(src) as d:
+        d.set_auto_maskandscale(False)
+        d.set_auto_chartostring(False)
+        for name, var in d.variables.items():
+            out[name] = np.asarray(var[...])
+    return out
+
+
+def as_comparable(expected, got):
+    """(expected bytes, got bytes, shapes equal): char arrays are |S<n> in Zarr
+    (strings along the last dimension), S1 arrays in netCDF4."""
+    # (not np.ascontiguousarray: it turns 0-d arrays into 1-d ones)
+    expected = np.asarray(expected).copy(order="C")
+    got = np.asarray(got).copy(order="C")
+    if expected.dtype.kind == "S" and got.dtype.itemsize != expected.dtype.itemsize:
+        shape_ok = expected.shape[:-1] == got.shape and expected.shape[-1] == got.dtype.itemsize
+    else:
+        shape_ok = expected.shape == got.shape and expected.dtype.kind == got.dtype.kind and \
+            expected.dtype.itemsize == got.dtype.itemsize
+        got = got.astype(expected.dtype)  # same values, native byte order
+    return expected.tobytes(), got.tobytes(), shape_ok
+
+
+def assert_exact(expected, got, name):
+    eb, gb, shape_ok = as_comparable(expected, got)
+    assert shape_ok, f"{name}: shape/dtype {expected.shape} {expected.dtype} != {got.shape} {got.dtype}"
+    assert eb == gb, f"{name}: values differ"
+
+
+def count_exact_zarr(src, refs):
+    group = zarr_group(refs)
+    exact = 0
+    failures = []
+    for name, expected in native_values(src).items():
+        try:
+            got = group[name][...]
+            eb, gb, shape_ok = as_comparable(expected, got)
+            if shape_ok and eb == gb:
+                exact += 1
+            else:
+                failures.append(name)
+        except Exception as e:  # reported, counted as not exact
+            failures.append(f"{name}: {type(e).__name__}: {e}")
+    return exact, failures
+
+
+def python_attr(value):
+    """An attribute as netCDF4 reports it, in the JSON form we write."""
+    def scalar(x):
+        x = x.item() if hasattr(x, "item") else x
+        if isinstance(x, float) and not math.isfinite(x):
+            return "NaN" if math.isnan(x) else ("Infinity" if x > 0 else "-Infinity")
+        return x
+    if isinstance(value, np.ndarray):
+        return [scalar(x) for x in value]
+    return scalar(value)
+
+
+# ---------------------------------------------------------- test files
+
+
+def write_full_file(path, fmt):
+    """Every type, fixed and record variables, char arrays, attributes of
+    every type, explicit and default fill values."""
+    rng = np.random.default_rng(42)
+    types = CLASSIC_TYPES + (CDF5_TYPES if fmt == "NETCDF3_64BIT_DATA" else [])
+    with netCDF4.Dataset(path, "w", format=fmt) as d:
+        d.createDimension("time", None)
+        d.createDimension("y", 5)
+        d.createDimension("x", 7)
+        d.createDimension("strlen", 6)
+        d.title = "NetCDF-3 test file, température"
+        d.empty = ""
+        d.history_lines = np.array([1, 2, 3], "i4")
+        d.single_double = np.float64(0.1)
+
+        y = d.createVariable("y", "f8", ("y",))
+        y[:] = np.linspace(10, 50, 5)
+        y.units = "degrees_north"
+        x = d.createVariable("x", "f4", ("x",))
+        x[:] = np.linspace(-3, 3, 7)
+        time = d.createVariable("time", "i4", ("time",))
+        time.units = "hours since 2000-01-01"
+        scalar = d.createVariable("scalar", "f8", ())
+        scalar[...] = math.pi
+
+        for t in types:
+            info = np.iinfo(t) if t[0] in "iu" else np.finfo(t)
+            values = (rng.integers(info.min, info.max, size=(5, 7), dtype=t, endpoint=True)
+                      if t[0] in "iu" else rng.normal(size=(5, 7)).astype(t))
+            if t[0] == "f":
+                values[0, :3] = [np.nan, np.inf, -np.inf]
+            fixed = d.createVariable(f"fixed_{t}", t, ("y", "x"))
+            fixed[:] = values
+            # attributes of every type: a scalar and an array
+            fixed.setncattr(f"att_{t}", np.array(values[0, 3], t))
+            fixed.setncattr(f"att_{t}_array", values[1, :4])
+            fill = values[2, 2] if t[0] in "iu" else np.array(-999.5, t)
+            # rec_i2 keeps netCDF's default fill value
+            rec = d.createVariable(f"rec_{t}", t, ("time", "x"),
+                                   fill_value=None if t == "i2" else fill)
+            rec.long_name = f"record variable of type {t}"
+        if fmt == "NETCDF3_64BIT_DATA":
+            fixed.att_nan = np.array([np.nan, np.inf, 1.5], "f4")
+
+        names = d.createVariable("names", "S1", ("y", "strlen"))
+        names[:] = netCDF4.stringtochar(np.array(["alpha", "beta", "gamma", "", "zeta56"], "S6"))
+        rec_names = d.createVariable("rec_names", "S1", ("time", "strlen"))
+        rec_chars = d.createVariable("rec_chars", "S1", ("time",))
+        letter = d.createVariable("letter", "S1", ())
+        letter[...] = b"k"
+
+        for i in range(4):
+            time[i] = 6 * i
+            for t in types:
+                if t == "i2" and i in (1, 3):
+                    continue  # left to netCDF's fill value
+                d[f"rec_{t}"][i, :] = d[f"fixed_{t}"][i, :]
+            rec_names[i] = netCDF4.stringtochar(np.array([f"rec{i}"], "S6"))[0]
+            rec_chars[i] = b"abcd"[i:i + 1]
+
+
+def write_one_record_variable(path, fmt):
+    """A single record variable: records are packed without padding."""
+    with netCDF4.Dataset(path, "w", format=fmt) as d:
+        d.createDimension("time", None)
+        d.createDimension("x", 3)
+        v = d.createVariable("v", "i2", ("time", "x"))  # 6 bytes per record
+        for i in range(5):
+            v[i] = [i, -i, 100 * i]
+        fixed = d.createVariable("fixed", "i1", ("x",))
+        fixed[:] = [1, 2, 3]
+
+
+def write_empty_record_dim(path, fmt):
+    with netCDF4.Dataset(path, "w", format=fmt) as d:
+        d.createDimension("time", None)
+        d.createDimension("x", 4)
+        d.createVariable("time", "f8", ("time",))
+        d.createVariable("v", "f4", ("time", "x"))
+        fixed = d.createVariable("fixed", "i4", ("x",))
+        fixed[:] = [4, 3, 2, 1]
+
+
+# ---------------------------------------------------------------- tests
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_variable_exact_through_zarr(tmp_path, fmt):
+    src = tmp_path / "full.nc"
+    write_full_file(src, fmt)
+    refs = tmp_path / "full.json"
+    generate(src, refs)
+    group = zarr_group(refs)
+    expected = native_values(src)
+    assert set(group.array_keys()) == set(expected)
+    for name, values in expected.items():
+        assert_exact(values, group[name][...], name)
+    # The default-filled records came through as netCDF's fill value.
+    assert (group["rec_i2"][1] == -32767).all()
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_zarr_metadata(tmp_path, fmt):
+    src = tmp_path / "full.nc"
+    write_full_file(src, fmt)
+    refs = tmp_path / "full.json"
+    generate(src, refs)
+    doc = load_refs(refs)
+    with netCDF4.Dataset(src) as d:
+        for name, var in d.variables.items():
+            zarray = json.loads(doc[f"{name}/.zarray"])
+            zattrs = json.loads(doc[f"{name}/.zattrs"])
+            dims = list(var.dimensions)
+            shape = list(var.shape)
+            if var.dtype.char == "S" and var.ndim and not (var.ndim == 1 and dims[0] == "time"):
+                expected_dtype = f"|S{shape[-1]}"
+                dims, shape = dims[:-1], shape[:-1]
+            elif var.dtype.char == "S":
+                expected_dtype = "|S1"
+            else:
+                expected_dtype = ("|" if var.dtype.itemsize == 1 else ">") + var.dtype.str[1:]
+            assert zarray["dtype"] == expected_dtype, name
+            assert zarray["shape"] == shape, name
+            assert zarray["compressor"] is None and zarray["filters"] is None
+            assert zattrs["_ARRAY_DIMENSIONS"] == dims, name
+            if var.dimensions and var.dimensions[0] == "time":
+                assert zarray["chunks"][0] == 1, name
+            else:
+                assert zarray["chunks"] == shape, name
+            # fill value: the _FillValue attribute, else netCDF4's default
+            if var.dtype.char != "S":
+                fill = (var.getncattr("_FillValue") if "_FillValue" in var.ncattrs()
+                        else netCDF4.default_fillvals[var.dtype.str[1:]])
+                assert zarray["fill_value"] == python_attr(np.array(fill, var.dtype)[()]), name
+            # attributes as netCDF4 reports them, _FillValue in fill_value only
+            expected_attrs = {k: python_attr(var.getncattr(k)) for k in var.ncattrs()
+                              if k != "_FillValue"}
+            assert {k: v for k, v in zattrs.items() if k != "_ARRAY_DIMENSIONS"} == expected_attrs
+        root = json.loads(doc[".zattrs"])
+        assert root == {k: python_attr(d.getncattr(k)) for k in d.ncattrs()}
+        assert root["title"] == "NetCDF-3 test file, température"
+    assert json.loads(doc[".zgroup"]) == {"zarr_format": 2}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_record_chunks_are_records(tmp_path, fmt):
+    """Record i of a record variable is at begin + i * recsize."""
+    src = tmp_path / "full.nc"
+    write_full_file(src, fmt)
+    refs = tmp_path / "full.json"
+    generate(src, refs, "--inline-threshold", "0")
+    doc = load_refs(refs)
+    raw = src.read_bytes()
+    with netCDF4.Dataset(src) as d:
+        d.set_auto_maskandscale(False)
+        offsets = [doc[f"rec_f8/{i}.0"][1] for i in range(4)]
+        strides = {b - a for a, b in zip(offsets, offsets[1:])}
+        assert len(strides) == 1
+        for i in range(4):
+            _, off, size = doc[f"rec_f8/{i}.0"]
+            assert size == 7 * 8
+            assert raw[off:off + size] == d["rec_f8"][i].astype(">f8").tobytes()
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_one_record_variable_has_no_padding(tmp_path, fmt):
+    src = tmp_path / "one.nc"
+    write_one_record_variable(src, fmt)
+    refs = tmp_path / "one.json"
+    generate(src, refs, "--inline-threshold", "0")
+    doc = load_refs(refs)
+    offsets = [doc[f"v/{i}.0"][1] for i in range(5)]
+    assert [b - a for a, b in zip(offsets, offsets[1:])] == [6] * 4
+    group = zarr_group(refs)
+    for name, values in native_values(src).items():
+        assert_exact(values, group[name][...], name)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_empty_record_dimension(tmp_path, fmt):
+    src = tmp_path / "empty.nc"
+    write_empty_record_dim(src, fmt)
+    refs = tmp_path / "empty.json"
+    generate(src, refs)
+    doc = load_refs(refs)
+    assert json.loads(doc["v/.zarray"])["shape"] == [0, 4]
+    assert json.loads(doc["time/.zarray"])["shape"] == [0]
+    assert not [k for k in doc if k.startswith(("v/", "time/")) and not k.split("/")[1].startswith(".")]
+    group = zarr_group(refs)
+    for name, values in native_values(src).items():
+        assert_exact(values, group[name][...], name)
+
+
+@pytest.mark.parametrize("threshold", ["0", "100000"])
+def test_inline_threshold(tmp_path, threshold):
+    src = tmp_path / "full.nc"
+    write_full_file(src, "NETCDF3_64BIT_DATA")
+    refs = tmp_path / "full.json"
+    generate(src, refs, "--inline-threshold", threshold)
+    doc = load_refs(refs)
+    chunks = {k: v for k, v in doc.items() if not k.rsplit("/", 1)[-1].startswith(".")}
+    ranges = [k for k, v in chunks.items() if isinstance(v, list)]
+    if threshold == "0":
+        assert len(ranges) == len(chunks)
+    else:
+        assert ranges == []
+    group = zarr_group(refs)
+    for name, values in native_values(src).items():
+        assert_exact(values, group[name][...], name)
+
+
+def test_variable_selection_keeps_coordinates(tmp_path):
+    src = tmp_path / "full.nc"
+    write_full_file(src, "NETCDF3_CLASSIC")
+    refs = tmp_path / "sel.json"
+    generate(src, refs, "--var", "rec_f4", "--var", "fixed_i2")
+    group = zarr_group(refs)
+    assert set(group.array_keys()) == {"rec_f4", "fixed_i2", "time", "x", "y"}
+    r = generate(src, refs, "--var", "nope", check=False)
+    assert r.returncode != 0
+    assert "full.nc: no variable 'nope'" in r.stderr
+
+
+@pytest.mark.parametrize("last_in_file", [False, True])
+def test_big_variables_split_in_whole_rows(tmp_path, last_in_file):
+    """KERCHUNK_NETCDF3_MAX_CHUNK_SIZE lowers the ~64 MB split size."""
+    src = tmp_path / "big.nc"
+    with netCDF4.Dataset(src, "w", format="NETCDF3_64BIT_OFFSET") as d:
+        d.createDimension("y", 13)  # prime: no even split
+        d.createDimension("x", 10)
+        big = d.createVariable("big", "f8", ("y", "x"))
+        big[:] = np.arange(130.0).reshape(13, 10)
+        if not last_in_file:
+            d.createDimension("z", 100)  # more than the last chunk's overhang
+            after = d.createVariable("after", "i4", ("z",))
+            after[:] = np.arange(100)
+    refs = tmp_path / "big.json"
+    generate(src, refs, "--inline-threshold", "0",
+             "--config", "KERCHUNK_NETCDF3_MAX_CHUNK_SIZE", "400")
+    doc = load_refs(refs)
+    zarray = json.loads(doc["big/.zarray"])
+    # 400 bytes hold 5 rows of 80 bytes; at the end of the file the last
+    # chunk cannot overhang, so a divisor of 13 (1) is used instead.
+    assert zarray["chunks"] == ([1, 10] if last_in_file else [5, 10])
+    assert all(doc[f"big/{i}.0"][2] == zarray["chunks"][0] * 80
+               for i in range(math.ceil(13 / zarray["chunks"][0])))
+    group = zarr_group(refs)
+    for name, values in native_values(src).items():
+        assert_exact(values, group[name][...], name)
+
+
+def test_streaming_numrecs(tmp_path):
+    """numrecs = STREAMING (-1): the records are counted from the file size."""
+    src = tmp_path / "one.nc"
+    write_one_record_variable(src, "NETCDF3_CLASSIC")
+    raw = bytearray(src.read_bytes())
+    assert raw[4:8] == (5).to_bytes(4, "big")
+    raw[4:8] = b"\xff\xff\xff\xff"
+    streaming = tmp_path / "streaming.nc"
+    streaming.write_bytes(bytes(raw))
+    refs = tmp_path / "streaming.json"
+    generate(streaming, refs)
+    group = zarr_group(refs)
+    for name, values in native_values(src).items():
+        assert_exact(values, group[name][...], name)
+
+
+@pytest.mark.parametrize("mutate,message,header_error", [
+    (lambda raw: raw[:6], "NetCDF-3 header: truncated: numrecs at byte 4 needs 4 bytes, "
+     "the file has 2 left", True),
+    (lambda raw: raw[:30], "NetCDF-3 header: dimension list count 2 exceeds what the "
+     "remaining 14 bytes of the file can hold", True),
+    (lambda raw: raw[:8] + b"\x00\x00\x00\x0a\x7f\xff\xff\xff" + raw[16:],
+     "dimension list count 2147483647 exceeds what the remaining", True),
+    (lambda raw: b"CDF\x03" + raw[4:], "unknown magic bytes", True),  # refused by the dispatcher
+    (lambda raw: raw[:4] + b"\x7f\xff\xff\xf0" + raw[8:],
+     "variable 'v': record 2147483631 extends past the end of the file", False),
+])
+def test_bad_files_fail_with_a_message(tmp_path, mutate, message, header_error):
+    src = tmp_path / "one.nc"
+    write_one_record_variable(src, "NETCDF3_CLASSIC")
+    bad = tmp_path / "bad.nc"
+    bad.write_bytes(mutate(src.read_bytes()))
+    out = tmp_path / "bad.json"
+    r = generate(bad, out, "--strict", check=False)
+    assert r.returncode != 0
+    assert f"{bad}: " in r.stderr
+    assert message in r.stderr
+    assert not out.exists()
+    # Without --strict, a variable whose data is not in the file is skipped
+    # with a warning; header errors still fail.
+    r = generate(bad, out, check=False)
+    assert message in r.stderr
+    if header_error:
+        assert r.returncode != 0
+    else:
+        assert r.returncode == 0
+        doc = load_refs(out)
+        assert "v/.zarray" not in doc and "fixed/.zarray" in doc
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in DATA_NC3.glob("*.nc")))
+def test_repository_corpus_files(tmp_path, name):
+    refs = tmp_path / (name + ".json")
+    generate(DATA_NC3 / name, refs)
+    exact, failures = count_exact_zarr(DATA_NC3 / name, refs)
+    assert not failures
+    assert exact == len(native_values(DATA_NC3 / name))
+
+
+@pytest.mark.corpus
+@pytest.mark.skipif(not (SHARED_CORPUS / "netcdf3").is_dir(), reason="no ../shared corpus")
+def test_shared_corpus_sweep(tmp_path):
+    total = exact = 0
+    for src in sorted((SHARED_CORPUS / "netcdf3").glob("*.nc")):
+        refs = tmp_path / (src.name + ".json")
+        n = len(native_values(src))
+        total += n
+        r = generate(src, refs, check=False)
+        if r.returncode != 0:
+            print(f"FAIL {src.name}: {r.stderr.strip()}")
+            continue
+        ok, failures = count_exact_zarr(src, refs)
+        exact += ok
+        for f in failures:
+            print(f"FAIL {src.name}:{f}")
+    print(f"NetCDF-3 corpus through fsspec+zarr: {exact}/{total} variables exact")
+    assert exact == total
