@@ -266,14 +266,20 @@ bool SplitVSIKerchunkPath(const std::string &osPath, std::string &osRefsPath,
     size_t nKeyStart = std::string::npos;
     if (!osRest.empty() && osRest[0] == '{')
     {
-        // The first '}' followed by '/' or the end closes the references path.
-        for (size_t nPos = osRest.find('}'); nPos != std::string::npos;
-             nPos = osRest.find('}', nPos + 1))
+        // The matching '}' closes the references path (balanced braces
+        // inside it are kept); it must be followed by '/' or the end.
+        int nDepth = 0;
+        for (size_t nPos = 0; nPos < osRest.size(); ++nPos)
         {
-            if (nPos + 1 == osRest.size() || osRest[nPos + 1] == '/')
+            if (osRest[nPos] == '{')
+                ++nDepth;
+            else if (osRest[nPos] == '}' && --nDepth == 0)
             {
-                osRefsPath = osRest.substr(1, nPos - 1);
-                nRefsEnd = nPos + 1;
+                if (nPos + 1 == osRest.size() || osRest[nPos + 1] == '/')
+                {
+                    osRefsPath = osRest.substr(1, nPos - 1);
+                    nRefsEnd = nPos + 1;
+                }
                 break;
             }
         }
