@@ -1,27 +1,49 @@
-// gdal_kerchunk generate SOURCE -o OUT ...
+// gdal_kerchunk generate SOURCE -o OUT [--inline-threshold BYTES] [--var NAME]...
+//                        [--strict] [--templates] [--relative] [-q]
 #include "commands.h"
 
 #include "../error.h"
 #include "../generator.h"
 
 #include "cpl_conv.h"
+#include "cpl_error.h"
 #include "cpl_multiproc.h"
 #include "cpl_string.h"
 #include "cpl_vsi.h"
 
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <memory>
 
 namespace kerchunk::cli
 {
-
-int RunGenerate(const std::vector<std::string> &aosArgs)
+namespace
 {
-    std::string osSource;
-    std::string osOutput;
+
+struct GenerateArgs
+{
+    std::string osSource{};
+    std::string osOutput{};
     bool bQuiet = false;
     bool bTemplates = false;
-    GenerateOptions oOptions;
+    bool bRelative = false;
+    GenerateOptions oOptions{};
+};
+
+uint64_t ParseByteCount(const std::string &osOption, const std::string &osValue)
+{
+    char *pszEnd = nullptr;
+    const unsigned long long nValue = std::strtoull(osValue.c_str(), &pszEnd, 10);
+    if (osValue.empty() || osValue[0] == '-' || *pszEnd != '\0')
+        throw Error("option " + osOption + " expects a number of bytes, not '" +
+                    osValue + "'");
+    return nValue;
+}
+
+GenerateArgs ParseArgs(const std::vector<std::string> &aosArgs)
+{
+    GenerateArgs sArgs;
     for (size_t i = 0; i < aosArgs.size(); ++i)
     {
         const std::string &osArg = aosArgs[i];
@@ -32,42 +54,89 @@ int RunGenerate(const std::vector<std::string> &aosArgs)
             return aosArgs[++i];
         };
         if (osArg == "-o")
-            osOutput = NextValue();
+            sArgs.osOutput = NextValue();
         else if (osArg == "--inline-threshold")
-            oOptions.nInlineThreshold = std::stoull(NextValue());
+            sArgs.oOptions.nInlineThreshold = ParseByteCount(osArg, NextValue());
         else if (osArg == "--var")
-            oOptions.aosVariables.push_back(NextValue());
+            sArgs.oOptions.aosVariables.push_back(NextValue());
         else if (osArg == "--strict")
-            oOptions.bStrict = true;
+            sArgs.oOptions.bStrict = true;
         else if (osArg == "--templates")
-            bTemplates = true;
+            sArgs.bTemplates = true;
+        else if (osArg == "--relative")
+            sArgs.bRelative = true;
         else if (osArg == "-q")
-            bQuiet = true;
+            sArgs.bQuiet = true;
         else if (!osArg.empty() && osArg[0] == '-')
             throw Error("unknown option " + osArg);
-        else if (osSource.empty())
-            osSource = osArg;
+        else if (sArgs.osSource.empty())
+            sArgs.osSource = osArg;
         else
             throw Error("only one SOURCE is accepted");
     }
-    if (osSource.empty() || osOutput.empty())
+    if (sArgs.osSource.empty() || sArgs.osOutput.empty())
         throw Error("generate needs SOURCE and -o OUT");
+    return sArgs;
+}
+
+bool StartsWith(const std::string &osText, const char *pszPrefix)
+{
+    return osText.compare(0, strlen(pszPrefix), pszPrefix) == 0;
+}
+
+// The URL written in the references for `osSource`: what fsspec understands
+// when there is an equivalent (https://, s3://, gs://, az://), which the
+// plugin's /vsikerchunk/ maps back to GDAL paths; otherwise the GDAL path.
+// Local files: absolute, or relative to OUT's folder with `bRelative`.
+std::string ReferenceUrlForSource(const std::string &osSource,
+                                  const std::string &osOutput, bool bRelative)
+{
+    if (StartsWith(osSource, "/vsicurl/http://") ||
+        StartsWith(osSource, "/vsicurl/https://"))
+        return osSource.substr(strlen("/vsicurl/"));
+    static const std::pair<const char *, const char *> aoSchemes[] = {
+        {"/vsis3/", "s3://"}, {"/vsigs/", "gs://"}, {"/vsiaz/", "az://"}};
+    for (const auto &oScheme : aoSchemes)
+    {
+        if (StartsWith(osSource, oScheme.first))
+            return oScheme.second + osSource.substr(strlen(oScheme.first));
+    }
+    if (StartsWith(osSource, "/vsi"))
+        return osSource;  // no fsspec equivalent: the GDAL path
+    namespace fs = std::filesystem;
+    std::error_code oErr;
+    const fs::path oSource = fs::absolute(osSource, oErr).lexically_normal();
+    if (oErr)
+        throw Error(osSource + ": " + oErr.message());
+    if (!bRelative)
+        return oSource.string();
+    const fs::path oOutDir =
+        fs::absolute(osOutput, oErr).lexically_normal().parent_path();
+    if (oErr || StartsWith(osOutput, "/vsi"))
+        throw Error("--relative needs a local OUT");
+    return oSource.lexically_relative(oOutDir).generic_string();
+}
+
+}  // namespace
+
+int RunGenerate(const std::vector<std::string> &aosArgs)
+{
+    GenerateArgs sArgs = ParseArgs(aosArgs);
+    const std::string osUrl =
+        ReferenceUrlForSource(sArgs.osSource, sArgs.osOutput, sArgs.bRelative);
 
     // Write to a temporary name and rename, so that a failure never leaves a
     // partial OUT.
-    const std::string osTemp = osOutput + ".tmp" + std::to_string(CPLGetPID());
+    const std::string osTemp =
+        sArgs.osOutput + ".tmp" + std::to_string(CPLGetPID());
     VSILFILE *fp = VSIFOpenL(osTemp.c_str(), "wb");
     if (fp == nullptr)
         throw Error("cannot create " + osTemp);
     GenerateStats oStats;
     try
     {
-        const char *pszAbs = CPLIsFilenameRelative(osSource.c_str())
-                                 ? CPLFormFilename(CPLGetCurrentDir(),
-                                                   osSource.c_str(), nullptr)
-                                 : osSource.c_str();
-        ReferenceWriter oWriter(fp, pszAbs, bTemplates);
-        oStats = GenerateReferences(osSource, oOptions, oWriter);
+        ReferenceWriter oWriter(fp, osUrl, sArgs.bTemplates);
+        oStats = GenerateReferences(sArgs.osSource, sArgs.oOptions, oWriter);
         oWriter.Finish();
     }
     catch (...)
@@ -76,13 +145,15 @@ int RunGenerate(const std::vector<std::string> &aosArgs)
         VSIUnlink(osTemp.c_str());
         throw;
     }
-    if (VSIFCloseL(fp) != 0 || VSIRename(osTemp.c_str(), osOutput.c_str()) != 0)
+    if (VSIFCloseL(fp) != 0 ||
+        VSIRename(osTemp.c_str(), sArgs.osOutput.c_str()) != 0)
     {
         VSIUnlink(osTemp.c_str());
-        throw Error("cannot write " + osOutput);
+        throw Error("cannot write " + sArgs.osOutput);
     }
-    if (!bQuiet)
-        printf("%s: %llu arrays, %llu chunks, %zu skipped\n", osOutput.c_str(),
+    if (!sArgs.bQuiet)
+        printf("%s: %llu arrays, %llu chunks, %zu skipped\n",
+               sArgs.osOutput.c_str(),
                static_cast<unsigned long long>(oStats.nArrays),
                static_cast<unsigned long long>(oStats.nChunks),
                oStats.aosSkipped.size());

@@ -1,0 +1,307 @@
+#include "hdf5_types.h"
+
+#include "hdf5_handle.h"
+#include "hdf5_unsupported.h"
+
+#include "../reference_writer.h"
+#include "../zarr_metadata.h"
+
+#include "cpl_error.h"
+
+#include <cstring>
+#include <vector>
+
+namespace kerchunk::hdf5
+{
+
+std::string SanitizeUtf8(const std::string &osText)
+{
+    return nlohmann::json::parse(
+               nlohmann::json(osText).dump(-1, ' ', false,
+                                           nlohmann::json::error_handler_t::replace))
+        .get<std::string>();
+}
+
+static bool IsBoolEnum(hid_t hType)
+{
+    // h5py stores numpy bools as an enum {FALSE: 0, TRUE: 1} of int8.
+    if (H5Tget_nmembers(hType) != 2 || H5Tget_size(hType) != 1)
+        return false;
+    bool bOk = true;
+    for (unsigned i = 0; i < 2; ++i)
+    {
+        char *pszName = H5Tget_member_name(hType, i);
+        signed char nValue = -1;
+        H5Tget_member_value(hType, i, &nValue);
+        bOk = bOk && pszName != nullptr &&
+              ((nValue == 0 && strcmp(pszName, "FALSE") == 0) ||
+               (nValue == 1 && strcmp(pszName, "TRUE") == 0));
+        H5free_memory(pszName);
+    }
+    return bOk;
+}
+
+ZarrType MapDatatype(hid_t hType)
+{
+    ZarrType sType;
+    const H5T_class_t eClass = H5Tget_class(hType);
+    const size_t nSize = H5Tget_size(hType);
+    sType.nSize = nSize;
+    const bool bBig = H5Tget_order(hType) == H5T_ORDER_BE;
+    switch (eClass)
+    {
+        case H5T_INTEGER:
+        {
+            if (nSize != 1 && nSize != 2 && nSize != 4 && nSize != 8)
+                throw Unsupported(std::to_string(nSize) + "-byte integers");
+            sType.bSigned = H5Tget_sign(hType) == H5T_SGN_2;
+            sType.osDtype = ZarrDtype(
+                sType.bSigned ? ZarrKind::SignedInt : ZarrKind::UnsignedInt, nSize, bBig);
+            return sType;
+        }
+        case H5T_FLOAT:
+        {
+            if (nSize != 2 && nSize != 4 && nSize != 8)
+                throw Unsupported(std::to_string(nSize) + "-byte floats");
+            sType.bFloat = true;
+            sType.osDtype = ZarrDtype(ZarrKind::Float, nSize, bBig);
+            return sType;
+        }
+        case H5T_ENUM:
+        {
+            if (IsBoolEnum(hType))
+            {
+                sType.bBool = true;
+                sType.osDtype = ZarrDtype(ZarrKind::Bool, 1, false);
+                return sType;
+            }
+            Handle hBase(H5Tget_super(hType));
+            if (!hBase || H5Tget_class(hBase.get()) != H5T_INTEGER)
+                throw Unsupported("enum type with a non-integer base");
+            return MapDatatype(hBase.get());
+        }
+        case H5T_STRING:
+        {
+            sType.bString = true;
+            if (H5Tis_variable_str(hType) > 0)
+            {
+                sType.bVlenString = true;
+                return sType;  // dtype known once the longest string is
+            }
+            sType.osDtype = ZarrDtype(ZarrKind::Bytes, nSize, false);
+            return sType;
+        }
+        case H5T_COMPOUND:
+            throw Unsupported("compound datatype");
+        case H5T_REFERENCE:
+            throw Unsupported("object/region references");
+        case H5T_OPAQUE:
+            throw Unsupported("opaque datatype");
+        case H5T_VLEN:
+            throw Unsupported("variable-length sequences");
+        case H5T_ARRAY:
+            throw Unsupported("array datatype");
+        case H5T_BITFIELD:
+            throw Unsupported("bitfield datatype");
+        case H5T_TIME:
+            throw Unsupported("time datatype");
+        default:
+            break;
+    }
+    throw Unsupported("unknown datatype class");
+}
+
+nlohmann::json GetFillValue(hid_t hDcpl, hid_t hType, const ZarrType &sType,
+                            bool bDefaultAsNull)
+{
+    H5D_fill_value_t eStatus = H5D_FILL_VALUE_UNDEFINED;
+    if (H5Pfill_value_defined(hDcpl, &eStatus) < 0 ||
+        eStatus == H5D_FILL_VALUE_UNDEFINED || sType.bVlenString)
+        return nullptr;
+    if (eStatus == H5D_FILL_VALUE_DEFAULT && bDefaultAsNull)
+        return nullptr;
+    if (sType.bString)
+    {
+        // Zarr v2 spec: fill values of "S" arrays are base64-encoded bytes.
+        std::string osBytes(sType.nSize, '\0');
+        if (H5Pget_fill_value(hDcpl, hType, osBytes.data()) < 0)
+            return nullptr;
+        return Base64Encode(osBytes);
+    }
+    if (sType.bFloat)
+    {
+        double dfValue = 0;
+        if (H5Pget_fill_value(hDcpl, H5T_NATIVE_DOUBLE, &dfValue) < 0)
+            return nullptr;
+        return EncodeFloat(dfValue);
+    }
+    if (sType.bBool)
+    {
+        signed char nValue = 0;
+        if (H5Pget_fill_value(hDcpl, hType, &nValue) < 0)
+            return nullptr;
+        return nValue != 0;
+    }
+    if (sType.bSigned)
+    {
+        long long nValue = 0;
+        if (H5Pget_fill_value(hDcpl, H5T_NATIVE_LLONG, &nValue) < 0)
+            return nullptr;
+        return static_cast<int64_t>(nValue);
+    }
+    unsigned long long nValue = 0;
+    if (H5Pget_fill_value(hDcpl, H5T_NATIVE_ULLONG, &nValue) < 0)
+        return nullptr;
+    return static_cast<uint64_t>(nValue);
+}
+
+namespace
+{
+
+// Reshapes a flat list to `anDims` (row-major) as nested lists.
+nlohmann::json Nest(const std::vector<nlohmann::json> &aoFlat,
+                    const std::vector<hsize_t> &anDims, size_t iDim, size_t &iPos)
+{
+    nlohmann::json oOut = nlohmann::json::array();
+    for (hsize_t i = 0; i < anDims[iDim]; ++i)
+    {
+        if (iDim + 1 == anDims.size())
+            oOut.push_back(aoFlat[iPos++]);
+        else
+            oOut.push_back(Nest(aoFlat, anDims, iDim + 1, iPos));
+    }
+    return oOut;
+}
+
+std::string TrimFixedString(const char *pachData, size_t nSize, H5T_str_t ePad)
+{
+    std::string osValue(pachData, nSize);
+    if (ePad != H5T_STR_SPACEPAD)
+    {
+        const size_t nEnd = osValue.find('\0');
+        if (nEnd != std::string::npos)
+            osValue.resize(nEnd);
+    }
+    return SanitizeUtf8(osValue);
+}
+
+// Values of one attribute, flattened; throws Unsupported for other types.
+std::vector<nlohmann::json> ReadValues(hid_t hAttr, hid_t hType, size_t nCount)
+{
+    std::vector<nlohmann::json> aoValues;
+    aoValues.reserve(nCount);
+    H5T_class_t eClass = H5Tget_class(hType);
+    Handle hBase;
+    if (eClass == H5T_ENUM)
+    {
+        hBase = Handle(H5Tget_super(hType));
+        hType = hBase.get();
+        eClass = H5Tget_class(hType);
+    }
+    if (eClass == H5T_INTEGER && H5Tget_sign(hType) == H5T_SGN_2)
+    {
+        std::vector<long long> anValues(nCount);
+        CheckRet(H5Aread(hAttr, H5T_NATIVE_LLONG, anValues.data()), "H5Aread");
+        for (long long n : anValues)
+            aoValues.emplace_back(static_cast<int64_t>(n));
+    }
+    else if (eClass == H5T_INTEGER)
+    {
+        std::vector<unsigned long long> anValues(nCount);
+        CheckRet(H5Aread(hAttr, H5T_NATIVE_ULLONG, anValues.data()), "H5Aread");
+        for (unsigned long long n : anValues)
+            aoValues.emplace_back(static_cast<uint64_t>(n));
+    }
+    else if (eClass == H5T_FLOAT)
+    {
+        std::vector<double> adfValues(nCount);
+        CheckRet(H5Aread(hAttr, H5T_NATIVE_DOUBLE, adfValues.data()), "H5Aread");
+        for (double df : adfValues)
+            aoValues.emplace_back(EncodeFloat(df));
+    }
+    else if (eClass == H5T_STRING && H5Tis_variable_str(hType) > 0)
+    {
+        Handle hMem(H5Tcopy(H5T_C_S1));
+        H5Tset_size(hMem.get(), H5T_VARIABLE);
+        H5Tset_cset(hMem.get(), H5Tget_cset(hType));
+        std::vector<char *> apszValues(nCount, nullptr);
+        CheckRet(H5Aread(hAttr, hMem.get(), apszValues.data()), "H5Aread");
+        for (char *psz : apszValues)
+            aoValues.emplace_back(SanitizeUtf8(psz ? psz : ""));
+        Handle hSpace(H5Aget_space(hAttr));
+        H5Dvlen_reclaim(hMem.get(), hSpace.get(), H5P_DEFAULT, apszValues.data());
+    }
+    else if (eClass == H5T_STRING)
+    {
+        const size_t nSize = H5Tget_size(hType);
+        std::vector<char> achData(nSize * nCount);
+        Handle hMem(H5Tcopy(hType));
+        CheckRet(H5Aread(hAttr, hMem.get(), achData.data()), "H5Aread");
+        const H5T_str_t ePad = H5Tget_strpad(hType);
+        for (size_t i = 0; i < nCount; ++i)
+            aoValues.emplace_back(TrimFixedString(achData.data() + i * nSize, nSize, ePad));
+    }
+    else
+    {
+        throw Unsupported("attribute type");
+    }
+    return aoValues;
+}
+
+struct AttrIterData
+{
+    nlohmann::json *poOut;
+};
+
+herr_t AttrCallback(hid_t hObject, const char *pszName, const H5A_info_t *, void *pData)
+{
+    auto *psData = static_cast<AttrIterData *>(pData);
+    try
+    {
+        Handle hAttr(H5Aopen(hObject, pszName, H5P_DEFAULT));
+        if (!hAttr)
+            throw Error("cannot open");
+        Handle hType(H5Aget_type(hAttr.get()));
+        Handle hSpace(H5Aget_space(hAttr.get()));
+        const H5S_class_t eSpace = H5Sget_simple_extent_type(hSpace.get());
+        if (eSpace == H5S_NULL)
+            return 0;  // an empty attribute has no JSON value
+        const int nRank = H5Sget_simple_extent_ndims(hSpace.get());
+        std::vector<hsize_t> anDims(nRank > 0 ? nRank : 0);
+        if (nRank > 0)
+            H5Sget_simple_extent_dims(hSpace.get(), anDims.data(), nullptr);
+        const hssize_t nCount = H5Sget_simple_extent_npoints(hSpace.get());
+        if (nCount < 0 || nCount > (1 << 24))
+            throw Unsupported("too many values");
+        const auto aoValues =
+            ReadValues(hAttr.get(), hType.get(), static_cast<size_t>(nCount));
+        if (nRank == 0 || aoValues.size() == 1)
+            (*psData->poOut)[SanitizeUtf8(pszName)] =
+                aoValues.empty() ? nlohmann::json(nullptr) : aoValues[0];
+        else
+        {
+            size_t iPos = 0;
+            (*psData->poOut)[SanitizeUtf8(pszName)] =
+                aoValues.empty() ? nlohmann::json::array() : Nest(aoValues, anDims, 0, iPos);
+        }
+    }
+    catch (const std::exception &e)
+    {
+        CPLDebug("KERCHUNK", "attribute %s skipped: %s", pszName, e.what());
+        H5Eclear2(H5E_DEFAULT);
+    }
+    return 0;
+}
+
+}  // namespace
+
+nlohmann::json ReadAttributes(hid_t hObject)
+{
+    nlohmann::json oAttributes = nlohmann::json::object();
+    AttrIterData sData{&oAttributes};
+    hsize_t nIdx = 0;
+    H5Aiterate2(hObject, H5_INDEX_NAME, H5_ITER_INC, &nIdx, AttrCallback, &sData);
+    return oAttributes;
+}
+
+}  // namespace kerchunk::hdf5
