@@ -122,6 +122,13 @@ void ReferenceWriter::AddInline(const std::string &osKey,
         Write("\"base64:" + Base64Encode(osBytes) + "\"");
 }
 
+void ReferenceWriter::AddInlineBase64(const std::string &osKey,
+                                      const std::string &osBytes)
+{
+    WriteKey(osKey);
+    Write("\"base64:" + Base64Encode(osBytes) + "\"");
+}
+
 void ReferenceWriter::AddRange(const std::string &osKey, uint64_t nOffset,
                                uint64_t nSize)
 {

@@ -38,6 +38,8 @@ class ReferenceWriter
     void AddJson(const std::string &osKey, const nlohmann::json &oValue);
     // Inline bytes: written as text when they are valid UTF-8, else base64.
     void AddInline(const std::string &osKey, const std::string &osBytes);
+    // Inline bytes, always base64 (binary values such as coordinates).
+    void AddInlineBase64(const std::string &osKey, const std::string &osBytes);
     // A byte range of the source.
     void AddRange(const std::string &osKey, uint64_t nOffset, uint64_t nSize);
 
