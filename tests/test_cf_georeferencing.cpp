@@ -1,0 +1,532 @@
+// kerchunk::ComputeCFGeoreferencing against GDAL 3.6's netCDF driver: each
+// variable is opened twice, multidimensional (the function's input) and
+// classic (NETCDF:"file":var, the reference), and geotransform, CRS and row
+// order must agree. The samples are written by tests/data/make_cf_samples.py;
+// nothing expected is stored, the classic driver computes it at test time.
+
+#include "cf_georeferencing.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cpl_conv.h"
+#include "cpl_vsi.h"
+#include "gdal_priv.h"
+#include "ogr_spatialref.h"
+
+namespace
+{
+
+std::string DataDir()
+{
+    const char *psz = std::getenv("KERCHUNK_TEST_DATA");
+    return psz ? psz : "tests/data";
+}
+
+struct DatasetCloser
+{
+    void operator()(GDALDataset *poDS) const
+    {
+        GDALClose(poDS);
+    }
+};
+using DatasetPtr = std::unique_ptr<GDALDataset, DatasetCloser>;
+
+class CFGeoreferencingTest : public ::testing::Test
+{
+  protected:
+    static void SetUpTestSuite()
+    {
+        GDALAllRegister();
+    }
+};
+
+// What the comparison saw, for extra assertions by the caller.
+struct Outcome
+{
+    bool bComparable = false;
+    kerchunk::CFGeoreferencing oRes;
+    bool bClassicGT = false;
+    bool bClassicSRS = false;
+    bool bRowsFlipped = false;
+};
+
+bool NearlyEqual(double dfA, double dfB)
+{
+    return std::fabs(dfA - dfB) <=
+           std::max(1e-9 * std::max(std::fabs(dfA), std::fabs(dfB)), 1e-12);
+}
+
+// The first 2-D slice (index 0 on every other dimension) as doubles.
+bool ReadFirstSlice(const std::shared_ptr<GDALMDArray> &poArray, size_t iY,
+                    size_t iX, std::vector<double> &adf)
+{
+    const auto &apoDims = poArray->GetDimensions();
+    std::vector<GUInt64> anStart(apoDims.size(), 0);
+    std::vector<size_t> anCount(apoDims.size(), 1);
+    anCount[iY] = static_cast<size_t>(apoDims[iY]->GetSize());
+    anCount[iX] = static_cast<size_t>(apoDims[iX]->GetSize());
+    std::vector<GPtrDiff_t> anStride(apoDims.size(), 0);
+    // Row-major Y, X in the output buffer whatever their order in the array.
+    anStride[iY] = static_cast<GPtrDiff_t>(anCount[iX]);
+    anStride[iX] = 1;
+    adf.assign(anCount[iY] * anCount[iX], 0.0);
+    return poArray->Read(anStart.data(), anCount.data(), nullptr,
+                         anStride.data(),
+                         GDALExtendedDataType::Create(GDT_Float64),
+                         adf.data());
+}
+
+// Compares ComputeCFGeoreferencing on sArray (full name in the multidim view)
+// with the classic netCDF view osClassicVar of the same file.
+Outcome CompareWithNetCDF(const std::string &osFile,
+                          const std::string &osArray,
+                          const std::string &osClassicVar,
+                          bool bStrictData = true)
+{
+    Outcome o;
+    SCOPED_TRACE(osFile + " " + osArray);
+    const ::testing::TestResult *poResult =
+        ::testing::UnitTest::GetInstance()->current_test_info()->result();
+    const int nPartsBefore = poResult->total_part_count();
+    DatasetPtr poMD(GDALDataset::Open(
+        osFile.c_str(), GDAL_OF_MULTIDIM_RASTER, nullptr, nullptr, nullptr));
+    EXPECT_NE(poMD, nullptr);
+    if (!poMD)
+        return o;
+    EXPECT_STREQ(poMD->GetDriver()->GetDescription(), "netCDF");
+    auto poRoot = poMD->GetRootGroup();
+    EXPECT_NE(poRoot, nullptr);
+    if (!poRoot)
+        return o;
+    auto poArray = poRoot->OpenMDArrayFromFullname(osArray);
+    EXPECT_NE(poArray, nullptr);
+    if (!poArray)
+        return o;
+    const size_t nDims = poArray->GetDimensionCount();
+    EXPECT_GE(nDims, 2U);
+    if (nDims < 2)
+        return o;
+    const size_t iY = nDims - 2;
+    const size_t iX = nDims - 1;
+    o.oRes = kerchunk::ComputeCFGeoreferencing(poArray, poRoot, iY, iX);
+
+    const std::string osClassic =
+        "NETCDF:\"" + osFile + "\":" + osClassicVar;
+    DatasetPtr poClassic(GDALDataset::Open(osClassic.c_str(), GDAL_OF_RASTER,
+                                           nullptr, nullptr, nullptr));
+    EXPECT_NE(poClassic, nullptr) << osClassic;
+    if (!poClassic)
+        return o;
+    const auto nYSize = poArray->GetDimensions()[iY]->GetSize();
+    const auto nXSize = poArray->GetDimensions()[iX]->GetSize();
+    EXPECT_EQ(static_cast<GUInt64>(poClassic->GetRasterXSize()), nXSize);
+    EXPECT_EQ(static_cast<GUInt64>(poClassic->GetRasterYSize()), nYSize);
+
+    // Geotransform.
+    double adfGT[6] = {0, 1, 0, 0, 0, 1};
+    o.bClassicGT = poClassic->GetGeoTransform(adfGT) == CE_None;
+    EXPECT_EQ(o.oRes.bHasGeoTransform, o.bClassicGT);
+    if (o.oRes.bHasGeoTransform && o.bClassicGT)
+    {
+        for (int i = 0; i < 6; ++i)
+        {
+            EXPECT_PRED2(NearlyEqual, o.oRes.adfGeoTransform[i], adfGT[i])
+                << "geotransform[" << i << "]";
+        }
+    }
+
+    // CRS.
+    const OGRSpatialReference *poClassicSRS = poClassic->GetSpatialRef();
+    o.bClassicSRS = poClassicSRS != nullptr && !poClassicSRS->IsEmpty();
+    EXPECT_EQ(!o.oRes.osWKT.empty(), o.bClassicSRS) << o.oRes.osWKT;
+    if (o.bClassicSRS && !o.oRes.osWKT.empty())
+    {
+        // As GDAL's raster API hands CRSs out: longitude/easting first.
+        OGRSpatialReference oOurs;
+        oOurs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+        EXPECT_EQ(oOurs.importFromWkt(o.oRes.osWKT.c_str()), OGRERR_NONE);
+        char *pszClassicWKT = nullptr;
+        poClassicSRS->exportToWkt(&pszClassicWKT);
+        EXPECT_TRUE(oOurs.IsSame(poClassicSRS))
+            << "ours:    " << o.oRes.osWKT << "\nnetCDF:  "
+            << (pszClassicWKT ? pszClassicWKT : "");
+        CPLFree(pszClassicWKT);
+    }
+
+    // Row order: classic band 1 is the first slice, flipped when bottom-up.
+    // Count mismatching cells for both orders. The classic driver maps
+    // signed bytes to Byte, hence the comparison modulo 256 for Byte bands;
+    // it also masks values outside valid_range, hence the non-strict mode.
+    std::vector<double> adfMD;
+    EXPECT_TRUE(ReadFirstSlice(poArray, iY, iX, adfMD));
+    std::vector<double> adfClassic(adfMD.size());
+    GDALRasterBand *poBand = poClassic->GetRasterBand(1);
+    const bool bReadOK =
+        poBand->RasterIO(GF_Read, 0, 0, static_cast<int>(nXSize),
+                         static_cast<int>(nYSize), adfClassic.data(),
+                         static_cast<int>(nXSize), static_cast<int>(nYSize),
+                         GDT_Float64, 0, 0, nullptr) == CE_None;
+    if (bStrictData)
+    {
+        EXPECT_TRUE(bReadOK);
+    }
+    if (bReadOK && adfMD.size() == adfClassic.size())
+    {
+        const bool bByte = poBand->GetRasterDataType() == GDT_Byte;
+        const auto Same = [bByte](double a, double b)
+        {
+            if (std::isnan(a) || std::isnan(b))
+                return std::isnan(a) && std::isnan(b);
+            if (bByte)
+                return (static_cast<long long>(a) & 0xFF) ==
+                       (static_cast<long long>(b) & 0xFF);
+            return a == b;
+        };
+        size_t anMismatch[2] = {0, 0};  // [0]: rows as stored, [1]: flipped
+        for (size_t r = 0; r < nYSize; ++r)
+        {
+            for (size_t c = 0; c < nXSize; ++c)
+            {
+                const double a = adfClassic[r * nXSize + c];
+                anMismatch[0] += Same(a, adfMD[r * nXSize + c]) ? 0 : 1;
+                anMismatch[1] +=
+                    Same(a, adfMD[(nYSize - 1 - r) * nXSize + c]) ? 0 : 1;
+            }
+        }
+        const size_t nOurs = anMismatch[o.oRes.bBottomUp ? 1 : 0];
+        const size_t nOther = anMismatch[o.oRes.bBottomUp ? 0 : 1];
+        if (bStrictData)
+            EXPECT_EQ(nOurs, 0U) << "row order: bBottomUp=" << o.oRes.bBottomUp;
+        else
+            EXPECT_LE(nOurs, nOther)
+                << "row order: bBottomUp=" << o.oRes.bBottomUp;
+        o.bRowsFlipped = nYSize > 1 && anMismatch[0] > anMismatch[1];
+    }
+    // Comparable when this call added no failure (earlier ones may exist).
+    o.bComparable = true;
+    for (int i = nPartsBefore; i < poResult->total_part_count(); ++i)
+        o.bComparable = o.bComparable && !poResult->GetTestPartResult(i).failed();
+    return o;
+}
+
+struct Sample
+{
+    const char *pszFile;  // under tests/data/cf
+    bool bGT;             // as GDAL 3.6's netCDF driver reports it
+    bool bSRS;
+};
+
+// Expectations (GT/CRS present) come from GDAL's netCDF driver on these files;
+// they only guard against a vacuous comparison (both sides empty).
+const Sample kSamples[] = {
+    {"ll_lat_increasing", true, false},
+    {"ll_lat_decreasing", true, false},
+    {"ll_lon_0_360", true, false},
+    {"ll_lon_180_540", true, false},
+    {"ll_lon_wrap", true, false},
+    {"ll_names_only", true, false},
+    {"ll_float32_coords", true, false},
+    {"ll_gaussian_like", true, false},
+    {"ll_irregular", false, false},
+    {"ll_irregular_decreasing", false, false},
+    {"ll_spacing_within_tolerance", true, false},
+    {"ll_spacing_beyond_tolerance", false, false},
+    {"ll_float32_spacing_within_tolerance", true, false},
+    {"ll_grid_mapping_sphere", true, true},
+    {"ll_grid_mapping_ellipsoid", true, true},
+    {"ll_4d", true, false},
+    {"ll_packed_coords", true, false},
+    {"ll_scale_only_coords", true, false},
+    {"ll_gmt_node_offset", true, false},
+    {"no_coordinate_variables", false, false},
+    {"unnamed_axes_y_decreasing", false, true},
+    {"rotated_pole", false, false},
+    {"lcc_2sp_km", true, true},
+    {"lcc_1sp", true, true},
+    {"lcc_1sp_other_parallel", true, true},
+    {"polar_stereographic_std_parallel", true, true},
+    {"polar_stereographic_scale", true, true},
+    {"mercator_1sp", true, true},
+    {"mercator_2sp", true, true},
+    {"transverse_mercator", true, true},
+    {"transverse_mercator_paris", true, true},
+    {"albers", true, true},
+    {"albers_1sp", true, true},
+    {"laea", true, true},
+    {"stereographic", true, true},
+    {"orthographic", true, true},
+    {"azimuthal_equidistant", true, true},
+    {"lambert_cylindrical_equal_area", true, true},
+    {"sinusoidal", true, false},
+    {"crs_wkt_only", true, true},
+    {"crs_wkt_and_cf", true, true},
+    {"spatial_ref_and_crs_wkt", true, true},
+    {"spatial_ref_only", true, true},
+    {"srid_only", true, true},
+    {"tm_y_decreasing_3d", true, true},
+    {"tm_us_survey_foot", true, true},
+    {"tm_units_differ", true, true},
+    {"tm_earth_radius_old_name", true, true},
+    {"laea_irregular_x", false, true},
+    {"geostationary_radian", true, true},
+    {"expanded_grid_mapping", true, true},
+    {"axis_x_km_shifted", true, true},
+};
+
+class CFSampleTest : public CFGeoreferencingTest,
+                     public ::testing::WithParamInterface<Sample>
+{
+};
+
+TEST_P(CFSampleTest, EqualsNetCDFDriver)
+{
+    const Sample &s = GetParam();
+    const std::string osFile = DataDir() + "/cf/" + s.pszFile + ".nc";
+    const Outcome o = CompareWithNetCDF(osFile, "/v", "v");
+    EXPECT_TRUE(o.bComparable);
+    EXPECT_EQ(o.bClassicGT, s.bGT);
+    EXPECT_EQ(o.bClassicSRS, s.bSRS);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Samples, CFSampleTest, ::testing::ValuesIn(kSamples),
+    [](const ::testing::TestParamInfo<Sample> &info)
+    { return std::string(info.param.pszFile); });
+
+TEST_F(CFGeoreferencingTest, GridMappingNamesReported)
+{
+    // osGridMappingName is informational, but must be the CF name.
+    DatasetPtr poMD(GDALDataset::Open(
+        (DataDir() + "/cf/lcc_2sp_km.nc").c_str(), GDAL_OF_MULTIDIM_RASTER,
+        nullptr, nullptr, nullptr));
+    ASSERT_NE(poMD, nullptr);
+    auto poRoot = poMD->GetRootGroup();
+    auto poArray = poRoot->OpenMDArray("v");
+    ASSERT_NE(poArray, nullptr);
+    const auto oRes = kerchunk::ComputeCFGeoreferencing(poArray, poRoot, 0, 1);
+    EXPECT_EQ(oRes.osGridMappingName, "lambert_conformal_conic");
+    // Kilometre coordinates stay kilometres, with a kilometre CRS unit.
+    OGRSpatialReference oSRS;
+    ASSERT_EQ(oSRS.importFromWkt(oRes.osWKT.c_str()), OGRERR_NONE);
+    EXPECT_DOUBLE_EQ(oSRS.GetLinearUnits(nullptr), 1000.0);
+}
+
+TEST_F(CFGeoreferencingTest, RowsAreFlippedForIncreasingLatitude)
+{
+    // The comparison above checks bBottomUp against the data; this one
+    // asserts that both orders are really exercised.
+    const auto oUp = CompareWithNetCDF(
+        DataDir() + "/cf/ll_lat_increasing.nc", "/v", "v");
+    EXPECT_TRUE(oUp.oRes.bBottomUp);
+    EXPECT_TRUE(oUp.bRowsFlipped);
+    EXPECT_LT(oUp.oRes.adfGeoTransform[5], 0.0);
+    const auto oDown = CompareWithNetCDF(
+        DataDir() + "/cf/ll_lat_decreasing.nc", "/v", "v");
+    EXPECT_FALSE(oDown.oRes.bBottomUp);
+    EXPECT_FALSE(oDown.bRowsFlipped);
+    EXPECT_LT(oDown.oRes.adfGeoTransform[5], 0.0);
+}
+
+TEST_F(CFGeoreferencingTest, VariableInSubGroup)
+{
+    // grid_mapping "/crs" and "crs" from /sub both reach the root variable;
+    // coordinate variables are only looked for in the variable's group.
+    const std::string osFile = DataDir() + "/cf/lcc_in_group.nc";
+    const auto oAbs = CompareWithNetCDF(osFile, "/sub/v", "/sub/v");
+    EXPECT_TRUE(oAbs.bComparable);
+    EXPECT_TRUE(oAbs.bClassicSRS);
+    EXPECT_FALSE(oAbs.bClassicGT);
+    const auto oRel = CompareWithNetCDF(osFile, "/sub/w", "/sub/w");
+    EXPECT_TRUE(oRel.bComparable);
+    EXPECT_TRUE(oRel.bClassicSRS);
+}
+
+TEST_F(CFGeoreferencingTest, FileWrittenByGDAL)
+{
+    const auto o = CompareWithNetCDF(DataDir() + "/cf/gdal_written_utm.nc",
+                                     "/Band1", "Band1");
+    EXPECT_TRUE(o.bComparable);
+    EXPECT_TRUE(o.bClassicGT);
+    EXPECT_TRUE(o.bClassicSRS);
+}
+
+TEST_F(CFGeoreferencingTest, AssumeWGS84ForLonLatOption)
+{
+    DatasetPtr poMD(GDALDataset::Open(
+        (DataDir() + "/cf/ll_lat_increasing.nc").c_str(),
+        GDAL_OF_MULTIDIM_RASTER, nullptr, nullptr, nullptr));
+    ASSERT_NE(poMD, nullptr);
+    auto poRoot = poMD->GetRootGroup();
+    auto poArray = poRoot->OpenMDArray("v");
+    ASSERT_NE(poArray, nullptr);
+    const auto oDefault =
+        kerchunk::ComputeCFGeoreferencing(poArray, poRoot, 0, 1);
+    EXPECT_TRUE(oDefault.bIsLonLat);
+    EXPECT_TRUE(oDefault.osWKT.empty());
+    kerchunk::CFGeoreferencingOptions oOptions;
+    oOptions.bAssumeWGS84ForLonLat = true;
+    const auto oWGS84 =
+        kerchunk::ComputeCFGeoreferencing(poArray, poRoot, 0, 1, oOptions);
+    OGRSpatialReference oSRS;
+    ASSERT_EQ(oSRS.importFromWkt(oWGS84.osWKT.c_str()), OGRERR_NONE);
+    OGRSpatialReference o4326;
+    ASSERT_EQ(o4326.importFromEPSG(4326), OGRERR_NONE);
+    EXPECT_TRUE(oSRS.IsSame(&o4326));
+    // A projected grid is not a lon/lat grid.
+    DatasetPtr poTM(GDALDataset::Open(
+        (DataDir() + "/cf/transverse_mercator.nc").c_str(),
+        GDAL_OF_MULTIDIM_RASTER, nullptr, nullptr, nullptr));
+    ASSERT_NE(poTM, nullptr);
+    auto poTMRoot = poTM->GetRootGroup();
+    const auto oTM = kerchunk::ComputeCFGeoreferencing(
+        poTMRoot->OpenMDArray("v"), poTMRoot, 0, 1, oOptions);
+    EXPECT_FALSE(oTM.bIsLonLat);
+}
+
+TEST_F(CFGeoreferencingTest, OddInputGivesNoGeoreferencing)
+{
+    DatasetPtr poMD(GDALDataset::Open(
+        (DataDir() + "/cf/ll_lat_increasing.nc").c_str(),
+        GDAL_OF_MULTIDIM_RASTER, nullptr, nullptr, nullptr));
+    ASSERT_NE(poMD, nullptr);
+    auto poRoot = poMD->GetRootGroup();
+    auto poArray = poRoot->OpenMDArray("v");
+    auto poLat = poRoot->OpenMDArray("lat");
+    ASSERT_NE(poArray, nullptr);
+    ASSERT_NE(poLat, nullptr);
+    for (const auto &oRes :
+         {kerchunk::ComputeCFGeoreferencing(nullptr, poRoot, 0, 1),
+          kerchunk::ComputeCFGeoreferencing(poArray, nullptr, 0, 1),
+          kerchunk::ComputeCFGeoreferencing(poArray, poRoot, 0, 5),
+          kerchunk::ComputeCFGeoreferencing(poArray, poRoot, 1, 1),
+          kerchunk::ComputeCFGeoreferencing(poLat, poRoot, 0, 1)})
+    {
+        EXPECT_FALSE(oRes.bHasGeoTransform);
+        EXPECT_TRUE(oRes.osWKT.empty());
+    }
+    // Swapping X and Y: lat as X, lon as Y is not a north-up grid.
+    const auto oSwapped =
+        kerchunk::ComputeCFGeoreferencing(poArray, poRoot, 1, 0);
+    EXPECT_FALSE(oSwapped.bIsLonLat);
+}
+
+// Real files: the small corpus copies in tests/data/corpus.
+struct RealSample
+{
+    const char *pszFile;
+    const char *pszArray;
+    const char *pszClassic;
+    bool bGT;
+};
+
+const RealSample kRealSamples[] = {
+    {"air.nc", "/air", "air", true},
+    {"test_single.nc", "/t2m", "t2m", true},
+    {"issue23_A_contiguous.nc", "/q", "q", false},
+};
+
+class CFRealSampleTest : public CFGeoreferencingTest,
+                         public ::testing::WithParamInterface<RealSample>
+{
+};
+
+TEST_P(CFRealSampleTest, EqualsNetCDFDriver)
+{
+    const RealSample &s = GetParam();
+    const auto o = CompareWithNetCDF(DataDir() + "/corpus/" + s.pszFile,
+                                     s.pszArray, s.pszClassic);
+    EXPECT_TRUE(o.bComparable);
+    EXPECT_EQ(o.bClassicGT, s.bGT);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Corpus, CFRealSampleTest, ::testing::ValuesIn(kRealSamples),
+    [](const ::testing::TestParamInfo<RealSample> &info)
+    {
+        std::string os = info.param.pszFile;
+        for (auto &c : os)
+            if (!isalnum(static_cast<unsigned char>(c)))
+                c = '_';
+        return os;
+    });
+
+// Optional sweep over the shared corpus (KERCHUNK_SHARED_CORPUS=../shared/corpus,
+// not in CI: it takes ~40 s): every numeric variable of two or more
+// dimensions that the classic netCDF driver opens. Its data may differ where
+// the classic driver masks valid_range, so the row order is only required to
+// match at least as well as the opposite order.
+TEST_F(CFGeoreferencingTest, SharedCorpusSweep)
+{
+    const char *pszCorpus = std::getenv("KERCHUNK_SHARED_CORPUS");
+    if (!pszCorpus)
+        GTEST_SKIP() << "set KERCHUNK_SHARED_CORPUS to run";
+    const std::string osCorpus = pszCorpus;
+    VSIStatBufL sStat;
+    if (VSIStatL(osCorpus.c_str(), &sStat) != 0)
+        GTEST_SKIP() << "no shared corpus at " << osCorpus;
+    int nCompared = 0;
+    int nWithGT = 0;
+    int nWithSRS = 0;
+    for (const char *pszSub : {"netcdf4", "netcdf3"})
+    {
+        const std::string osDir = osCorpus + "/" + pszSub;
+        const CPLStringList aosFiles(VSIReadDir(osDir.c_str()));
+        for (int i = 0; i < aosFiles.size(); ++i)
+        {
+            const std::string osFile = osDir + "/" + aosFiles[i];
+            std::vector<std::string> aosArrays;
+            {
+                CPLErrorHandlerPusher oQuiet(CPLQuietErrorHandler);
+                DatasetPtr poMD(GDALDataset::Open(
+                    osFile.c_str(), GDAL_OF_MULTIDIM_RASTER, nullptr, nullptr,
+                    nullptr));
+                if (!poMD || !EQUAL(poMD->GetDriver()->GetDescription(),
+                                    "netCDF"))
+                    continue;
+                auto poRoot = poMD->GetRootGroup();
+                if (!poRoot)
+                    continue;
+                for (const auto &osName : poRoot->GetMDArrayNames())
+                {
+                    auto poArray = poRoot->OpenMDArray(osName);
+                    if (poArray && poArray->GetDimensionCount() >= 2 &&
+                        poArray->GetDataType().GetClass() == GEDTC_NUMERIC)
+                        aosArrays.push_back(osName);
+                }
+            }
+            for (const auto &osName : aosArrays)
+            {
+                {
+                    // Only what the classic driver opens is comparable.
+                    CPLErrorHandlerPusher oQuiet(CPLQuietErrorHandler);
+                    DatasetPtr poClassic(GDALDataset::Open(
+                        ("NETCDF:\"" + osFile + "\":" + osName).c_str(),
+                        GDAL_OF_RASTER, nullptr, nullptr, nullptr));
+                    if (!poClassic || poClassic->GetRasterCount() == 0)
+                        continue;
+                }
+                CPLErrorHandlerPusher oQuiet(CPLQuietErrorHandler);
+                const auto o =
+                    CompareWithNetCDF(osFile, "/" + osName, osName, false);
+                EXPECT_TRUE(o.bComparable) << osFile << " " << osName;
+                ++nCompared;
+                nWithGT += o.bClassicGT ? 1 : 0;
+                nWithSRS += o.bClassicSRS ? 1 : 0;
+            }
+        }
+    }
+    std::cout << "shared corpus: " << nCompared
+              << " variables compared with the netCDF driver (" << nWithGT
+              << " with geotransform, " << nWithSRS << " with CRS)"
+              << std::endl;
+    EXPECT_GT(nCompared, 0);
+}
+
+}  // namespace
