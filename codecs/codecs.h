@@ -1,13 +1,65 @@
 // Codecs that GDAL 3.6's Zarr driver lacks, registered in GDAL's compressor
 // registry (cpl_compressor.h) under their numcodecs/kerchunk ids.
+//
+// Ids and options, spelled exactly as they appear in .zarray JSON
+// ("filters": [{"id": ..., option: value}], or "compressor": {...}):
+//
+//   id                options                         decodes
+//   ----------------  ------------------------------  -------------------------
+//   shuffle           elementsize (default 4)         HDF5/numcodecs byte shuffle;
+//                                                     trailing bytes copied as is
+//   fletcher32        -                               data + 4-byte LE HDF5
+//                                                     Fletcher-32 footer; verifies
+//                                                     and strips it
+//   fixedscaleoffset  scale, offset, dtype, astype    stored(astype)/scale+offset
+//                                                     as numcodecs/numpy compute it
+//   bitround          keepbits                        identity
+//   quantize          digits, dtype, astype           identity (astype -> dtype)
+//   grib              var, dtype                      one GRIB message (eccodes):
+//                                                     var latitude/longitude ->
+//                                                     grid coordinates, else
+//                                                     "values" with missingValue ->
+//                                                     NaN; dtype float32/float64
+//                                                     (default: values float32,
+//                                                     coordinates float64)
+//   bz2               level (ignored)                 bzip2 stream(s)
+//   lzf               -                               HDF5 LZF filter 32000 chunk
+//   hdf5_lz4          -                               HDF5 lz4 filter 32004 chunk
+//   szip              mask, pixels_per_block,         HDF5 szip filter 4 chunk
+//                     bits_per_pixel,                 (cd_values[0..3] of the
+//                     pixels_per_scanline             filter, in that order:
+//                                                     mask, ppb, bpp, pps)
+//
+// GDAL 3.6 gives a decoder in the "compressor" position no options (see
+// codec_contract.h). grib and szip need theirs: use RegisterCodecVariant, or
+// let AdaptZarrayForGDAL36 rewrite a .zarray document.
 #pragma once
+
+#include "cpl_json.h"
+
+#include <string>
 
 namespace kerchunk
 {
 
-// Registers shuffle, fletcher32, fixedscaleoffset, bitround, quantize and
-// grib (decompressor + a compressor that refuses). Idempotent; ids that
-// GDAL already knows are left alone.
+// Registers the decoders above (each with a compressor that refuses to
+// encode). Idempotent and thread-safe; ids GDAL already knows are left alone.
 void RegisterCodecs();
+
+// Registers (once) a decoder for oCodec ({"id": ..., options...}, one of the
+// ids above) with its options built in, for the compressor position where
+// GDAL 3.6 passes none, and returns its id, e.g. "grib;dtype=float32;var=t2m".
+// Returns "" with a CPLError when the id is not one of ours.
+std::string RegisterCodecVariant(const CPLJSONObject &oCodec);
+
+// Rewrites a parsed .zarray document so that GDAL 3.6 decodes it as
+// numcodecs would:
+// - a compressor of ours with options becomes its variant id;
+// - with "compressor": null and a codec of ours as the LAST filter (the first
+//   one decoding), that filter moves to the compressor position, so GDAL reads
+//   the whole chunk (kerchunk writes GRIB as filters=[grib], compressor=null).
+// Returns true if it changed anything. Never fails: anything it does not
+// recognise is left for the Zarr driver to report.
+bool AdaptZarrayForGDAL36(CPLJSONObject &oZarray);
 
 }  // namespace kerchunk

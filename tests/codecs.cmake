@@ -1,1 +1,7 @@
-# Unit tests of codecs are declared here.
+# kerchunk_codecs_tests: every codec against data written by the native
+# libraries (libhdf5, eccodes, libbz2, liblz4, zarr-python), through GDAL's
+# compressor registry and GDAL 3.6's Zarr driver.
+find_package(BZip2 REQUIRED)
+kerchunk_add_unit_test(kerchunk_codecs_tests
+  SOURCES test_codecs.cpp
+  LIBRARIES kerchunk_codecs kerchunk_hdf5 eccodes BZip2::BZip2 PkgConfig::LZ4)

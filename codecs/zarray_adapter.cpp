@@ -1,0 +1,64 @@
+// Rewrites .zarray documents so that GDAL 3.6's Zarr driver decodes our
+// codecs as numcodecs would (see codec_contract.h for why).
+#include "codecs.h"
+
+namespace kerchunk
+{
+
+bool IsKerchunkCodecId(const std::string &osId);  // register_codecs.cpp
+
+bool AdaptZarrayForGDAL36(CPLJSONObject &oZarray)
+{
+    if (oZarray.GetType() != CPLJSONObject::Type::Object)
+        return false;
+    const CPLJSONObject oCompressor = oZarray.GetObj("compressor");
+    const CPLJSONObject oFilters = oZarray.GetObj("filters");
+
+    if (oCompressor.GetType() == CPLJSONObject::Type::Object)
+    {
+        // GDAL 3.6 passes no options to a compressor: build them in.
+        if (!IsKerchunkCodecId(oCompressor["id"].ToString()) ||
+            oCompressor.GetChildren().size() <= 1)
+            return false;
+        const std::string osVariant = RegisterCodecVariant(oCompressor);
+        if (osVariant.empty())
+            return false;
+        CPLJSONObject oNew;
+        oNew.Add("id", osVariant);
+        oZarray.Delete("compressor");
+        oZarray.Add("compressor", oNew);
+        return true;
+    }
+
+    if (oCompressor.GetType() != CPLJSONObject::Type::Null ||
+        oFilters.GetType() != CPLJSONObject::Type::Array)
+        return false;
+    // No compressor: GDAL would read at most the tile's size. The last filter
+    // is the first to decode; if it is ours, it becomes the compressor.
+    const CPLJSONArray oFilterArray = oFilters.ToArray();
+    const int nFilters = oFilterArray.Size();
+    if (nFilters == 0)
+        return false;
+    const CPLJSONObject oLast = oFilterArray[nFilters - 1];
+    if (oLast.GetType() != CPLJSONObject::Type::Object ||
+        !IsKerchunkCodecId(oLast["id"].ToString()))
+        return false;
+    const std::string osVariant = RegisterCodecVariant(oLast);
+    if (osVariant.empty())
+        return false;
+    CPLJSONObject oNew;
+    oNew.Add("id", osVariant);
+    CPLJSONArray oRemaining;
+    for (int i = 0; i < nFilters - 1; ++i)
+        oRemaining.Add(oFilterArray[i]);
+    oZarray.Delete("compressor");
+    oZarray.Add("compressor", oNew);
+    oZarray.Delete("filters");
+    if (nFilters == 1)
+        oZarray.AddNull("filters");
+    else
+        oZarray.Add("filters", oRemaining);
+    return true;
+}
+
+}  // namespace kerchunk
