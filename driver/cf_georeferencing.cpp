@@ -34,13 +34,48 @@ using GroupPtr = std::shared_ptr<GDALGroup>;
 // Attribute access. The netCDF driver reads attributes as text; numeric ones
 // are parsed back with CPLAtofM, so a numeric attribute given as text works.
 
+// GDAL 3.6's Zarr driver consumes some CF attributes of an array instead of
+// listing them: "units" becomes GetUnit(), "scale_factor"/"add_offset" become
+// GetScale()/GetOffset(), and the standard_name of an indexing variable
+// (longitude, latitude, projection_x/y_coordinate) becomes the type of its
+// dimension, with direction EAST/NORTH when the units are degrees_east/north.
+// Rebuild them so that Zarr arrays (the KERCHUNK case) read like netCDF ones.
+std::optional<std::string> ConsumedAttrText(const ArrayPtr &poVar,
+                                            const char *pszName)
+{
+    if (EQUAL(pszName, "units"))
+    {
+        const std::string &osUnit = poVar->GetUnit();
+        if (!osUnit.empty())
+            return osUnit;
+        return std::nullopt;
+    }
+    if (EQUAL(pszName, "standard_name"))
+    {
+        const auto &apoDims = poVar->GetDimensions();
+        if (apoDims.size() != 1 || apoDims[0]->GetName() != poVar->GetName())
+            return std::nullopt;
+        const std::string &osType = apoDims[0]->GetType();
+        const std::string &osDir = apoDims[0]->GetDirection();
+        // Without a direction, longitude and projection_x_coordinate cannot
+        // be told apart: the projected reading is the common one.
+        if (osType == GDAL_DIM_TYPE_HORIZONTAL_X)
+            return std::string(osDir == "EAST" ? "longitude"
+                                               : "projection_x_coordinate");
+        if (osType == GDAL_DIM_TYPE_HORIZONTAL_Y)
+            return std::string(osDir == "NORTH" ? "latitude"
+                                                : "projection_y_coordinate");
+    }
+    return std::nullopt;
+}
+
 std::optional<std::string> AttrText(const ArrayPtr &poVar, const char *pszName)
 {
     if (!poVar)
         return std::nullopt;
     auto poAttr = poVar->GetAttribute(pszName);
     if (!poAttr)
-        return std::nullopt;
+        return ConsumedAttrText(poVar, pszName);
     if (poAttr->GetDataType().GetClass() == GEDTC_STRING)
     {
         const char *psz = poAttr->ReadAsString();
@@ -88,9 +123,21 @@ std::vector<double> AttrDoubles(const ArrayPtr &poVar, const char *pszName)
 std::optional<double> AttrDouble(const ArrayPtr &poVar, const char *pszName)
 {
     const auto adf = AttrDoubles(poVar, pszName);
-    if (adf.empty())
-        return std::nullopt;
-    return adf[0];
+    if (!adf.empty())
+        return adf[0];
+    if (poVar && !poVar->GetAttribute(pszName))
+    {
+        // Consumed by GDAL's Zarr driver (see ConsumedAttrText).
+        bool bHas = false;
+        double dfVal = 0.0;
+        if (EQUAL(pszName, "scale_factor"))
+            dfVal = poVar->GetScale(&bHas);
+        else if (EQUAL(pszName, "add_offset"))
+            dfVal = poVar->GetOffset(&bHas);
+        if (bHas)
+            return dfVal;
+    }
+    return std::nullopt;
 }
 
 double FetchParam(const ArrayPtr &poVar, const char *pszName, double dfDefault)

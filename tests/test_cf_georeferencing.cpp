@@ -83,24 +83,28 @@ bool ReadFirstSlice(const std::shared_ptr<GDALMDArray> &poArray, size_t iY,
                          adf.data());
 }
 
-// Compares ComputeCFGeoreferencing on sArray (full name in the multidim view)
-// with the classic netCDF view osClassicVar of the same file.
+// Compares ComputeCFGeoreferencing on osArray (full name in the multidim
+// view of osMDSource, opened by driver pszMDDriver) with the classic netCDF
+// view osClassicVar of the netCDF file osFile.
 Outcome CompareWithNetCDF(const std::string &osFile,
                           const std::string &osArray,
                           const std::string &osClassicVar,
-                          bool bStrictData = true)
+                          bool bStrictData = true,
+                          const std::string &osMDSource = std::string(),
+                          const char *pszMDDriver = "netCDF")
 {
     Outcome o;
-    SCOPED_TRACE(osFile + " " + osArray);
+    const std::string osMD = osMDSource.empty() ? osFile : osMDSource;
+    SCOPED_TRACE(osMD + " " + osArray);
     const ::testing::TestResult *poResult =
         ::testing::UnitTest::GetInstance()->current_test_info()->result();
     const int nPartsBefore = poResult->total_part_count();
     DatasetPtr poMD(GDALDataset::Open(
-        osFile.c_str(), GDAL_OF_MULTIDIM_RASTER, nullptr, nullptr, nullptr));
+        osMD.c_str(), GDAL_OF_MULTIDIM_RASTER, nullptr, nullptr, nullptr));
     EXPECT_NE(poMD, nullptr);
     if (!poMD)
         return o;
-    EXPECT_STREQ(poMD->GetDriver()->GetDescription(), "netCDF");
+    EXPECT_STREQ(poMD->GetDriver()->GetDescription(), pszMDDriver);
     auto poRoot = poMD->GetRootGroup();
     EXPECT_NE(poRoot, nullptr);
     if (!poRoot)
@@ -295,6 +299,22 @@ TEST_P(CFSampleTest, EqualsNetCDFDriver)
     EXPECT_EQ(o.bClassicSRS, s.bSRS);
 }
 
+// The same samples as Zarr v2 stores laid out as kerchunk references present
+// them (what the KERCHUNK driver hands the function), against the netCDF
+// driver on the original files.
+TEST_P(CFSampleTest, ZarrEqualsNetCDFDriver)
+{
+    const Sample &s = GetParam();
+    const std::string osFile = DataDir() + "/cf/" + s.pszFile + ".nc";
+    const std::string osZarr =
+        "/vsizip/" + DataDir() + "/cf_zarr.zip/" + s.pszFile + ".zarr";
+    const Outcome o =
+        CompareWithNetCDF(osFile, "/v", "v", true, osZarr, "Zarr");
+    EXPECT_TRUE(o.bComparable);
+    EXPECT_EQ(o.bClassicGT, s.bGT);
+    EXPECT_EQ(o.bClassicSRS, s.bSRS);
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Samples, CFSampleTest, ::testing::ValuesIn(kSamples),
     [](const ::testing::TestParamInfo<Sample> &info)
@@ -442,6 +462,21 @@ TEST_P(CFRealSampleTest, EqualsNetCDFDriver)
     const RealSample &s = GetParam();
     const auto o = CompareWithNetCDF(DataDir() + "/corpus/" + s.pszFile,
                                      s.pszArray, s.pszClassic);
+    EXPECT_TRUE(o.bComparable);
+    EXPECT_EQ(o.bClassicGT, s.bGT);
+}
+
+// The same files through the kerchunk references that kerchunk 0.2.2 wrote
+// for them (../shared/corpus/refs), materialized as Zarr stores.
+TEST_P(CFRealSampleTest, KerchunkZarrEqualsNetCDFDriver)
+{
+    const RealSample &s = GetParam();
+    std::string osStore = s.pszFile;
+    osStore = "/vsizip/" + DataDir() + "/cf_zarr.zip/corpus_" +
+              osStore.substr(0, osStore.size() - 3) + ".zarr";
+    const auto o =
+        CompareWithNetCDF(DataDir() + "/corpus/" + s.pszFile, s.pszArray,
+                          s.pszClassic, true, osStore, "Zarr");
     EXPECT_TRUE(o.bComparable);
     EXPECT_EQ(o.bClassicGT, s.bGT);
 }

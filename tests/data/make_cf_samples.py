@@ -299,7 +299,77 @@ def main():
     mem.SetProjection(srs.ExportToWkt())
     mem.GetRasterBand(1).WriteArray(np.arange(35, dtype="f4").reshape(5, 7))
     gdal.GetDriverByName("netCDF").CreateCopy(path, mem, options=["FORMAT=NC4"])
+
+    write_zarr_zip()
     return 0
+
+
+def materialize_refs(name, store):
+    """A Zarr store with exactly the keys and bytes of the kerchunk references
+    in ../shared/corpus/refs/netcdf4/<name>.json (written by kerchunk 0.2.2),
+    the ranges read from the copy of the file in corpus/."""
+    import base64
+    import json
+
+    refs_path = os.path.join(HERE, "..", "..", "..", "shared", "corpus", "refs",
+                             "netcdf4", name + ".json")
+    with open(refs_path) as f:
+        refs = json.load(f)["refs"]
+    with open(os.path.join(HERE, "corpus", name), "rb") as f:
+        blob = f.read()
+    for key, val in refs.items():
+        if isinstance(val, list):
+            data = blob[val[1]:val[1] + val[2]] if len(val) == 3 else blob
+        elif isinstance(val, str) and val.startswith("base64:"):
+            data = base64.b64decode(val[7:])
+        elif isinstance(val, str):
+            data = val.encode("utf-8")
+        else:
+            data = json.dumps(val).encode("utf-8")
+        path = os.path.join(store, key)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
+
+
+def write_zarr_zip():
+    """cf_zarr.zip: every root-group sample as a Zarr v2 store, with the
+    metadata kerchunk would produce for it (attributes verbatim, raw packed
+    values, _ARRAY_DIMENSIONS, scalar grid-mapping arrays), so that the test
+    runs the function on GDAL Zarr arrays too. One zip keeps the repo tidy;
+    GDAL reads it through /vsizip/."""
+    import shutil
+    import tempfile
+    import zipfile
+
+    import xarray as xr
+
+    tmp = tempfile.mkdtemp()
+    try:
+        for name in sorted(os.listdir(OUT)):
+            if not name.endswith(".nc") or name == "lcc_in_group.nc":
+                continue
+            ds = xr.open_dataset(os.path.join(OUT, name), decode_cf=False,
+                                 mask_and_scale=False, decode_times=False,
+                                 decode_coords=False)
+            ds.to_zarr(os.path.join(tmp, name[:-3] + ".zarr"), consolidated=True,
+                       encoding={v: {"compressor": None} for v in ds.variables})
+            ds.close()
+        for name in ("air.nc", "test_single.nc", "issue23_A_contiguous.nc"):
+            materialize_refs(name, os.path.join(tmp, "corpus_" + name[:-3] + ".zarr"))
+        with zipfile.ZipFile(os.path.join(HERE, "cf_zarr.zip"), "w",
+                             zipfile.ZIP_DEFLATED) as zf:
+            for root, dirs, files in sorted(os.walk(tmp)):
+                dirs.sort()
+                for f in sorted(files):
+                    full = os.path.join(root, f)
+                    info = zipfile.ZipInfo(os.path.relpath(full, tmp),
+                                           date_time=(2026, 1, 1, 0, 0, 0))
+                    info.compress_type = zipfile.ZIP_DEFLATED
+                    with open(full, "rb") as fh:
+                        zf.writestr(info, fh.read())
+    finally:
+        shutil.rmtree(tmp)
 
 
 if __name__ == "__main__":
