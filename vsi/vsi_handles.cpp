@@ -111,4 +111,19 @@ size_t RangeHandle::Read(void *pBuffer, size_t nSize, size_t nCount)
     return nRead / nSize;
 }
 
+int FailingHandle::Seek(vsi_l_offset nOffset, int nWhence)
+{
+    return SeekWithin(m_nSize, m_nPos, m_bEOF, nOffset, nWhence);
+}
+
+size_t FailingHandle::Read(void *, size_t nSize, size_t nCount)
+{
+    if (nSize != 0 && nCount != 0)
+    {
+        CPLError(CE_Failure, CPLE_FileIO, "%s", m_osError.c_str());
+        m_bEOF = true;
+    }
+    return 0;
+}
+
 }  // namespace kerchunk

@@ -80,4 +80,42 @@ class RangeHandle final : public VSIVirtualHandle
     bool m_bReportedShortRead = false;
 };
 
+// Stands for a key whose target cannot be read (refused, unreachable, absurd
+// size). Returning no handle would make GDAL's Zarr driver take the chunk
+// for a missing one and silently use the fill value; this handle instead
+// fails every read with the reason, so the array read fails.
+class FailingHandle final : public VSIVirtualHandle
+{
+  public:
+    FailingHandle(std::string osError, vsi_l_offset nSize)
+        : m_osError(std::move(osError)), m_nSize(nSize)
+    {
+    }
+
+    int Seek(vsi_l_offset nOffset, int nWhence) override;
+    vsi_l_offset Tell() override
+    {
+        return m_nPos;
+    }
+    size_t Read(void *pBuffer, size_t nSize, size_t nCount) override;
+    size_t Write(const void *, size_t, size_t) override
+    {
+        return 0;
+    }
+    int Eof() override
+    {
+        return m_bEOF;
+    }
+    int Close() override
+    {
+        return 0;
+    }
+
+  private:
+    std::string m_osError;
+    vsi_l_offset m_nSize;
+    vsi_l_offset m_nPos = 0;
+    bool m_bEOF = false;
+};
+
 }  // namespace kerchunk

@@ -72,15 +72,24 @@ VSIVirtualHandle *VSIKerchunkFilesystemHandler::Open(const char *pszFilename,
     }
     ResolvedPath oPath;
     std::string osError;
-    if (!ResolvePath(pszFilename, oPath, osError))
+    std::string osRefsPath;
+    if (!SplitVSIKerchunkPath(pszFilename, osRefsPath, oPath.osKey))
     {
         if (bSetError)
-            CPLError(CE_Failure, CPLE_OpenFailed, "%s", osError.c_str());
+            CPLError(CE_Failure, CPLE_OpenFailed, "invalid %s path: %s",
+                     VSIKERCHUNK_PREFIX, pszFilename);
         errno = ENOENT;
         return nullptr;
     }
+    oPath.poRefs = LoadReferences(osRefsPath, osError);
+    if (!oPath.poRefs)
+    {
+        // Not "missing": the Zarr driver would read fill values.
+        CPLError(CE_Failure, CPLE_OpenFailed, "%s", osError.c_str());
+        return new FailingHandle(osError, 0);
+    }
     const LoadedReferences &oRefs = *oPath.poRefs;
-    if (oPath.osKey == ZMETADATA_KEY && !oRefs.osZMetadata.empty())
+    if (oPath.osKey == ZMETADATA_KEY)
         return new InlineHandle(oRefs.osZMetadata);
 
     const Reference *poRef = oRefs.oSet.Find(oPath.osKey);
@@ -93,31 +102,34 @@ VSIVirtualHandle *VSIKerchunkFilesystemHandler::Open(const char *pszFilename,
     if (poRef->IsInline())
         return new InlineHandle(poRef->osInline);
 
+    // From here on the key exists: failures are errors, never "missing".
     const std::string osDescription =
         oRefs.osRefsPath + ": key '" + oPath.osKey + "'";
+    const vsi_l_offset nDeclaredSize = poRef->bWholeFile ? 0 : poRef->nSize;
     std::string osTarget;
     if (!ResolveTarget(oRefs, oPath.osKey, *poRef, osTarget, osError))
     {
         CPLError(CE_Failure, CPLE_OpenFailed, "%s", osError.c_str());
-        return nullptr;
+        return new FailingHandle(osError, nDeclaredSize);
     }
     if (!poRef->bWholeFile && poRef->nSize > GetMaxChunkSize())
     {
-        CPLError(CE_Failure, CPLE_AppDefined,
-                 "%s: size %llu exceeds KERCHUNK_MAX_CHUNK_SIZE (%llu bytes)",
-                 osDescription.c_str(),
-                 static_cast<unsigned long long>(poRef->nSize),
-                 static_cast<unsigned long long>(GetMaxChunkSize()));
-        return nullptr;
+        osError = CPLSPrintf("%s: size %llu exceeds KERCHUNK_MAX_CHUNK_SIZE (%llu bytes)",
+                             osDescription.c_str(),
+                             static_cast<unsigned long long>(poRef->nSize),
+                             static_cast<unsigned long long>(GetMaxChunkSize()));
+        CPLError(CE_Failure, CPLE_AppDefined, "%s", osError.c_str());
+        return new FailingHandle(osError, 0);
     }
     // VSILFILE is GDAL's opaque name for a VSIVirtualHandle.
     auto poTarget = std::unique_ptr<VSIVirtualHandle>(reinterpret_cast<VSIVirtualHandle *>(
         VSIFOpenExL(osTarget.c_str(), "rb", TRUE)));
     if (!poTarget)
     {
-        CPLError(CE_Failure, CPLE_OpenFailed, "%s: cannot open target %s: %s",
-                 osDescription.c_str(), osTarget.c_str(), VSIGetLastErrorMsg());
-        return nullptr;
+        osError = osDescription + ": cannot open target " + osTarget + ": " +
+                  VSIGetLastErrorMsg();
+        CPLError(CE_Failure, CPLE_OpenFailed, "%s", osError.c_str());
+        return new FailingHandle(osError, nDeclaredSize);
     }
     if (poRef->bWholeFile)
         return poTarget.release();
@@ -139,7 +151,7 @@ int VSIKerchunkFilesystemHandler::Stat(const char *pszFilename,
         return -1;
     }
     const LoadedReferences &oRefs = *oPath.poRefs;
-    if (oPath.osKey == ZMETADATA_KEY && !oRefs.osZMetadata.empty())
+    if (oPath.osKey == ZMETADATA_KEY)
     {
         pStatBuf->st_mode = S_IFREG;
         pStatBuf->st_size = oRefs.osZMetadata.size();
@@ -183,7 +195,7 @@ char **VSIKerchunkFilesystemHandler::ReadDirEx(const char *pszDirname, int nMaxF
         !oPath.poRefs->oSet.IsDirectory(oPath.osKey))
         return nullptr;
     CPLStringList aosNames;
-    if (oPath.osKey.empty() && !oPath.poRefs->osZMetadata.empty())
+    if (oPath.osKey.empty() && !oPath.poRefs->oSet.Find(ZMETADATA_KEY))
         aosNames.AddString(ZMETADATA_KEY);
     for (const auto &osName : oPath.poRefs->oSet.ListDirectory(oPath.osKey, nMaxFiles))
         aosNames.AddString(osName.c_str());

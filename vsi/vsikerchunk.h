@@ -9,7 +9,10 @@
 // Groups are directories; a missing key is ENOENT without an error message
 // (GDAL's Zarr driver probes keys constantly). A consolidated ".zmetadata" is
 // synthesized when the references have none, so the Zarr driver opens without
-// listing. GetFileMetadata(key, "KERCHUNK") tells a key's target.
+// listing; it replaces one the references may have (whose documents are kept).
+// Metadata documents are served adapted to GDAL 3.6's Zarr driver (see
+// AdaptZarray in reference_store.cpp). GetFileMetadata(key, "KERCHUNK") tells
+// a key's target.
 #pragma once
 
 #include "reference_set.h"
@@ -38,7 +41,7 @@ struct LoadedReferences
 {
     std::string osRefsPath{};
     ReferenceSet oSet{};
-    std::string osZMetadata{};  // synthesized .zmetadata ("" if refs have one)
+    std::string osZMetadata{};  // synthesized consolidated metadata
 };
 
 // Parsed references of `osRefsPath`, from a bounded in-memory cache that
