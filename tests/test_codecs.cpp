@@ -175,8 +175,9 @@ class ZarrStore
         return ReadArray(m_osRoot, osName, abyOut);
     }
 
+    // With bAdvise, AdviseRead() first decodes all tiles on worker threads.
     static bool ReadArray(const std::string &osRoot, const std::string &osName,
-                          Bytes &abyOut)
+                          Bytes &abyOut, bool bAdvise = false)
     {
         std::unique_ptr<GDALDataset> poDS(GDALDataset::Open(
             osRoot.c_str(), GDAL_OF_MULTIDIM_RASTER, nullptr, nullptr, nullptr));
@@ -199,6 +200,8 @@ class ZarrStore
         }
         const auto &oType = poArray->GetDataType();
         abyOut.assign(nValues * oType.GetSize(), 0);
+        if (bAdvise && !poArray->AdviseRead(anStart.data(), anCount.data()))
+            return false;
         return poArray->Read(anStart.data(), anCount.data(), nullptr, nullptr,
                              oType, abyOut.data());
     }
@@ -1327,6 +1330,53 @@ TEST(Codecs, GribThroughGdalKerchunkLayout)
     EXPECT_EQ(abyOut, Converted<double>(adfValues));
 }
 
+TEST(Codecs, GribMessagesDecodedByParallelAdviseRead)
+{
+    // Several messages as one (time, y, x) array, as kerchunk combines them;
+    // AdviseRead decodes them from GDAL's worker threads.
+    ZarrStore oStore;
+    Bytes abyExpected;
+    long nNi = 0, nNj = 0;
+    constexpr int N_TIMES = 6;
+    for (int t = 0; t < N_TIMES; ++t)
+    {
+        GribHandle poH(codes_grib_handle_new_from_samples(nullptr, "regular_ll_sfc_grib2"));
+        ASSERT_NE(poH, nullptr);
+        size_t nValues = 0;
+        ASSERT_EQ(codes_get_size(poH.get(), "values", &nValues), 0);
+        codes_get_long(poH.get(), "Ni", &nNi);
+        codes_get_long(poH.get(), "Nj", &nNj);
+        std::vector<double> adf(nValues);
+        for (size_t i = 0; i < nValues; ++i)
+            adf[i] = 200.0 + t * 7.5 + std::cos(i * 0.01 * (t + 1));
+        ASSERT_EQ(codes_set_long(poH.get(), "bitsPerValue", 24), 0);
+        ASSERT_EQ(codes_set_double_array(poH.get(), "values", adf.data(), nValues), 0);
+        const void *pMsg = nullptr;
+        size_t nSize = 0;
+        ASSERT_EQ(codes_get_message(poH.get(), &pMsg, &nSize), 0);
+        const Bytes abyMsg(static_cast<const GByte *>(pMsg),
+                           static_cast<const GByte *>(pMsg) + nSize);
+        oStore.Write(CPLSPrintf("t2m/%d.0.0", t), abyMsg);
+        const Bytes abyOne = Converted<float>(EccodesArray(abyMsg, "values"));
+        abyExpected.insert(abyExpected.end(), abyOne.begin(), abyOne.end());
+    }
+    CPLJSONDocument oDoc;
+    ASSERT_TRUE(oDoc.LoadMemory(CPLSPrintf(
+        R"({"zarr_format": 2, "shape": [%d, %ld, %ld], "chunks": [1, %ld, %ld],
+            "dtype": "<f4", "compressor": null, "fill_value": null, "order": "C",
+            "filters": [{"id": "grib", "var": "t2m", "dtype": "float32"}]})",
+        N_TIMES, nNj, nNi, nNj, nNi)));
+    CPLJSONObject oRoot = oDoc.GetRoot();
+    ASSERT_TRUE(kerchunk::AdaptZarrayForGDAL36(oRoot));
+    oStore.Write("t2m/.zarray", oRoot.Format(CPLJSONObject::PrettyFormat::Plain));
+    CPLSetConfigOption("GDAL_NUM_THREADS", "4");
+    Bytes abyOut;
+    const bool bOK = ZarrStore::ReadArray(oStore.Root(), "t2m", abyOut, true);
+    CPLSetConfigOption("GDAL_NUM_THREADS", nullptr);
+    ASSERT_TRUE(bOK);
+    EXPECT_EQ(abyOut, abyExpected);
+}
+
 TEST(Codecs, GribBadInput)
 {
     size_t nValues = 0;
@@ -1541,3 +1591,174 @@ TEST(Codecs, VariantIds)
 }
 
 }  // namespace
+
+/************************************************************************/
+/*        Hostile input: mutated real chunks never crash or lie         */
+/************************************************************************/
+
+namespace
+{
+
+// Decodes every truncation and many random corruptions of a valid chunk:
+// each call must either succeed within the buffer or fail with a CPLError
+// naming the codec. Meant to run under KERCHUNK_SANITIZE too.
+void Torture(const std::string &osId, const Bytes &abyValid, size_t nCapacity,
+             const std::vector<std::string> &aosOptions, int nMutations)
+{
+    SCOPED_TRACE(osId);
+    Bytes abyOut;
+    ASSERT_TRUE(Decode(osId, abyValid, nCapacity, abyOut, aosOptions));
+    const std::string osPrefix = osId == "fletcher32" ? "fletcher32" : osId + ":";
+    auto CheckOne = [&](const Bytes &abyIn) {
+        ErrorCollector oErrors;
+        Bytes abyResult;
+        if (Decode(osId, abyIn, nCapacity, abyResult, aosOptions))
+        {
+            EXPECT_LE(abyResult.size(), nCapacity);
+        }
+        else
+        {
+            EXPECT_EQ(oErrors.All().rfind(osPrefix, 0), 0u) << oErrors.All();
+        }
+    };
+    const size_t nStep = std::max<size_t>(1, abyValid.size() / 64);
+    for (size_t n = 0; n < abyValid.size(); n += nStep)
+        CheckOne(Bytes(abyValid.begin(), abyValid.begin() + n));
+    uint32_t nSeed = 12345;
+    auto Next = [&nSeed]() {
+        nSeed = nSeed * 1664525u + 1013904223u;
+        return nSeed >> 8;
+    };
+    for (int i = 0; i < nMutations; ++i)
+    {
+        Bytes aby = abyValid;
+        const int nFlips = 1 + Next() % 4;
+        for (int j = 0; j < nFlips; ++j)
+        {
+            // Bias towards the headers, where sizes live.
+            const size_t nPos = (Next() % 2) ? Next() % std::min<size_t>(16, aby.size())
+                                             : Next() % aby.size();
+            aby[nPos] = (Next() % 3 == 0) ? 0xff : static_cast<GByte>(Next());
+        }
+        CheckOne(aby);
+    }
+}
+
+}  // namespace
+
+TEST(Codecs, HostileMutationsOfRealChunks)
+{
+    const auto af = SampleFloats(24 * 40);
+    auto oSzip = WriteH5({24, 40}, {24, 40}, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT,
+                         AsBytes(af),
+                         [](hid_t h) { H5Pset_szip(h, H5_SZIP_NN_OPTION_MASK, 16); });
+    Torture("szip", RawChunk(*oSzip.poDset, {0, 0}), af.size() * 4,
+            SzipOptions(*oSzip.poDset), 300);
+    const auto an = SampleInts(20 * 30);
+    std::vector<int16_t> an16(an.begin(), an.end());
+    auto oSzip16 = WriteH5({20, 30}, {20, 30}, H5T_STD_I16BE, H5T_NATIVE_INT16,
+                           AsBytes(an16),
+                           [](hid_t h) { H5Pset_szip(h, H5_SZIP_EC_OPTION_MASK, 8); });
+    Torture("szip", RawChunk(*oSzip16.poDset, {0, 0}), an16.size() * 2,
+            SzipOptions(*oSzip16.poDset), 300);
+
+    auto oFletcher = WriteH5({24, 40}, {24, 40}, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT,
+                             AsBytes(af), [](hid_t h) { H5Pset_fletcher32(h); });
+    Torture("fletcher32", RawChunk(*oFletcher.poDset, {0, 0}), af.size() * 4, {},
+            300);
+
+    const Bytes abyData = AsBytes(af);
+    Torture("hdf5_lz4", FrameHdf5Lz4(abyData, 512), abyData.size(), {}, 300);
+    Torture("bz2", Bz2Compress(abyData), abyData.size(), {}, 100);
+    Torture("shuffle", abyData, abyData.size(), {"ELEMENTSIZE=4"}, 50);
+    Torture("fixedscaleoffset", Bytes(abyData.begin(), abyData.begin() + 500),
+            4000, {"SCALE=100", "OFFSET=3", "DTYPE=<f8", "ASTYPE=<i2"}, 50);
+
+    const std::string osPath =
+        TestDataDir() + "/test_compressed_chunked_datasets_earliest.hdf5";
+    H5Id oFile(H5Fopen(osPath.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+    ASSERT_GE(oFile.m_id, 0);
+    H5Id oLzf(H5Dopen2(oFile, "float/float64lzf", H5P_DEFAULT), H5Dclose);
+    Torture("lzf", RawChunk(oLzf, {0, 0}), 3 * 4 * 8, {}, 300);
+
+    size_t nValues = 0;
+    const Bytes abyMsg = MakeGribMessage("regular_ll_sfc_grib2", true, nValues);
+    Torture("grib", abyMsg, nValues * 4, {"VAR=t2m", "DTYPE=float32"}, 100);
+}
+
+TEST(Codecs, GribSharedCorpusOptional)
+{
+    // Real messages from many producers (complex/JPEG/PNG/CCSDS packing,
+    // bitmaps, GRIB1 and 2). Reads ../shared directly, so optional.
+    const char *pszCorpus = std::getenv("KERCHUNK_SHARED_CORPUS");
+    const std::string osCorpus =
+        pszCorpus ? pszCorpus : std::string("/work/shared/corpus");
+    int nMessages = 0;
+    for (const char *pszSub : {"grib1", "grib2"})
+    {
+        const std::string osDir = osCorpus + "/" + pszSub;
+        CPLStringList aosFiles(VSIReadDir(osDir.c_str()));
+        for (int iFile = 0; iFile < aosFiles.size(); ++iFile)
+        {
+            const std::string osPath = osDir + "/" + aosFiles[iFile];
+            VSIStatBufL sStat;
+            if (aosFiles[iFile][0] == '.' || VSIStatL(osPath.c_str(), &sStat) != 0 ||
+                !VSI_ISREG(sStat.st_mode) || sStat.st_size > 300000)
+                continue;
+            FILE *fp = std::fopen(osPath.c_str(), "rb");
+            if (!fp)
+                continue;
+            int nErr = 0;
+            for (int iMsg = 0; iMsg < 3; ++iMsg)
+            {
+                GribHandle poH(codes_handle_new_from_file(nullptr, fp, PRODUCT_GRIB, &nErr));
+                if (!poH)
+                    break;
+                const void *pMsg = nullptr;
+                size_t nSize = 0;
+                ASSERT_EQ(codes_get_message(poH.get(), &pMsg, &nSize), 0);
+                const Bytes abyMsg(static_cast<const GByte *>(pMsg),
+                                   static_cast<const GByte *>(pMsg) + nSize);
+                SCOPED_TRACE(osPath + " message " + std::to_string(iMsg));
+                size_t nValues = 0;
+                Bytes abyOut;
+                if (codes_get_size(poH.get(), "values", &nValues) == 0 &&
+                    nValues > 200000)
+                    continue;  // keep the suite fast
+                if (codes_get_size(poH.get(), "values", &nValues) != 0 || nValues == 0)
+                {
+                    // eccodes cannot decode it (e.g. HEALPix in 2.28): a clear error.
+                    ErrorCollector oErrors;
+                    EXPECT_FALSE(Decode("grib", abyMsg, 4096, abyOut, {"VAR=x"}));
+                    EXPECT_TRUE(oErrors.Contains("grib: eccodes cannot")) << oErrors.All();
+                    continue;
+                }
+                const auto adfValues = EccodesArray(abyMsg, "values");
+                ASSERT_TRUE(Decode("grib", abyMsg, adfValues.size() * 4, abyOut,
+                                   {"VAR=x", "DTYPE=float32"}));
+                EXPECT_EQ(abyOut, Converted<float>(adfValues));
+                ASSERT_TRUE(Decode("grib", abyMsg, adfValues.size() * 8, abyOut,
+                                   {"VAR=x", "DTYPE=float64"}));
+                EXPECT_EQ(abyOut, Converted<double>(adfValues));
+                size_t nLat = 0;
+                if (codes_get_size(poH.get(), "latitudes", &nLat) == 0 &&
+                    nLat == adfValues.size())
+                {
+                    std::vector<double> adfLat(nLat);
+                    if (codes_get_double_array(poH.get(), "latitudes", adfLat.data(),
+                                               &nLat) == 0)
+                    {
+                        ASSERT_TRUE(Decode("grib", abyMsg, nLat * 8, abyOut,
+                                           {"VAR=latitude"}));
+                        EXPECT_EQ(abyOut, Converted<double>(adfLat));
+                    }
+                }
+                ++nMessages;
+            }
+            std::fclose(fp);
+        }
+    }
+    if (nMessages == 0)
+        GTEST_SKIP() << "shared GRIB corpus not found under " << osCorpus;
+    std::fprintf(stderr, "decoded %d corpus GRIB messages\n", nMessages);
+}
