@@ -236,6 +236,7 @@ const Sample kSamples[] = {
     {"ll_lon_180_540", true, false},
     {"ll_lon_wrap", true, false},
     {"ll_names_only", true, false},
+    {"ll_switched_axes", true, false},
     {"ll_float32_coords", true, false},
     {"ll_gaussian_like", true, false},
     {"ll_irregular", false, false},

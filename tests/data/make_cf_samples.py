@@ -105,6 +105,8 @@ def main():
                                                   np.arange(0.0, 160.0, 40.0)]),
           yattrs=LAT, xattrs=LON)
     write("ll_names_only", lat_inc, lon)
+    # v(lon, lat): GDAL 3.6 keeps the stored axes (X = lat, Y = lon).
+    write("ll_switched_axes", lon, lat_inc, ynames=("lon", "lat"), yattrs=LON, xattrs=LAT)
     write("ll_float32_coords", np.arange(40.0, 41.0, 0.1), np.arange(-179.99, -179.0, 0.01),
           yattrs=LAT, xattrs=LON, coord_dtype="f4")
     write("ll_gaussian_like", np.array([-40.0, -30.02, -20.0, -9.97, 0.0, 10.03, 20.0]), lon,
