@@ -543,6 +543,24 @@ def test_bad_files_fail_with_a_message(tmp_path, mutate, message, header_error):
         assert "v/.zarray" not in doc and "fixed/.zarray" in doc
 
 
+def test_variable_names_that_cannot_be_zarr_keys(tmp_path):
+    src = tmp_path / "names.nc"
+    with netCDF4.Dataset(src, "w", format="NETCDF3_CLASSIC") as d:
+        d.createDimension("x", 2)
+        d.createVariable("aXb", "i4", ("x",))[:] = [1, 2]
+        d.createVariable("ok", "i4", ("x",))[:] = [3, 4]
+    bad = tmp_path / "bad.nc"
+    bad.write_bytes(src.read_bytes().replace(b"aXb", b"a/b", 1))
+    out = tmp_path / "bad.json"
+    message = f"{bad}: variable 'a/b': name cannot be a Zarr key ('/' or leading '.')"
+    r = generate(bad, out, "--strict", check=False)
+    assert r.returncode != 0 and message in r.stderr
+    r = generate(bad, out, check=False)
+    assert r.returncode == 0 and message in r.stderr
+    assert [k for k in load_refs(out) if k.startswith("a/")] == []
+    assert list(zarr_group(out)["ok"][...]) == [3, 4]
+
+
 @pytest.mark.parametrize("name", sorted(p.name for p in DATA_NC3.glob("*.nc")))
 def test_repository_corpus_files(tmp_path, name):
     refs = tmp_path / (name + ".json")

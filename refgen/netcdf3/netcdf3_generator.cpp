@@ -181,6 +181,11 @@ GenerateStats GenerateNetCDF3References(const std::string &osSource,
         NC3ArrayLayout oLayout;
         try
         {
+            // The classic format spec forbids '/' in names; a leading '.'
+            // would collide with Zarr's own keys (.zarray, .zgroup).
+            if (oVar.osName.find('/') != std::string::npos || oVar.osName[0] == '.')
+                throw Error(osSource + ": variable '" + oVar.osName +
+                            "': name cannot be a Zarr key ('/' or leading '.')");
             oLayout = ComputeNC3ArrayLayout(oHeader, oVar, nRecordSize,
                                             nNumRecords, nFileSize,
                                             nMaxChunkBytes, osSource);
