@@ -1,1 +1,5 @@
-# Unit tests of refgen_hdf5 are declared here.
+# kerchunk_refgen_hdf5_tests: the HDF5 chunk locator (against libhdf5's
+# H5Dget_chunk_info), the VSI file driver and the filter mapping.
+kerchunk_add_unit_test(kerchunk_refgen_hdf5_tests
+  SOURCES test_hdf5_chunks.cpp
+  LIBRARIES kerchunk_refgen kerchunk_hdf5)
