@@ -290,9 +290,9 @@ ArrayPtr CoordinateVariable(const GroupPtr &poGroup, const std::string &osDim,
 bool ReadAsDoubles(const ArrayPtr &poVar, std::vector<double> &adfOut)
 {
     const auto nSize = poVar->GetDimensions()[0]->GetSize();
-    // Coordinate variables are small; refuse absurd sizes rather than
-    // allocate them.
-    if (nSize == 0 || nSize > (1U << 28))
+    // Coordinate variables are small; refuse absurd sizes (declared by
+    // hostile references) rather than allocate them: 16 M values, 128 MB.
+    if (nSize == 0 || nSize > (1U << 24))
         return false;
     adfOut.resize(static_cast<size_t>(nSize));
     const GUInt64 anStart[1] = {0};

@@ -272,6 +272,18 @@ def main():
     write("expanded_grid_mapping", y, x, ynames=XY, yattrs=PY, xattrs=PX,
           gm=proj["laea"][0], gm_attr="crs_ll: lat lon crs: y x", post=add_latlon_mapping)
 
+    write("grid_mapping_missing_variable", y, x, ynames=XY, yattrs=PY, xattrs=PX,
+          gm_attr="no_such_variable")
+    # Pre-1.9 GDAL files: spatial_ref + GeoTransform and no coordinates; rows
+    # are stored top-down.
+    write("gdal_old_style", y, x, ynames=XY, coords=False,
+          gm={"spatial_ref": LCC_WKT, "GeoTransform": "440720 60 0 3751320 0 -60"})
+    # CF corner attributes of old GDAL files, without GeoTransform.
+    write("gdal_corners", y, x, ynames=XY, coords=False,
+          gm={"grid_mapping_name": "transverse_mercator",
+              "Northernmost_Northing": 3751290.0, "Southernmost_Northing": 3750870.0,
+              "Easternmost_Easting": 441230.0, "Westernmost_Easting": 440750.0})
+
     write("laea_irregular_x", y, np.array([0.0, 1.0, 2.0, 4.0, 8.0]), ynames=XY,
           yattrs=PY, xattrs=PX, gm=proj["laea"][0])
     def add_relative(ds, grp):
