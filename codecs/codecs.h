@@ -48,8 +48,13 @@ void RegisterCodecs();
 
 // Registers (once) a decoder for oCodec ({"id": ..., options...}, one of the
 // ids above) with its options built in, for the compressor position where
-// GDAL 3.6 passes none, and returns its id, e.g. "grib;dtype=float32;var=t2m".
-// Returns "" with a CPLError when the id is not one of ours.
+// GDAL 3.6 passes none, and returns its id: options sorted by name, values
+// with ';', '=' and '%' %-escaped, e.g. "szip;bits_per_pixel=32;mask=141;
+// pixels_per_block=32;pixels_per_scanline=30". Options that do not change
+// decoding are left out (bz2 level; a grib var other than latitude/longitude
+// becomes "values"), so {"id": "grib", "var": "t2m", "dtype": "float32"} gives
+// "grib;dtype=float32;var=values". Returns "" with a CPLError when the id is
+// not one of ours.
 std::string RegisterCodecVariant(const CPLJSONObject &oCodec);
 
 // Rewrites a parsed .zarray document so that GDAL 3.6 decodes it as

@@ -211,8 +211,18 @@ std::string RegisterCodecVariant(const CPLJSONObject &oCodec)
     std::vector<std::pair<std::string, std::string>> aoOptions;
     for (const auto &oChild : oCodec.GetChildren())
     {
-        if (oChild.GetName() != "id")
-            aoOptions.emplace_back(oChild.GetName(), oChild.ToString());
+        const std::string osName = oChild.GetName();
+        std::string osValue = oChild.ToString();
+        if (osName == "id")
+            continue;
+        // Options that do not change decoding stay out of the id, so that
+        // e.g. every GRIB variable shares one variant.
+        if (osId == "bz2" && osName == "level")
+            continue;
+        if (osId == "grib" && osName == "var" && osValue != "latitude" &&
+            osValue != "longitude")
+            osValue = "values";
+        aoOptions.emplace_back(osName, osValue);
     }
     std::sort(aoOptions.begin(), aoOptions.end());
     std::string osVariant = osId;

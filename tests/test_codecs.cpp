@@ -1566,9 +1566,22 @@ TEST(Codecs, IdentityCodecsCheckSizes)
 TEST(Codecs, VariantIds)
 {
     CPLJSONDocument oDoc;
-    ASSERT_TRUE(oDoc.LoadMemory(R"({"id": "grib", "var": "a;b=c", "dtype": "float32"})"));
+    ASSERT_TRUE(oDoc.LoadMemory(R"({"id": "szip", "mask": 141, "pixels_per_block": 32,
+        "bits_per_pixel": 32, "pixels_per_scanline": 30, "x": "a;b=c%"})"));
     const std::string osId = kerchunk::RegisterCodecVariant(oDoc.GetRoot());
-    EXPECT_EQ(osId, "grib;dtype=float32;var=a%3Bb%3Dc");
+    EXPECT_EQ(osId, "szip;bits_per_pixel=32;mask=141;pixels_per_block=32;"
+                    "pixels_per_scanline=30;x=a%3Bb%3Dc%25");
+    // Every GRIB variable shares one variant; bz2's level does not matter.
+    ASSERT_TRUE(oDoc.LoadMemory(R"({"id": "grib", "var": "t2m", "dtype": "float32"})"));
+    EXPECT_EQ(kerchunk::RegisterCodecVariant(oDoc.GetRoot()),
+              "grib;dtype=float32;var=values");
+    ASSERT_TRUE(oDoc.LoadMemory(R"({"id": "grib", "var": "latitude"})"));
+    EXPECT_EQ(kerchunk::RegisterCodecVariant(oDoc.GetRoot()), "grib;var=latitude");
+    ASSERT_TRUE(oDoc.LoadMemory(R"({"id": "bz2", "level": 9})"));
+    EXPECT_EQ(kerchunk::RegisterCodecVariant(oDoc.GetRoot()), "bz2");
+    ASSERT_TRUE(oDoc.LoadMemory(
+        R"({"id": "szip", "mask": 141, "pixels_per_block": 32,
+        "bits_per_pixel": 32, "pixels_per_scanline": 30, "x": "a;b=c%"})"));
     EXPECT_NE(CPLGetDecompressor(osId.c_str()), nullptr);
     EXPECT_NE(CPLGetCompressor(osId.c_str()), nullptr);
     EXPECT_EQ(kerchunk::RegisterCodecVariant(oDoc.GetRoot()), osId);
