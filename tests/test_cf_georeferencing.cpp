@@ -441,6 +441,70 @@ TEST_F(CFGeoreferencingTest, OddInputGivesNoGeoreferencing)
     EXPECT_FALSE(oSwapped.bIsLonLat);
 }
 
+void WriteVSIMem(const std::string &osPath, const std::string &osContent)
+{
+    VSILFILE *fp = VSIFOpenL(osPath.c_str(), "wb");
+    ASSERT_NE(fp, nullptr) << osPath;
+    ASSERT_EQ(VSIFWriteL(osContent.data(), 1, osContent.size(), fp),
+              osContent.size());
+    VSIFCloseL(fp);
+}
+
+TEST_F(CFGeoreferencingTest, HostileZarrMetadata)
+{
+    // What references may declare: a 2^30-long coordinate (no chunks, so
+    // nothing but fill values), attributes of the wrong types, a grid mapping
+    // naming the variable itself. No crash, no huge allocation, no CRS.
+    const std::string osStore = "/vsimem/cf_hostile.zarr";
+    VSIMkdir(osStore.c_str(), 0755);
+    WriteVSIMem(osStore + "/.zgroup", R"({"zarr_format":2})");
+    WriteVSIMem(osStore + "/.zattrs", R"({"node_offset":"x"})");
+    const auto Array = [&osStore](const std::string &osName,
+                                  const std::string &osShape,
+                                  const std::string &osAttrs)
+    {
+        VSIMkdir((osStore + "/" + osName).c_str(), 0755);
+        WriteVSIMem(osStore + "/" + osName + "/.zarray",
+                    R"({"chunks":)" + osShape +
+                        R"(,"compressor":null,"dtype":"<f8","fill_value":0,)"
+                        R"("filters":null,"order":"C","shape":)" +
+                        osShape + R"(,"zarr_format":2})");
+        WriteVSIMem(osStore + "/" + osName + "/.zattrs", osAttrs);
+    };
+    Array("y", "[1073741824]",
+          R"({"_ARRAY_DIMENSIONS":["y"],"standard_name":"projection_y_coordinate"})");
+    Array("x", "[3]",
+          R"({"_ARRAY_DIMENSIONS":["x"],"standard_name":"projection_x_coordinate",)"
+          R"("actual_range":"abc"})");
+    Array("crs", "[]",
+          R"({"_ARRAY_DIMENSIONS":[],"grid_mapping_name":42,)"
+          R"("standard_parallel":"abc","grid_mapping":"crs"})");
+    Array("v", "[1073741824,3]",
+          R"({"_ARRAY_DIMENSIONS":["y","x"],"grid_mapping":"crs"})");
+    Array("w", "[1073741824,3]",
+          R"({"_ARRAY_DIMENSIONS":["y","x"],"grid_mapping":12})");
+    Array("u", "[1073741824,3]",
+          R"({"_ARRAY_DIMENSIONS":["y","x"],"grid_mapping":"u"})");
+
+    DatasetPtr poMD(GDALDataset::Open(osStore.c_str(), GDAL_OF_MULTIDIM_RASTER,
+                                      nullptr, nullptr, nullptr));
+    ASSERT_NE(poMD, nullptr);
+    auto poRoot = poMD->GetRootGroup();
+    ASSERT_NE(poRoot, nullptr);
+    for (const char *pszName : {"v", "w", "u"})
+    {
+        auto poArray = poRoot->OpenMDArray(pszName);
+        ASSERT_NE(poArray, nullptr) << pszName;
+        const auto oRes =
+            kerchunk::ComputeCFGeoreferencing(poArray, poRoot, 0, 1);
+        EXPECT_FALSE(oRes.bHasGeoTransform) << pszName;
+        EXPECT_TRUE(oRes.osWKT.empty()) << pszName;
+        // No Y coordinates read: the netCDF default (bottom-up) stands.
+        EXPECT_TRUE(oRes.bBottomUp) << pszName;
+    }
+    VSIRmdirRecursive(osStore.c_str());
+}
+
 // Real files: the small corpus copies in tests/data/corpus.
 struct RealSample
 {
