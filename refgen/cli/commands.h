@@ -9,5 +9,6 @@ namespace kerchunk::cli
 {
 
 int RunGenerate(const std::vector<std::string> &aosArgs);
+int RunCache(const std::vector<std::string> &aosArgs);
 
 }  // namespace kerchunk::cli

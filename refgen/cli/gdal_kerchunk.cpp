@@ -18,7 +18,9 @@ static void Usage()
     fprintf(stderr,
             "Usage: gdal_kerchunk generate SOURCE -o OUT [--inline-threshold BYTES]\n"
             "                     [--var NAME]... [--strict] [--templates]\n"
-            "                     [--relative] [-q]\n");
+            "                     [--relative] [-q]\n"
+            "       gdal_kerchunk cache list | info SOURCE | rm SOURCE... |\n"
+            "                     purge [--older-than DAYS]\n");
 }
 
 int main(int argc, char **argv)
@@ -43,6 +45,8 @@ int main(int argc, char **argv)
             aosArgs.erase(aosArgs.begin());
             if (osCommand == "generate")
                 nRet = kerchunk::cli::RunGenerate(aosArgs);
+            else if (osCommand == "cache")
+                nRet = kerchunk::cli::RunCache(aosArgs);
             else
             {
                 fprintf(stderr, "gdal_kerchunk: unknown command '%s'\n",
