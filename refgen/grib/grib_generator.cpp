@@ -27,6 +27,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <deque>
 #include <map>
 #include <memory>
 #include <set>
@@ -140,6 +141,39 @@ nlohmann::json LevelAttributes(const std::string &osTypeOfLevel)
             {"units", "1"}};
 }
 
+// Attributes of a data array as cfgrib names them, from its first field.
+nlohmann::json DataAttributes(const EccodesHandle &h)
+{
+    nlohmann::json oAttr = nlohmann::json::object();
+    for (const char *pszKey :
+         {"shortName", "cfVarName", "name", "units", "cfName", "typeOfLevel",
+          "stepType", "stepUnits", "gridType", "dataType",
+          "gridDefinitionDescription"})
+    {
+        if (auto osValue = h.GetString(pszKey))
+            oAttr[std::string("GRIB_") + pszKey] = *osValue;
+    }
+    for (const char *pszKey :
+         {"paramId", "numberOfPoints", "NV", "Nx", "Ny", "iScansNegatively",
+          "jScansPositively", "jPointsAreConsecutive",
+          "alternativeRowScanning", "totalNumber"})
+    {
+        if (h.IsMissing(pszKey))
+            continue;
+        if (auto nValue = h.GetLong(pszKey))
+            oAttr[std::string("GRIB_") + pszKey] = *nValue;
+    }
+    if (auto dfMissing = h.GetDouble("missingValue"))
+        oAttr["GRIB_missingValue"] = *dfMissing;
+    if (oAttr.contains("GRIB_name"))
+        oAttr["long_name"] = oAttr["GRIB_name"];
+    if (oAttr.contains("GRIB_units"))
+        oAttr["units"] = oAttr["GRIB_units"];
+    if (oAttr.contains("GRIB_cfName") && oAttr["GRIB_cfName"] != "unknown")
+        oAttr["standard_name"] = oAttr["GRIB_cfName"];
+    return oAttr;
+}
+
 class GribReferenceBuilder
 {
   public:
@@ -183,6 +217,7 @@ class GribReferenceBuilder
     std::vector<Group> m_aoGroups{};
     std::map<std::string, std::vector<size_t>> m_oGroupsByBase{};
     std::set<std::string> m_oWrittenGroups{};
+    std::map<std::string, nlohmann::json> m_oAttributeCache{};
 };
 
 void GribReferenceBuilder::Skip(const GribMessage &oMsg,
@@ -337,33 +372,14 @@ void GribReferenceBuilder::AddField(const GribMessage &oMsg,
         oGroup.osTypeOfLevel = osTypeOfLevel;
         oGroup.osGridKey = osGridKey;
         oGroup.poGrid = poGrid;
-        // Attributes as cfgrib names them, from the group's first field.
-        auto &oAttr = oGroup.oDataAttributes;
-        for (const char *pszKey :
-             {"shortName", "cfVarName", "name", "units", "cfName",
-              "typeOfLevel", "stepType", "stepUnits", "gridType", "dataType",
-              "gridDefinitionDescription"})
-        {
-            if (auto osValue = h.GetString(pszKey))
-                oAttr[std::string("GRIB_") + pszKey] = *osValue;
-        }
-        for (const char *pszKey : {"paramId", "numberOfPoints", "NV", "Nx",
-                                   "Ny", "iScansNegatively", "jScansPositively",
-                                   "jPointsAreConsecutive", "totalNumber"})
-        {
-            if (!h.IsMissing(pszKey))
-                if (auto nValue = h.GetLong(pszKey))
-                    oAttr[std::string("GRIB_") + pszKey] = *nValue;
-        }
-        if (auto dfMissing = h.GetDouble("missingValue"))
-            oAttr["GRIB_missingValue"] = *dfMissing;
-        if (oAttr.contains("GRIB_name"))
-            oAttr["long_name"] = oAttr["GRIB_name"];
-        if (oAttr.contains("GRIB_units"))
-            oAttr["units"] = oAttr["GRIB_units"];
-        if (oAttr.contains("GRIB_cfName") &&
-            oAttr["GRIB_cfName"] != "unknown")
-            oAttr["standard_name"] = oAttr["GRIB_cfName"];
+        // Several attributes are eccodes concepts, costly to evaluate: a
+        // sibling group of the same variable and grid reuses them.
+        const std::string osCacheKey = osBase + '\n' + osGridKey;
+        auto oCached = m_oAttributeCache.find(osCacheKey);
+        if (oCached == m_oAttributeCache.end())
+            oCached =
+                m_oAttributeCache.emplace(osCacheKey, DataAttributes(h)).first;
+        oGroup.oDataAttributes = oCached->second;
         anCandidates.push_back(m_aoGroups.size());
         m_aoGroups.push_back(std::move(oGroup));
         poGroup = &m_aoGroups.back();
@@ -652,21 +668,25 @@ void GribReferenceBuilder::WriteGroup(const Group &oGroup)
 GenerateStats GribReferenceBuilder::Run()
 {
     RouteEccodesLogging();
-    const auto aoMessages = LocateGribMessages(m_oReader);
+    // Fields keep pointers to their message: a deque does not move them.
+    std::deque<GribMessage> aoMessages;
+    const double dfSize = static_cast<double>(std::max<uint64_t>(1, m_oReader.GetSize()));
+    ScanGribMessages(
+        m_oReader,
+        [&](GribMessage &&oNew)
+        {
+            aoMessages.push_back(std::move(oNew));
+            const GribMessage &oMsg = aoMessages.back();
+            for (const auto &oField : oMsg.aoFields)
+                AddField(oMsg, oField);
+            if (m_oOptions.pfnProgress &&
+                !m_oOptions.pfnProgress(
+                    0.9 * static_cast<double>(oMsg.nOffset + oMsg.nLength) / dfSize,
+                    "", m_oOptions.pProgressData))
+                throw Error(m_osSource + ": interrupted");
+        });
     if (aoMessages.empty())
         throw Error(m_osSource + ": no GRIB message found");
-    size_t nDone = 0;
-    for (const auto &oMsg : aoMessages)
-    {
-        for (const auto &oField : oMsg.aoFields)
-            AddField(oMsg, oField);
-        ++nDone;
-        if (m_oOptions.pfnProgress &&
-            !m_oOptions.pfnProgress(0.9 * static_cast<double>(nDone) /
-                                        static_cast<double>(aoMessages.size()),
-                                    "", m_oOptions.pProgressData))
-            throw Error(m_osSource + ": interrupted");
-    }
     if (m_aoGroups.empty())
     {
         if (!m_oOptions.aosVariables.empty() && m_oStats.aosSkipped.empty())

@@ -71,6 +71,25 @@ bool GribFileReader::Read(uint64_t nOffset, size_t nSize, void *pabyOut)
     return true;
 }
 
+bool GribFileReader::ReadAside(uint64_t nOffset, size_t nSize, void *pabyOut)
+{
+    if (nOffset > m_nSize || nSize > m_nSize - nOffset)
+        return false;
+    if (nOffset >= m_nWindowOffset &&
+        nOffset + nSize <= m_nWindowOffset + m_abyWindow.size())
+    {
+        memcpy(pabyOut, m_abyWindow.data() + (nOffset - m_nWindowOffset),
+               nSize);
+        return true;
+    }
+    if (VSIFSeekL(m_fp, nOffset, SEEK_SET) != 0 ||
+        VSIFReadL(pabyOut, 1, nSize, m_fp) != nSize)
+        throw Error(m_osPath + ": read error at offset " +
+                    std::to_string(nOffset));
+    m_nBytesRead += nSize;
+    return true;
+}
+
 std::string GribFileReader::ReadString(uint64_t nOffset, size_t nSize)
 {
     std::string osOut(nSize, '\0');
@@ -279,6 +298,15 @@ static void WalkGrib2(GribFileReader &oReader, GribMessage &oMsg,
 std::vector<GribMessage> LocateGribMessages(GribFileReader &oReader)
 {
     std::vector<GribMessage> aoMessages;
+    ScanGribMessages(oReader, [&aoMessages](GribMessage &&oMsg)
+                     { aoMessages.push_back(std::move(oMsg)); });
+    return aoMessages;
+}
+
+void ScanGribMessages(GribFileReader &oReader,
+                      const std::function<void(GribMessage &&)> &fnOnMessage)
+{
+    int nCount = 0;
     const uint64_t nFileSize = oReader.GetSize();
     uint64_t nPos = 0;
     while (true)
@@ -286,7 +314,7 @@ std::vector<GribMessage> LocateGribMessages(GribFileReader &oReader)
         const uint64_t nStart = oReader.FindMarker(nPos);
         if (nStart >= nFileSize)
             break;
-        const int nNumber = static_cast<int>(aoMessages.size()) + 1;
+        const int nNumber = nCount + 1;
         const MessageError oErr(oReader, nNumber, nStart);
         unsigned char aby[16];
         if (!oReader.Read(nStart, 8, aby))
@@ -358,7 +386,9 @@ std::vector<GribMessage> LocateGribMessages(GribFileReader &oReader)
                        std::to_string(nFileSize - nStart) +
                        " bytes left): truncated file?");
         oMsg.nLength = nLength;
-        if (oReader.ReadString(nStart + nLength - 4, 4) != "7777")
+        char achEnd[4] = {};
+        oReader.ReadAside(nStart + nLength - 4, 4, achEnd);
+        if (memcmp(achEnd, "7777", 4) != 0)
             throw oErr("no end marker '7777' at offset " +
                        std::to_string(nStart + nLength - 4) +
                        ": message cut short or corrupt");
@@ -366,10 +396,10 @@ std::vector<GribMessage> LocateGribMessages(GribFileReader &oReader)
             WalkGrib1(oReader, oMsg, oErr);
         else
             WalkGrib2(oReader, oMsg, oErr);
-        aoMessages.push_back(std::move(oMsg));
         nPos = nStart + nLength;
+        ++nCount;
+        fnOnMessage(std::move(oMsg));
     }
-    return aoMessages;
 }
 
 static void PutBigEndian(std::string &os, size_t nAt, uint64_t nValue,

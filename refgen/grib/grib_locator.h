@@ -12,6 +12,7 @@
 #include "cpl_vsi.h"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,9 @@ class GribFileReader
     // is not entirely inside the file.
     bool Read(uint64_t nOffset, size_t nSize, void *pabyOut);
     std::string ReadString(uint64_t nOffset, size_t nSize);
+    // Like Read, but leaves the window alone (a far-away small read, such as
+    // the end marker of a long message, must not evict its headers).
+    bool ReadAside(uint64_t nOffset, size_t nSize, void *pabyOut);
     // Offset of the next "GRIB" at or after nOffset, or GetSize().
     uint64_t FindMarker(uint64_t nOffset);
     uint64_t GetBytesRead() const
@@ -91,7 +95,11 @@ struct GribMessage
     std::vector<GribField> aoFields{};
 };
 
+// Calls `fnOnMessage` for each message, in file order, as soon as it is
+// located (one pass: its headers are still in the reader's window).
 // Throws kerchunk::Error naming the file and the message on malformed input.
+void ScanGribMessages(GribFileReader &oReader,
+                      const std::function<void(GribMessage &&)> &fnOnMessage);
 std::vector<GribMessage> LocateGribMessages(GribFileReader &oReader);
 
 // Bytes given to eccodes to parse the headers of `oField` (no data):
