@@ -17,6 +17,19 @@ os.environ["GDAL_DRIVER_PATH"] = str(PLUGIN_DIR)
 # Tests must not share a reference cache with the user or with each other.
 os.environ.setdefault("KERCHUNK_CACHE_DIR", str(BUILD_DIR / "autotest-cache"))
 
+# Debian's python3-eccodes imports ecmwflibs, which points PROJ_LIB at a
+# folder without proj.db: GDAL would then fail every CRS lookup. Import it
+# here, once, and put PROJ_LIB back.
+_saved_proj_lib = os.environ.get("PROJ_LIB")
+try:
+    import eccodes  # noqa: E402,F401
+except ImportError:
+    pass
+if _saved_proj_lib is None:
+    os.environ.pop("PROJ_LIB", None)
+else:
+    os.environ["PROJ_LIB"] = _saved_proj_lib
+
 from osgeo import gdal  # noqa: E402
 
 gdal.UseExceptions()

@@ -9,7 +9,7 @@ import eccodes
 import h5py
 import numpy as np
 import pytest
-from osgeo import gdal
+from osgeo import gdal, osr
 
 from conftest import DATA_DIR
 from http_range_server import RangeServer
@@ -116,7 +116,13 @@ def test_classic_view_matches_netcdf_driver():
     assert k.GetDriver().ShortName == "KERCHUNK"
     assert (k.RasterXSize, k.RasterYSize, k.RasterCount) == (n.RasterXSize, n.RasterYSize, n.RasterCount)
     assert k.GetGeoTransform() == pytest.approx(n.GetGeoTransform(), rel=1e-12)
-    assert k.GetSpatialRef().IsSame(n.GetSpatialRef())
+    # GDAL 3.6's netCDF driver gives no CRS to a plain longitude/latitude grid;
+    # the KERCHUNK driver gives it WGS 84 (EPSG:4326).
+    assert n.GetSpatialRef() is None
+    wgs84 = osr.SpatialReference()
+    wgs84.ImportFromEPSG(4326)
+    wgs84.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    assert k.GetSpatialRef().IsSame(wgs84)
     for i in range(1, k.RasterCount + 1):
         kb, nb = k.GetRasterBand(i), n.GetRasterBand(i)
         assert kb.DataType == nb.DataType

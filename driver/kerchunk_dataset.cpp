@@ -1,8 +1,5 @@
 #include "kerchunk_dataset.h"
-#if __has_include("cf_georeferencing.h")  // TEMPORARY until the module lands
 #include "cf_georeferencing.h"
-#define HAVE_CF_GEOREF
-#endif
 
 #include "cpl_string.h"
 
@@ -257,14 +254,20 @@ bool KerchunkRasterDataset::SetArray(const std::shared_ptr<GDALMDArray> &poArray
     nRasterXSize = static_cast<int>(nXSize);
     nRasterYSize = static_cast<int>(nYSize);
 
-#ifdef HAVE_CF_GEOREF
     if (nDims >= 2)
     {
+        // Unlike GDAL 3.6's netCDF driver, a plain longitude/latitude grid
+        // gets WGS 84: a georeferenced raster is what users expect.
+        CFGeoreferencingOptions oOptions;
+        oOptions.bAssumeWGS84ForLonLat = true;
         const CFGeoreferencing oGeoref =
-            ComputeCFGeoreferencing(poArray, poRootGroup, nDims - 2, nDims - 1);
+            ComputeCFGeoreferencing(poArray, poRootGroup, nDims - 2, nDims - 1, oOptions);
         m_bHasGeoTransform = oGeoref.bHasGeoTransform;
         m_adfGeoTransform = oGeoref.adfGeoTransform;
-        m_bBottomUp = bAllowFlip && oGeoref.bBottomUp;
+        // Unlike the netCDF driver, rows are flipped only when a y
+        // coordinate says they go south to north: an array without
+        // coordinates (plain HDF5) keeps its stored order.
+        m_bBottomUp = bAllowFlip && oGeoref.bBottomUp && oGeoref.bHasGeoTransform;
         if (!bAllowFlip && oGeoref.bBottomUp && m_bHasGeoTransform)
         {
             // Keep the stored order: the geotransform starts at the first row.
@@ -274,9 +277,6 @@ bool KerchunkRasterDataset::SetArray(const std::shared_ptr<GDALMDArray> &poArray
         if (!oGeoref.osWKT.empty())
             m_oSRS.importFromWkt(oGeoref.osWKT.c_str());
     }
-#else
-    (void)bAllowFlip;
-#endif
 
     // Bands in C order of the extra dimensions (the last varies fastest).
     std::vector<GUInt64> anIndex(nDims >= 2 ? nDims - 2 : 0, 0);
