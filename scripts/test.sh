@@ -1,0 +1,15 @@
+#!/bin/sh
+# Builds and runs every test: GoogleTest units and the end-to-end autotest
+# (ctest), then the C++ units again under AddressSanitizer and UBSan.
+set -eu
+cd "$(dirname "$0")/.."
+JOBS=${JOBS:-2}
+
+cmake -S . -B build
+cmake --build build -j"$JOBS"
+ctest --test-dir build --output-on-failure -j"$JOBS"
+
+cmake -S . -B build-asan -DKERCHUNK_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+cmake --build build-asan -j"$JOBS"
+ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir build-asan --output-on-failure -j"$JOBS"
