@@ -312,6 +312,7 @@ struct CFSRS
     OGRSpatialReference oSRS;
     bool bGotGeogCS = false;
     bool bGotCfSRS = false;
+    bool bRotatedPole = false;
 };
 
 std::vector<double> StandardParallels(const ArrayPtr &poGM)
@@ -362,7 +363,7 @@ void ReadEarthShape(const ArrayPtr &poGM, CFSRS &o)
 }
 
 void ParseGridMapping(const ArrayPtr &poGM, const std::string &osGMName,
-                      CFSRS &o)
+                      const CFGeoreferencingOptions &oOptions, CFSRS &o)
 {
     auto &oSRS = o.oSRS;
     const char *pszGM = osGMName.c_str();
@@ -510,6 +511,20 @@ void ParseGridMapping(const ArrayPtr &poGM, const std::string &osGMName,
     {
         oSRS.SetGEOS(P("longitude_of_projection_origin", 0.0),
                      P("perspective_point_height", 35785831.0), dfFE, dfFN);
+    }
+    else if (EQUAL(pszGM, "rotated_latitude_longitude") &&
+             oOptions.bRotatedPole)
+    {
+        // CF 1.x appendix F "Rotated pole"; not in GDAL 3.6's netCDF driver.
+        if (!o.bGotGeogCS)
+            oSRS.SetWellKnownGeogCS("WGS84");
+        oSRS.SetDerivedGeogCRSWithPoleRotationNetCDFCFConvention(
+            "Rotated_pole", P("grid_north_pole_latitude", 90.0),
+            P("grid_north_pole_longitude", 0.0),
+            P("north_pole_grid_longitude", 0.0));
+        o.bGotCfSRS = true;
+        o.bRotatedPole = true;
+        return;
     }
     else
     {
@@ -687,7 +702,7 @@ CFGeoreferencing Compute(const ArrayPtr &poArray, const GroupPtr &poRoot,
         {
             oRes.osGridMappingName = *os;
             ReadEarthShape(poGM, oCF);
-            ParseGridMapping(poGM, *os, oCF);
+            ParseGridMapping(poGM, *os, oOptions, oCF);
         }
     }
 
@@ -715,9 +730,14 @@ CFGeoreferencing Compute(const ArrayPtr &poArray, const GroupPtr &poRoot,
     std::vector<double> adfX, adfY;
     const bool bIgnoreAxisNames = CPLTestBool(
         CPLGetConfigOption("GDAL_NETCDF_IGNORE_XY_AXIS_NAME_CHECKS", "NO"));
+    // Rotated pole grids (extension): CF's grid_longitude/grid_latitude.
+    const bool bRotatedAxes =
+        oCF.bRotatedPole &&
+        AttrEquals(poX, "standard_name", "grid_longitude") &&
+        AttrEquals(poY, "standard_name", "grid_latitude");
     const bool bAxesOK =
         poX && poY &&
-        (bIgnoreAxisNames ||
+        (bIgnoreAxisNames || bRotatedAxes ||
          ((IsLongitude(poX, osXName) || IsProjectionX(poX) ||
            IsLatitude(poX, osXName, false) || IsProjectionY(poX)) &&
           (IsLatitude(poY, osYName) || IsProjectionY(poY) ||
@@ -902,7 +922,7 @@ CFGeoreferencing Compute(const ArrayPtr &poArray, const GroupPtr &poRoot,
                 }
             }
         }
-        else if (oCF.oSRS.IsGeographic())
+        else if (oCF.oSRS.IsGeographic() && !oCF.bRotatedPole)
         {
             oCF.oSRS.SetAngularUnits(SRS_UA_DEGREE,
                                      CPLAtof(SRS_UA_DEGREE_CONV));

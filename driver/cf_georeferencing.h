@@ -38,6 +38,11 @@ struct CFGeoreferencingOptions
     // grid_mapping. Off by default: GDAL 3.6's netCDF driver reports no CRS
     // for those, and the classic view is meant to equal it.
     bool bAssumeWGS84ForLonLat = false;
+    // Also handle CF grid mappings GDAL 3.6's netCDF driver leaves out:
+    // rotated_latitude_longitude (CRS via PROJ's ob_tran, and a geotransform
+    // over grid_longitude/grid_latitude axes, which 3.6 refuses). Off by
+    // default for the same reason.
+    bool bRotatedPole = false;
 };
 
 // iYDim/iXDim: indices of the Y (rows) and X (columns) dimensions of poArray

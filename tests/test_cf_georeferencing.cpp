@@ -414,6 +414,63 @@ TEST_F(CFGeoreferencingTest, AssumeWGS84ForLonLatOption)
     EXPECT_FALSE(oTM.bIsLonLat);
 }
 
+TEST_F(CFGeoreferencingTest, RotatedPoleOption)
+{
+    // Beyond GDAL 3.6: rotated_latitude_longitude. The geotransform must be
+    // the one the netCDF driver computes once its axis-name check is lifted;
+    // the CRS must put the rotated origin (0, 0) where CF puts it: at
+    // latitude 90 - grid_north_pole_latitude, longitude
+    // grid_north_pole_longitude + 180 (EURO-CORDEX: 50.75 N, 18 E).
+    const std::string osFile = DataDir() + "/cf/rotated_pole.nc";
+    double adfGT[6] = {0, 0, 0, 0, 0, 0};
+    {
+        CPLSetConfigOption("GDAL_NETCDF_IGNORE_XY_AXIS_NAME_CHECKS", "YES");
+        DatasetPtr poClassic(GDALDataset::Open(
+            ("NETCDF:\"" + osFile + "\":v").c_str(), GDAL_OF_RASTER, nullptr,
+            nullptr, nullptr));
+        CPLSetConfigOption("GDAL_NETCDF_IGNORE_XY_AXIS_NAME_CHECKS", nullptr);
+        ASSERT_NE(poClassic, nullptr);
+        ASSERT_EQ(poClassic->GetGeoTransform(adfGT), CE_None);
+    }
+    kerchunk::CFGeoreferencingOptions oOptions;
+    oOptions.bRotatedPole = true;
+    for (const std::string &osSource :
+         {osFile, "/vsizip/" + DataDir() + "/cf_zarr.zip/rotated_pole.zarr"})
+    {
+        SCOPED_TRACE(osSource);
+        DatasetPtr poMD(GDALDataset::Open(osSource.c_str(),
+                                          GDAL_OF_MULTIDIM_RASTER, nullptr,
+                                          nullptr, nullptr));
+        ASSERT_NE(poMD, nullptr);
+        auto poRoot = poMD->GetRootGroup();
+        auto poArray = poRoot->OpenMDArray("v");
+        ASSERT_NE(poArray, nullptr);
+        EXPECT_TRUE(
+            kerchunk::ComputeCFGeoreferencing(poArray, poRoot, 0, 1).osWKT.empty());
+        const auto oRes =
+            kerchunk::ComputeCFGeoreferencing(poArray, poRoot, 0, 1, oOptions);
+        ASSERT_TRUE(oRes.bHasGeoTransform);
+        for (int i = 0; i < 6; ++i)
+            EXPECT_PRED2(NearlyEqual, oRes.adfGeoTransform[i], adfGT[i]) << i;
+        EXPECT_TRUE(oRes.bBottomUp);
+        OGRSpatialReference oRotated;
+        oRotated.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+        ASSERT_EQ(oRotated.importFromWkt(oRes.osWKT.c_str()), OGRERR_NONE);
+        EXPECT_TRUE(oRotated.IsDerivedGeographic());
+        OGRSpatialReference oWGS84;
+        oWGS84.SetWellKnownGeogCS("WGS84");
+        oWGS84.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+        std::unique_ptr<OGRCoordinateTransformation> poCT(
+            OGRCreateCoordinateTransformation(&oRotated, &oWGS84));
+        ASSERT_NE(poCT, nullptr);
+        double dfX = 0.0;
+        double dfY = 0.0;
+        ASSERT_TRUE(poCT->Transform(1, &dfX, &dfY));
+        EXPECT_NEAR(dfX, -162.0 + 180.0, 1e-9);
+        EXPECT_NEAR(dfY, 90.0 - 39.25, 1e-9);
+    }
+}
+
 TEST_F(CFGeoreferencingTest, OddInputGivesNoGeoreferencing)
 {
     DatasetPtr poMD(GDALDataset::Open(
