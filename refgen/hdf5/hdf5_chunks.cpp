@@ -5,10 +5,10 @@
 // take seconds, 1M chunks hours). H5Dchunk_iter() (HDF5 >= 1.10.10) visits
 // the index once; it is used when available.
 //
-// Otherwise, for every position of the chunk grid we ask two O(log n) index
-// lookups that the 1.10 API offers: H5Dget_chunk_storage_size() (0 means not
-// allocated) and H5Dread_chunk(), which returns the chunk's filter mask and
-// reads its raw bytes at the chunk's address. That raw read reaches our VSI
+// Otherwise, for every position of the chunk grid we ask one O(log n) index
+// lookup that the 1.10 API offers: H5Dread_chunk(), which fails for an
+// unallocated chunk, else returns the chunk's filter mask and reads its raw
+// bytes at the chunk's address. That raw read reaches our VSI
 // file driver as an H5FD_MEM_DRAW request, which in "record" mode only notes
 // its address and size: nothing is transferred. This uses public API only and
 // whatever index type the file has (v1/v2 B-tree, fixed/extensible array,
@@ -95,37 +95,31 @@ void ForEachChunk(hid_t hFile, hid_t hDataset,
     ChunkLocation sLocation;
     sLocation.anIndex.assign(nDims, 0);
     std::vector<hsize_t> anOffset(nDims, 0);
-    // H5Dread_chunk() needs a buffer as large as the chunk even though, while
-    // recording, nothing is written into it.
-    std::vector<unsigned char> abyScratch;
+    // While recording, H5Dread_chunk() writes nothing into its buffer.
+    std::vector<unsigned char> abyScratch(1);
     RecordedRead sRead;
     while (true)
     {
-        hsize_t nStored = 0;
-        if (H5Dget_chunk_storage_size(hDataset, anOffset.data(), &nStored) < 0)
+        // One index lookup per grid position: H5Dread_chunk() fails for an
+        // unallocated chunk ("chunk address isn't defined"), else its raw
+        // read, recorded and not performed, gives address and size.
+        sRead = RecordedRead();
+        uint32_t nMask = 0;
+        herr_t nRet;
         {
-            // HDF5 1.10.8 reports an unallocated chunk as an error ("chunk
-            // storage is not allocated") rather than as size 0.
-            const std::string osMsg = LastHDF5Error();
-            if (osMsg.find("not allocated") == std::string::npos)
-                throw Error("cannot query a chunk's storage size: " + osMsg);
-            nStored = 0;
+            RecordScope oRecord(hFile, sRead);
+            nRet = H5Dread_chunk(hDataset, H5P_DEFAULT, anOffset.data(), &nMask,
+                                 abyScratch.data());
         }
-        if (nStored > 0)
+        if (nRet < 0)
         {
-            if (abyScratch.size() < nStored)
-                abyScratch.resize(static_cast<size_t>(nStored));
-            sRead = RecordedRead();
-            uint32_t nMask = 0;
-            herr_t nRet;
-            {
-                RecordScope oRecord(hFile, sRead);
-                nRet = H5Dread_chunk(hDataset, H5P_DEFAULT, anOffset.data(), &nMask,
-                                     abyScratch.data());
-            }
-            if (nRet < 0)
-                throw Error("cannot locate a chunk: " + LastHDF5Error());
-            if (sRead.nCount != 1 || sRead.nSize != nStored)
+            const std::string osMsg = LastHDF5Error();
+            if (osMsg.find("address isn't defined") == std::string::npos)
+                throw Error("cannot locate a chunk: " + osMsg);
+        }
+        else
+        {
+            if (sRead.nCount != 1)
                 throw Error("internal error: unexpected raw read while locating a chunk");
             sLocation.nAddress = sRead.nAddress;
             sLocation.nSize = sRead.nSize;

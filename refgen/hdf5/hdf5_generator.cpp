@@ -367,14 +367,23 @@ void HDF5Generator::WriteChunked(const DatasetEntry &oEntry, hid_t hDataset, hid
         sPipeline.nFilters >= 32 ? ~0U : ((1U << sPipeline.nFilters) - 1);
 
     // Located first, written after: a chunk that cannot be expressed must
-    // not leave half an array in the output. 24 bytes per chunk.
+    // not leave half an array in the output. 24 bytes per chunk, reserved
+    // exactly (H5Dget_num_chunks walks the index once) so that the vector
+    // never doubles; filter masks are rare and kept apart.
     struct Located
     {
         uint64_t nLinear, nAddress, nSize;
-        unsigned nMask;
     };
     std::set<unsigned> oCheckedMasks;
+    std::map<size_t, unsigned> oMasks;  // index in asChunks -> filter mask
     std::vector<Located> asChunks;
+    {
+        hsize_t nAllocated = 0;
+        Handle hSpace(H5Dget_space(hDataset));
+        if (hSpace && H5Dget_num_chunks(hDataset, hSpace.get(), &nAllocated) >= 0)
+            asChunks.reserve(static_cast<size_t>(nAllocated));
+        H5Eclear2(H5E_DEFAULT);
+    }
     std::vector<uint64_t> anGrid(nRank);
     uint64_t nGridCount = 1;
     for (size_t i = 0; i < nRank; ++i)
@@ -408,14 +417,18 @@ void HDF5Generator::WriteChunked(const DatasetEntry &oEntry, hid_t hDataset, hid
             uint64_t nLinear = 0;
             for (size_t i = 0; i < nRank; ++i)
                 nLinear = nLinear * anGrid[i] + sChunk.anIndex[i];
-            asChunks.push_back({nLinear, sChunk.nAddress, nSize, nMask});
+            if (nMask != 0)
+                oMasks[asChunks.size()] = nMask;
+            asChunks.push_back({nLinear, sChunk.nAddress, nSize});
         });
     bAllPresent = asChunks.size() == nGridCount;
 
     const std::string osArray = ZarrPath(oEntry.osPath);
     std::vector<uint64_t> anIndex(nRank);
-    for (const auto &sChunk : asChunks)
+    for (size_t iChunk = 0; iChunk < asChunks.size(); ++iChunk)
     {
+        const Located &sChunk = asChunks[iChunk];
+        const auto oMask = oMasks.find(iChunk);
         uint64_t nRest = sChunk.nLinear;
         for (size_t i = nRank; i-- > 0;)
         {
@@ -423,9 +436,9 @@ void HDF5Generator::WriteChunked(const DatasetEntry &oEntry, hid_t hDataset, hid
             nRest /= anGrid[i];
         }
         const std::string osKey = ChunkKey(osArray, anIndex);
-        if (sChunk.nMask != 0)
+        if (oMask != oMasks.end())
             m_oWriter.AddInline(osKey, hdf5::EncodeSkippedFilters(
-                                           sPipeline, sChunk.nMask,
+                                           sPipeline, oMask->second,
                                            ReadRaw(sChunk.nAddress, sChunk.nSize)));
         else if (sChunk.nSize <= m_oOptions.nInlineThreshold)
             m_oWriter.AddInline(osKey, ReadRaw(sChunk.nAddress, sChunk.nSize));
