@@ -289,3 +289,15 @@ def test_failing_server_gives_error_not_data(tmp_path):
         gdal.VSICurlClearCache()
         with pytest.raises(RuntimeError):
             array.ReadAsArray()
+
+
+def test_empty_array_is_reported_by_name(tmp_path, gdal_errors):
+    meta = json.loads(ZARRAY_U1)
+    meta["shape"] = [0]
+    refs = write_refs(tmp_path / "r.json", {".zgroup": '{"zarr_format":2}',
+                                            "empty/.zarray": json.dumps(meta),
+                                            "a/.zarray": ZARRAY_U1})
+    ds = open_multidim(refs)
+    assert "array /empty cannot be read: zero-length dimension" in gdal_errors.text
+    # The other arrays stay readable.
+    assert ds.GetRootGroup().OpenMDArray("a").ReadAsArray().tolist() == [7] * 8

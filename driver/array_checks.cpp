@@ -45,7 +45,16 @@ std::vector<ArrayProblem> FindArrayProblems(const LoadedReferences &oRefs)
             continue;
         }
         std::string osReason;
-        if (oDoc.contains("compressor"))
+        if (oDoc.contains("shape") && oDoc["shape"].is_array())
+        {
+            for (const auto &oSize : oDoc["shape"])
+            {
+                if (oSize.is_number_integer() && oSize.get<int64_t>() == 0)
+                    osReason = "zero-length dimension (shape " + oDoc["shape"].dump() +
+                               "): GDAL 3.6's Zarr driver cannot open empty arrays";
+            }
+        }
+        if (osReason.empty() && oDoc.contains("compressor"))
             osReason = CheckCodec(oDoc["compressor"], "compressor");
         if (osReason.empty() && oDoc.contains("filters") && !oDoc["filters"].is_null())
         {

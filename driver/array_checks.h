@@ -17,7 +17,7 @@ struct ArrayProblem
 };
 
 // One entry per array whose .zarray cannot be decoded by GDAL: invalid JSON,
-// an unknown compressor or filter id.
+// an unknown compressor or filter id, a zero-length dimension.
 std::vector<ArrayProblem> FindArrayProblems(const LoadedReferences &oRefs);
 
 }  // namespace kerchunk
