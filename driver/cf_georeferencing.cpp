@@ -96,7 +96,8 @@ std::optional<std::string> AttrText(const ArrayPtr &poVar, const char *pszName)
 }
 
 // All values of a numeric attribute, or the numbers of a text one ("1 2",
-// "{1,2}"), as the netCDF driver's FetchStandardParallels accepts both.
+// "{1,2}"), as the netCDF driver's FetchStandardParallels accepts both; also
+// "[20. 60.]", the numpy text kerchunk 0.2.2 writes for netCDF-3 attributes.
 std::vector<double> AttrDoubles(const ArrayPtr &poVar, const char *pszName)
 {
     std::vector<double> adfOut;
@@ -113,7 +114,7 @@ std::vector<double> AttrDoubles(const ArrayPtr &poVar, const char *pszName)
         if (!psz)
             return adfOut;
         const CPLStringList aosTokens(
-            CSLTokenizeString2(psz, " ,{}", CSLT_STRIPLEADSPACES));
+            CSLTokenizeString2(psz, " ,{}[]", CSLT_STRIPLEADSPACES));
         for (int i = 0; i < aosTokens.size(); ++i)
             adfOut.push_back(CPLAtofM(aosTokens[i]));
     }

@@ -4,9 +4,7 @@
 // order must agree. The samples are written by tests/data/make_cf_samples.py;
 // nothing expected is stored, the classic driver computes it at test time.
 
-#include "cf_georeferencing.h"
-
-#include <gtest/gtest.h>
+#include "cf_georef_compare.h"
 
 #include <cmath>
 #include <cstdlib>
@@ -23,20 +21,7 @@
 namespace
 {
 
-std::string DataDir()
-{
-    const char *psz = std::getenv("KERCHUNK_TEST_DATA");
-    return psz ? psz : "tests/data";
-}
-
-struct DatasetCloser
-{
-    void operator()(GDALDataset *poDS) const
-    {
-        GDALClose(poDS);
-    }
-};
-using DatasetPtr = std::unique_ptr<GDALDataset, DatasetCloser>;
+using namespace cftest;
 
 class CFGeoreferencingTest : public ::testing::Test
 {
@@ -46,179 +31,6 @@ class CFGeoreferencingTest : public ::testing::Test
         GDALAllRegister();
     }
 };
-
-// What the comparison saw, for extra assertions by the caller.
-struct Outcome
-{
-    bool bComparable = false;
-    kerchunk::CFGeoreferencing oRes;
-    bool bClassicGT = false;
-    bool bClassicSRS = false;
-    bool bRowsFlipped = false;
-};
-
-bool NearlyEqual(double dfA, double dfB)
-{
-    return std::fabs(dfA - dfB) <=
-           std::max(1e-9 * std::max(std::fabs(dfA), std::fabs(dfB)), 1e-12);
-}
-
-// The first 2-D slice (index 0 on every other dimension) as doubles.
-bool ReadFirstSlice(const std::shared_ptr<GDALMDArray> &poArray, size_t iY,
-                    size_t iX, std::vector<double> &adf)
-{
-    const auto &apoDims = poArray->GetDimensions();
-    std::vector<GUInt64> anStart(apoDims.size(), 0);
-    std::vector<size_t> anCount(apoDims.size(), 1);
-    anCount[iY] = static_cast<size_t>(apoDims[iY]->GetSize());
-    anCount[iX] = static_cast<size_t>(apoDims[iX]->GetSize());
-    std::vector<GPtrDiff_t> anStride(apoDims.size(), 0);
-    // Row-major Y, X in the output buffer whatever their order in the array.
-    anStride[iY] = static_cast<GPtrDiff_t>(anCount[iX]);
-    anStride[iX] = 1;
-    adf.assign(anCount[iY] * anCount[iX], 0.0);
-    return poArray->Read(anStart.data(), anCount.data(), nullptr,
-                         anStride.data(),
-                         GDALExtendedDataType::Create(GDT_Float64),
-                         adf.data());
-}
-
-// Compares ComputeCFGeoreferencing on osArray (full name in the multidim
-// view of osMDSource, opened by driver pszMDDriver) with the classic netCDF
-// view osClassicVar of the netCDF file osFile.
-Outcome CompareWithNetCDF(const std::string &osFile,
-                          const std::string &osArray,
-                          const std::string &osClassicVar,
-                          bool bStrictData = true,
-                          const std::string &osMDSource = std::string(),
-                          const char *pszMDDriver = "netCDF")
-{
-    Outcome o;
-    const std::string osMD = osMDSource.empty() ? osFile : osMDSource;
-    SCOPED_TRACE(osMD + " " + osArray);
-    const ::testing::TestResult *poResult =
-        ::testing::UnitTest::GetInstance()->current_test_info()->result();
-    const int nPartsBefore = poResult->total_part_count();
-    DatasetPtr poMD(GDALDataset::Open(
-        osMD.c_str(), GDAL_OF_MULTIDIM_RASTER, nullptr, nullptr, nullptr));
-    EXPECT_NE(poMD, nullptr);
-    if (!poMD)
-        return o;
-    EXPECT_STREQ(poMD->GetDriver()->GetDescription(), pszMDDriver);
-    auto poRoot = poMD->GetRootGroup();
-    EXPECT_NE(poRoot, nullptr);
-    if (!poRoot)
-        return o;
-    auto poArray = poRoot->OpenMDArrayFromFullname(osArray);
-    EXPECT_NE(poArray, nullptr);
-    if (!poArray)
-        return o;
-    const size_t nDims = poArray->GetDimensionCount();
-    EXPECT_GE(nDims, 2U);
-    if (nDims < 2)
-        return o;
-    const size_t iY = nDims - 2;
-    const size_t iX = nDims - 1;
-    o.oRes = kerchunk::ComputeCFGeoreferencing(poArray, poRoot, iY, iX);
-
-    const std::string osClassic =
-        "NETCDF:\"" + osFile + "\":" + osClassicVar;
-    DatasetPtr poClassic(GDALDataset::Open(osClassic.c_str(), GDAL_OF_RASTER,
-                                           nullptr, nullptr, nullptr));
-    EXPECT_NE(poClassic, nullptr) << osClassic;
-    if (!poClassic)
-        return o;
-    const auto nYSize = poArray->GetDimensions()[iY]->GetSize();
-    const auto nXSize = poArray->GetDimensions()[iX]->GetSize();
-    EXPECT_EQ(static_cast<GUInt64>(poClassic->GetRasterXSize()), nXSize);
-    EXPECT_EQ(static_cast<GUInt64>(poClassic->GetRasterYSize()), nYSize);
-
-    // Geotransform.
-    double adfGT[6] = {0, 1, 0, 0, 0, 1};
-    o.bClassicGT = poClassic->GetGeoTransform(adfGT) == CE_None;
-    EXPECT_EQ(o.oRes.bHasGeoTransform, o.bClassicGT);
-    if (o.oRes.bHasGeoTransform && o.bClassicGT)
-    {
-        for (int i = 0; i < 6; ++i)
-        {
-            EXPECT_PRED2(NearlyEqual, o.oRes.adfGeoTransform[i], adfGT[i])
-                << "geotransform[" << i << "]";
-        }
-    }
-
-    // CRS.
-    const OGRSpatialReference *poClassicSRS = poClassic->GetSpatialRef();
-    o.bClassicSRS = poClassicSRS != nullptr && !poClassicSRS->IsEmpty();
-    EXPECT_EQ(!o.oRes.osWKT.empty(), o.bClassicSRS) << o.oRes.osWKT;
-    if (o.bClassicSRS && !o.oRes.osWKT.empty())
-    {
-        // As GDAL's raster API hands CRSs out: longitude/easting first.
-        OGRSpatialReference oOurs;
-        oOurs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
-        EXPECT_EQ(oOurs.importFromWkt(o.oRes.osWKT.c_str()), OGRERR_NONE);
-        char *pszClassicWKT = nullptr;
-        poClassicSRS->exportToWkt(&pszClassicWKT);
-        EXPECT_TRUE(oOurs.IsSame(poClassicSRS))
-            << "ours:    " << o.oRes.osWKT << "\nnetCDF:  "
-            << (pszClassicWKT ? pszClassicWKT : "");
-        CPLFree(pszClassicWKT);
-    }
-
-    // Row order: classic band 1 is the first slice, flipped when bottom-up.
-    // Count mismatching cells for both orders. The classic driver maps
-    // signed bytes to Byte, hence the comparison modulo 256 for Byte bands;
-    // it also masks values outside valid_range, hence the non-strict mode.
-    std::vector<double> adfMD;
-    EXPECT_TRUE(ReadFirstSlice(poArray, iY, iX, adfMD));
-    std::vector<double> adfClassic(adfMD.size());
-    GDALRasterBand *poBand = poClassic->GetRasterBand(1);
-    const bool bReadOK =
-        poBand->RasterIO(GF_Read, 0, 0, static_cast<int>(nXSize),
-                         static_cast<int>(nYSize), adfClassic.data(),
-                         static_cast<int>(nXSize), static_cast<int>(nYSize),
-                         GDT_Float64, 0, 0, nullptr) == CE_None;
-    if (bStrictData)
-    {
-        EXPECT_TRUE(bReadOK);
-    }
-    if (bReadOK && adfMD.size() == adfClassic.size())
-    {
-        const bool bByte = poBand->GetRasterDataType() == GDT_Byte;
-        const auto Same = [bByte](double a, double b)
-        {
-            if (std::isnan(a) || std::isnan(b))
-                return std::isnan(a) && std::isnan(b);
-            if (bByte)
-                return (static_cast<long long>(a) & 0xFF) ==
-                       (static_cast<long long>(b) & 0xFF);
-            return a == b;
-        };
-        size_t anMismatch[2] = {0, 0};  // [0]: rows as stored, [1]: flipped
-        for (size_t r = 0; r < nYSize; ++r)
-        {
-            for (size_t c = 0; c < nXSize; ++c)
-            {
-                const double a = adfClassic[r * nXSize + c];
-                anMismatch[0] += Same(a, adfMD[r * nXSize + c]) ? 0 : 1;
-                anMismatch[1] +=
-                    Same(a, adfMD[(nYSize - 1 - r) * nXSize + c]) ? 0 : 1;
-            }
-        }
-        const size_t nOurs = anMismatch[o.oRes.bBottomUp ? 1 : 0];
-        const size_t nOther = anMismatch[o.oRes.bBottomUp ? 0 : 1];
-        if (bStrictData)
-            EXPECT_EQ(nOurs, 0U) << "row order: bBottomUp=" << o.oRes.bBottomUp;
-        else
-            EXPECT_LE(nOurs, nOther)
-                << "row order: bBottomUp=" << o.oRes.bBottomUp;
-        o.bRowsFlipped = nYSize > 1 && anMismatch[0] > anMismatch[1];
-    }
-    // Comparable when this call added no failure (earlier ones may exist).
-    o.bComparable = true;
-    for (int i = nPartsBefore; i < poResult->total_part_count(); ++i)
-        o.bComparable = o.bComparable && !poResult->GetTestPartResult(i).failed();
-    return o;
-}
 
 struct Sample
 {
@@ -559,6 +371,66 @@ TEST_F(CFGeoreferencingTest, HostileZarrMetadata)
         // No Y coordinates read: the netCDF default (bottom-up) stands.
         EXPECT_TRUE(oRes.bBottomUp) << pszName;
     }
+    VSIRmdirRecursive(osStore.c_str());
+}
+
+TEST_F(CFGeoreferencingTest, NumbersAsNumpyTextInZarr)
+{
+    // kerchunk 0.2.2 writes netCDF-3 numeric attributes as numpy text
+    // ("[29.5 45.5]", "-96.0"). The same grid as cf/albers.nc, written that
+    // way, must georeference as the netCDF driver does on albers.nc.
+    const std::string osStore = "/vsimem/cf_numpy_text.zarr";
+    VSIMkdir(osStore.c_str(), 0755);
+    WriteVSIMem(osStore + "/.zgroup", R"({"zarr_format":2})");
+    const auto Array = [&osStore](const std::string &osName,
+                                  const std::string &osShape,
+                                  const char *pszDType,
+                                  const std::string &osAttrs,
+                                  const std::string &osChunk)
+    {
+        VSIMkdir((osStore + "/" + osName).c_str(), 0755);
+        WriteVSIMem(osStore + "/" + osName + "/.zarray",
+                    R"({"chunks":)" + osShape + R"(,"compressor":null,"dtype":")" +
+                        pszDType +
+                        R"(","fill_value":null,"filters":null,"order":"C","shape":)" +
+                        osShape + R"(,"zarr_format":2})");
+        WriteVSIMem(osStore + "/" + osName + "/.zattrs", osAttrs);
+        WriteVSIMem(osStore + "/" + osName + "/0" +
+                        (osShape.find(',') != std::string::npos ? ".0" : ""),
+                    osChunk);
+    };
+    const auto Bytes = [](const auto &aValues)
+    {
+        return std::string(reinterpret_cast<const char *>(aValues.data()),
+                           aValues.size() * sizeof(aValues[0]));
+    };
+    std::vector<double> adfX, adfY;
+    for (int i = 0; i < 9; ++i)
+        adfX.push_back(-400000.0 + 100000.0 * i);
+    for (int i = 0; i < 8; ++i)
+        adfY.push_back(-300000.0 + 100000.0 * i);
+    std::vector<float> afV(72);
+    for (size_t i = 0; i < afV.size(); ++i)
+        afV[i] = static_cast<float>(i);
+    Array("x", "[9]", "<f8",
+          R"({"_ARRAY_DIMENSIONS":["x"],"standard_name":"projection_x_coordinate","units":"m"})",
+          Bytes(adfX));
+    Array("y", "[8]", "<f8",
+          R"({"_ARRAY_DIMENSIONS":["y"],"standard_name":"projection_y_coordinate","units":"m"})",
+          Bytes(adfY));
+    Array("crs", "[]", "<i4",
+          R"({"_ARRAY_DIMENSIONS":[],"grid_mapping_name":"albers_conical_equal_area",)"
+          R"("standard_parallel":"[29.5 45.5]","longitude_of_central_meridian":"-96.0",)"
+          R"("latitude_of_projection_origin":"23.0","false_easting":"0.0",)"
+          R"("false_northing":"0.0"})",
+          std::string(4, '\0'));
+    Array("v", "[8,9]", "<f4",
+          R"({"_ARRAY_DIMENSIONS":["y","x"],"grid_mapping":"crs"})", Bytes(afV));
+    const auto o = CompareWithNetCDF(DataDir() + "/cf/albers.nc", "/v", "v",
+                                     true, osStore, "Zarr");
+    EXPECT_TRUE(o.bComparable);
+    EXPECT_TRUE(o.bClassicSRS);
+    EXPECT_TRUE(o.bClassicGT);
     VSIRmdirRecursive(osStore.c_str());
 }
 

@@ -1,0 +1,103 @@
+// kerchunk::ComputeCFGeoreferencing on the arrays the KERCHUNK driver really
+// gets: GDAL's Zarr driver over /vsikerchunk/ and the codecs GDAL 3.6 lacks,
+// for the kerchunk references of ../shared/corpus (refs/INDEX.tsv), compared
+// with GDAL's netCDF driver in classic mode on the source files.
+// Optional (KERCHUNK_SHARED_CORPUS=../shared/corpus): skipped otherwise.
+
+#include "cf_georef_compare.h"
+
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "codecs.h"
+#include "cpl_conv.h"
+#include "cpl_string.h"
+#include "cpl_vsi.h"
+#include "gdal_priv.h"
+#include "vsikerchunk.h"
+
+namespace
+{
+
+using namespace cftest;
+
+TEST(CFGeoreferencingKerchunk, SharedCorpusReferencesSweep)
+{
+    const char *pszCorpus = std::getenv("KERCHUNK_SHARED_CORPUS");
+    if (!pszCorpus)
+        GTEST_SKIP() << "set KERCHUNK_SHARED_CORPUS to run";
+    const std::string osCorpus = pszCorpus;
+    const std::string osIndex = osCorpus + "/refs/INDEX.tsv";
+    VSILFILE *fp = VSIFOpenL(osIndex.c_str(), "rb");
+    if (!fp)
+        GTEST_SKIP() << "no " << osIndex;
+    std::vector<std::pair<std::string, std::string>> aoEntries;
+    while (const char *pszLine = CPLReadLineL(fp))
+    {
+        const CPLStringList aosCols(CSLTokenizeString2(pszLine, "\t", 0));
+        if (aosCols.size() >= 2 &&
+            (STARTS_WITH(aosCols[1], "netcdf4/") ||
+             STARTS_WITH(aosCols[1], "netcdf3/")))
+            aoEntries.emplace_back(osCorpus + "/" + aosCols[0],
+                                   osCorpus + "/" + aosCols[1]);
+    }
+    VSIFCloseL(fp);
+    ASSERT_FALSE(aoEntries.empty());
+
+    GDALAllRegister();
+    kerchunk::RegisterCodecs();
+    kerchunk::InstallVSIKerchunkHandler();
+
+    int nCompared = 0;
+    int nOK = 0;
+    int nWithGT = 0;
+    int nWithSRS = 0;
+    for (const auto &[osRefs, osSource] : aoEntries)
+    {
+        const std::string osZarr = kerchunk::MakeVSIKerchunkPath(osRefs);
+        std::vector<std::string> aosArrays;
+        {
+            CPLErrorHandlerPusher oQuiet(CPLQuietErrorHandler);
+            DatasetPtr poMD(GDALDataset::Open(osZarr.c_str(),
+                                              GDAL_OF_MULTIDIM_RASTER,
+                                              nullptr, nullptr, nullptr));
+            if (!poMD)
+                continue;
+            auto poRoot = poMD->GetRootGroup();
+            if (!poRoot)
+                continue;
+            for (const auto &osName : poRoot->GetMDArrayNames())
+            {
+                auto poArray = poRoot->OpenMDArray(osName);
+                if (!poArray || poArray->GetDimensionCount() < 2 ||
+                    poArray->GetDataType().GetClass() != GEDTC_NUMERIC)
+                    continue;
+                // Only what the classic netCDF driver opens is comparable.
+                DatasetPtr poClassic(GDALDataset::Open(
+                    ("NETCDF:\"" + osSource + "\":" + osName).c_str(),
+                    GDAL_OF_RASTER, nullptr, nullptr, nullptr));
+                if (poClassic && poClassic->GetRasterCount() > 0)
+                    aosArrays.push_back(osName);
+            }
+        }
+        for (const auto &osName : aosArrays)
+        {
+            CPLErrorHandlerPusher oQuiet(CPLQuietErrorHandler);
+            const auto o = CompareWithNetCDF(osSource, "/" + osName, osName,
+                                             false, osZarr, "Zarr");
+            EXPECT_TRUE(o.bComparable) << osRefs << " " << osName;
+            ++nCompared;
+            nOK += o.bComparable ? 1 : 0;
+            nWithGT += o.bClassicGT ? 1 : 0;
+            nWithSRS += o.bClassicSRS ? 1 : 0;
+        }
+    }
+    std::cout << "kerchunk references: " << nOK << " of " << nCompared
+              << " variables georeferenced as the netCDF driver does ("
+              << nWithGT << " with geotransform, " << nWithSRS << " with CRS)"
+              << std::endl;
+    EXPECT_GT(nCompared, 0);
+}
+
+}  // namespace
