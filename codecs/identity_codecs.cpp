@@ -15,7 +15,8 @@ size_t DecodeBitRound(const GByte *pIn, size_t nIn, GByte *pOut,
     if (oOptions.Has("keepbits"))
         oOptions.GetInt("bitround", "keepbits", 0, 52);
     CheckOutputFits("bitround", nIn, nOutCapacity);
-    memcpy(pOut, pIn, nIn);
+    if (nIn != 0)
+        memcpy(pOut, pIn, nIn);
     return nIn;
 }
 
@@ -40,7 +41,8 @@ size_t DecodeQuantize(const GByte *pIn, size_t nIn, GByte *pOut,
     CheckOutputFits(CODEC, nOut, nOutCapacity);
     if (oDType.nSize == oAsType.nSize && oDType.bBigEndian == oAsType.bBigEndian)
     {
-        memcpy(pOut, pIn, nIn);
+        if (nIn != 0)
+            memcpy(pOut, pIn, nIn);
         return nIn;
     }
     for (size_t i = 0; i < nValues; ++i)

@@ -13,6 +13,8 @@ size_t DecodeShuffle(const GByte *pIn, size_t nIn, GByte *pOut,
     const size_t nElementSize = static_cast<size_t>(
         oOptions.GetInt("shuffle", "elementsize", 1, 1 << 20, 4));
     CheckOutputFits("shuffle", nIn, nOutCapacity);
+    if (nIn == 0)
+        return 0;
 
     const size_t nElements = nIn / nElementSize;
     if (nElementSize == 1 || nElements <= 1)
