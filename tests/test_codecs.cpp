@@ -1486,6 +1486,7 @@ put("quantize_f4", rng.normal(280, 10, (7, 9)), [Quantize(digits=2, dtype="<f8",
 put("bitround", rng.normal(280, 10, (7, 9)).astype("<f4"), [BitRound(keepbits=10)], Zlib(1))
 put("shuffle8", rng.normal(0, 1, (7, 9)), [Shuffle(elementsize=8)], Zlib(5))
 put("shuffle2", (rng.random((7, 9)) * 3000).astype("<i2"), [Shuffle(elementsize=2)])
+put("shuffle3", (rng.random((7, 9)) * 255).astype("u1"), [Shuffle(elementsize=3)])
 put("bz2", rng.normal(0, 1, (7, 9)), None, BZ2(level=5))
 put("bz2_shuffle", (rng.random((7, 9)) * 3000).astype("<u4"), [Shuffle(elementsize=4)], BZ2(level=1))
 )PY";
@@ -1502,7 +1503,7 @@ TEST(Codecs, NumcodecsStoresWrittenByZarrPython)
     const std::string osStore = osDir + "/store";
     for (const char *pszName :
          {"fso_u1", "fso_i2", "fso_f4", "fso_f4_i4", "fso_be", "fso_i8",
-          "quantize", "quantize_f4", "bitround", "shuffle8", "shuffle2", "bz2",
+          "quantize", "quantize_f4", "bitround", "shuffle8", "shuffle2", "shuffle3", "bz2",
           "bz2_shuffle"})
     {
         SCOPED_TRACE(pszName);
