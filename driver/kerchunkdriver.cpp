@@ -8,6 +8,8 @@
 #include "codecs.h"
 #include "kerchunk_dataset.h"
 #include "kerchunk_dataset_name.h"
+#include "generator.h"
+#include "source_open.h"
 #include "vsikerchunk.h"
 
 #include "cpl_string.h"
@@ -61,8 +63,10 @@ std::string DescribeArray(const GDALMDArray &oArray)
     return "[" + osShape + "] " + oArray.GetFullName() + " (" + pszType + ")";
 }
 
+// osDatasetPath is what subdataset names repeat: the references, or the
+// source file they were generated for.
 GDALDataset *OpenReferences(GDALOpenInfo *poOpenInfo, const std::string &osRefsPath,
-                            const std::string &osArray)
+                            const std::string &osDatasetPath, const std::string &osArray)
 {
     std::string osError;
     const auto poRefs = LoadReferences(osRefsPath, osError);
@@ -137,7 +141,7 @@ GDALDataset *OpenReferences(GDALOpenInfo *poOpenInfo, const std::string &osRefsP
         {
             aosSubdatasets.SetNameValue(
                 CPLSPrintf("SUBDATASET_%d_NAME", iSubdataset),
-                MakeSubdatasetName(osRefsPath, poCandidate->GetFullName()).c_str());
+                MakeSubdatasetName(osDatasetPath, poCandidate->GetFullName()).c_str());
             aosSubdatasets.SetNameValue(CPLSPrintf("SUBDATASET_%d_DESC", iSubdataset),
                                         DescribeArray(*poCandidate).c_str());
             ++iSubdataset;
@@ -146,6 +150,64 @@ GDALDataset *OpenReferences(GDALOpenInfo *poOpenInfo, const std::string &osRefsP
     }
     poDS->SetDescription(poOpenInfo->pszFilename);
     return poDS.release();
+}
+
+// KERCHUNK:<source>: references from the cache (generated on a miss). When
+// they cannot be made, the source opens with GDAL's own driver and a warning
+// (KERCHUNK_FALLBACK / FALLBACK=YES, the default), or it is an error.
+GDALDataset *OpenSource(GDALOpenInfo *poOpenInfo, const KerchunkDatasetName &oName)
+{
+    VSIStatBufL sStat;
+    if (VSIStatL(oName.osPath.c_str(), &sStat) != 0)
+    {
+        CPLError(CE_Failure, CPLE_OpenFailed, "%s: no such file", oName.osPath.c_str());
+        return nullptr;
+    }
+    const SourceFormat eFormat = DetectSourceFormat(oName.osPath);
+    if (eFormat == SourceFormat::Unknown)
+    {
+        CPLError(CE_Failure, CPLE_OpenFailed,
+                 "%s is neither kerchunk JSON references nor a NetCDF-4/HDF5, "
+                 "NetCDF-3 or GRIB file",
+                 oName.osPath.c_str());
+        return nullptr;
+    }
+    std::string osRefsPath;
+    try
+    {
+        osRefsPath = GetReferencesForSource(oName.osPath);
+    }
+    catch (const std::exception &e)
+    {
+        const bool bFallback = CPLFetchBool(
+            poOpenInfo->papszOpenOptions, "FALLBACK",
+            CPLTestBool(CPLGetConfigOption("KERCHUNK_FALLBACK", "YES")));
+        if (!bFallback)
+        {
+            CPLError(CE_Failure, CPLE_OpenFailed,
+                     "%s: cannot make kerchunk references: %s (KERCHUNK_FALLBACK=NO)",
+                     oName.osPath.c_str(), e.what());
+            return nullptr;
+        }
+        CPLError(CE_Warning, CPLE_AppDefined,
+                 "%s: cannot make kerchunk references (%s); opening it with "
+                 "GDAL's own driver instead",
+                 oName.osPath.c_str(), e.what());
+        std::string osNativeName = oName.osPath;
+        if (!oName.osArray.empty() && eFormat != SourceFormat::GRIB &&
+            !(poOpenInfo->nOpenFlags & GDAL_OF_MULTIDIM_RASTER))
+        {
+            std::string osVar = oName.osArray;
+            if (!osVar.empty() && osVar[0] == '/')
+                osVar = osVar.substr(1);
+            osNativeName = "NETCDF:\"" + oName.osPath + "\":" + osVar;
+        }
+        // Our open options mean nothing to the native driver.
+        return GDALDataset::Open(osNativeName.c_str(),
+                                 poOpenInfo->nOpenFlags & ~GDAL_OF_SHARED, nullptr,
+                                 nullptr, nullptr);
+    }
+    return OpenReferences(poOpenInfo, osRefsPath, oName.osPath, oName.osArray);
 }
 
 GDALDataset *KerchunkOpen(GDALOpenInfo *poOpenInfo)
@@ -172,20 +234,9 @@ GDALDataset *KerchunkOpen(GDALOpenInfo *poOpenInfo)
     // No exception crosses into GDAL.
     try
     {
-        if (!LooksLikeJsonReferences(oName.osPath))
-        {
-            VSIStatBufL sStat;
-            if (VSIStatL(oName.osPath.c_str(), &sStat) != 0)
-            {
-                CPLError(CE_Failure, CPLE_OpenFailed, "%s: no such file",
-                         oName.osPath.c_str());
-                return nullptr;
-            }
-            CPLError(CE_Failure, CPLE_OpenFailed,
-                     "%s is not kerchunk JSON references", oName.osPath.c_str());
-            return nullptr;
-        }
-        return OpenReferences(poOpenInfo, oName.osPath, oName.osArray);
+        if (LooksLikeJsonReferences(oName.osPath))
+            return OpenReferences(poOpenInfo, oName.osPath, oName.osPath, oName.osArray);
+        return OpenSource(poOpenInfo, oName);
     }
     catch (const std::exception &e)
     {
