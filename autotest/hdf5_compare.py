@@ -98,6 +98,11 @@ def assert_exact(expected, got, name, widened=False):
         assert np.can_cast(expected.dtype, got.dtype, "safe"), f"{name}: {got.dtype}"
         expected = expected.astype(got.dtype)
     assert expected.shape == got.shape, f"{name}: shape {expected.shape} != {got.shape}"
+    if expected.dtype.names:
+        assert got.dtype.names == expected.dtype.names, f"{name}: fields {got.dtype}"
+        assert expected.tobytes() == got.astype(expected.dtype).tobytes(), \
+            f"{name}: values differ"
+        return
     if expected.dtype.kind == "S":
         assert got.dtype.kind == "S", f"{name}: dtype {got.dtype}"
         assert expected.tolist() == got.tolist(), f"{name}: strings differ"

@@ -147,7 +147,26 @@ def build_features(path):
         # with the (optional) filter skipped.
         c.create_dataset("lzf_tiny", data=np.arange(3, dtype="i2"), compression="lzf")
 
+        cmp = f.create_group("compound")
+        rec = np.dtype([("id", "<i4"), ("value", ">f8"), ("tag", "S3"), ("flag", "u1")])
+        recs = np.zeros(12, dtype=rec)
+        recs["id"] = np.arange(12)
+        recs["value"] = np.linspace(-1, 1, 12)
+        recs["tag"] = [b"a", b"bb", b"ccc"] * 4
+        recs["flag"] = np.arange(12) % 2
+        cmp.create_dataset("records", data=recs)
+        cmp.create_dataset("records_chunked", data=recs, chunks=(5,), compression="gzip",
+                           shuffle=True)
+        nested_t = np.dtype([("pos", "<f4", (3,)), ("inner", [("a", "<i2"), ("b", "<u2")])])
+        nested = np.zeros(4, dtype=nested_t)
+        nested["pos"] = np.arange(12, dtype="f4").reshape(4, 3)
+        nested["inner"]["a"] = [-1, -2, -3, -4]
+        nested["inner"]["b"] = [1, 2, 3, 4]
+        cmp.create_dataset("nested", data=nested)
+
         s = f.create_group("storage")
+        s.create_dataset("chunked_unwritten", shape=(10, 10), chunks=(5, 5), dtype="f4",
+                         fillvalue=2.5)
         sp = s.create_dataset("sparse", shape=(20, 20), chunks=(5, 5), dtype="f4",
                               fillvalue=-1.5)
         sp[0:5, 0:5] = 3
@@ -193,6 +212,8 @@ def build_unsupported(path):
         f.create_dataset("compound_vlen", data=np.array([(1, "x")], dtype=cdt))
         f.create_dataset("refs", data=[f["good"].ref], dtype=h5py.ref_dtype)
         f.create_dataset("opaque", data=np.void(b"\x01\x02\x03"))
+        padded = np.dtype([("a", "i1"), ("b", "i8")], align=True)
+        f.create_dataset("compound_padded", data=np.zeros(3, dtype=padded))
 
 
 def build_index_types(path):

@@ -41,7 +41,9 @@ nlohmann::json MakeZarray(const ZarrArrayMetadata &oMeta)
     nlohmann::json oDoc;
     oDoc["chunks"] = oMeta.anChunks;
     oDoc["compressor"] = oMeta.oCompressor;
-    oDoc["dtype"] = oMeta.osDtype;
+    oDoc["dtype"] = oMeta.oStructuredDtype.is_null()
+                        ? nlohmann::json(oMeta.osDtype)
+                        : oMeta.oStructuredDtype;
     oDoc["fill_value"] = oMeta.oFillValue;
     oDoc["filters"] = oMeta.oFilters;
     oDoc["order"] = "C";

@@ -30,6 +30,9 @@ struct ZarrArrayMetadata
     std::vector<uint64_t> anShape{};
     std::vector<uint64_t> anChunks{};
     std::string osDtype{};
+    // Structured (compound) dtypes, e.g. [["a", "<i4"], ["b", "<f8", [3]]]:
+    // written instead of osDtype when not null.
+    nlohmann::json oStructuredDtype = nullptr;
     nlohmann::json oFillValue = nullptr;   // see EncodeFillValue()
     nlohmann::json oCompressor = nullptr;  // {"id": "zlib", "level": 4} or null
     nlohmann::json oFilters = nullptr;     // [{"id": "shuffle", ...}] or null

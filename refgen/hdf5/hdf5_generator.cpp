@@ -529,6 +529,7 @@ void HDF5Generator::WriteDataset(const DatasetEntry &oEntry)
     ZarrArrayMetadata oMeta;
     oMeta.anShape = oEntry.anShape;
     oMeta.osDtype = sType.osDtype;
+    oMeta.oStructuredDtype = sType.oStructured;
     bool bAllPresent = true;
     uint64_t nCount = 1;
     for (uint64_t nSize : oEntry.anShape)

@@ -8,6 +8,7 @@
 
 #include "cpl_error.h"
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -39,6 +40,49 @@ static bool IsBoolEnum(hid_t hType)
         H5free_memory(pszName);
     }
     return bOk;
+}
+
+// Zarr v2 spec, "data type encoding" of structured types: members in
+// order, packed (numpy's list form has no offsets, so padding cannot be said).
+static nlohmann::json StructuredDtype(hid_t hType)
+{
+    nlohmann::json oFields = nlohmann::json::array();
+    const int nMembers = H5Tget_nmembers(hType);
+    size_t nExpectedOffset = 0;
+    for (int i = 0; i < nMembers; ++i)
+    {
+        char *pszName = H5Tget_member_name(hType, static_cast<unsigned>(i));
+        const std::string osName = pszName ? pszName : "";
+        H5free_memory(pszName);
+        if (H5Tget_member_offset(hType, static_cast<unsigned>(i)) != nExpectedOffset)
+            throw Unsupported("padding between members");
+        Handle hMember(H5Tget_member_type(hType, static_cast<unsigned>(i)));
+        nExpectedOffset += H5Tget_size(hMember.get());
+        nlohmann::json oField = nlohmann::json::array({osName});
+        Handle hBase;
+        hid_t hElement = hMember.get();
+        std::vector<hsize_t> anDims;
+        if (H5Tget_class(hMember.get()) == H5T_ARRAY)
+        {
+            anDims.resize(static_cast<size_t>(std::max(0, H5Tget_array_ndims(hMember.get()))));
+            H5Tget_array_dims2(hMember.get(), anDims.data());
+            hBase = Handle(H5Tget_super(hMember.get()));
+            hElement = hBase.get();
+        }
+        const ZarrType sMember = MapDatatype(hElement);
+        if (sMember.bVlenString)
+            throw Unsupported("variable-length members");
+        if (!sMember.oStructured.is_null())
+            oField.push_back(sMember.oStructured);
+        else
+            oField.push_back(sMember.osDtype);
+        if (!anDims.empty())
+            oField.push_back(anDims);
+        oFields.push_back(oField);
+    }
+    if (nExpectedOffset != H5Tget_size(hType))
+        throw Unsupported("padding after the last member");
+    return oFields;
 }
 
 ZarrType MapDatatype(hid_t hType)
@@ -92,7 +136,17 @@ ZarrType MapDatatype(hid_t hType)
             return sType;
         }
         case H5T_COMPOUND:
-            throw Unsupported("compound datatype");
+        {
+            try
+            {
+                sType.oStructured = StructuredDtype(hType);
+            }
+            catch (const Unsupported &e)
+            {
+                throw Unsupported(std::string("compound datatype with ") + e.what());
+            }
+            return sType;
+        }
         case H5T_REFERENCE:
             throw Unsupported("object/region references");
         case H5T_OPAQUE:
@@ -120,9 +174,10 @@ nlohmann::json GetFillValue(hid_t hDcpl, hid_t hType, const ZarrType &sType,
         return nullptr;
     if (eStatus == H5D_FILL_VALUE_DEFAULT && bDefaultAsNull)
         return nullptr;
-    if (sType.bString)
+    if (sType.bString || !sType.oStructured.is_null())
     {
-        // Zarr v2 spec: fill values of "S" arrays are base64-encoded bytes.
+        // Zarr v2 spec: fill values of "S" and structured arrays are
+        // base64-encoded bytes.
         std::string osBytes(sType.nSize, '\0');
         if (H5Pget_fill_value(hDcpl, hType, osBytes.data()) < 0)
             return nullptr;

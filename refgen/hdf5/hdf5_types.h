@@ -19,10 +19,14 @@ struct ZarrType
     bool bFloat = false;
     bool bSigned = false;
     bool bBool = false;
+    // Compound types: the Zarr structured dtype (list of [name, dtype
+    // (, shape)]); osDtype is then empty.
+    nlohmann::json oStructured = nullptr;
 };
 
-// Throws hdf5::Unsupported for types references cannot express (compound,
-// references, opaque, vlen sequences, arrays, ...).
+// Throws hdf5::Unsupported for types references cannot express (compounds
+// with variable-length members or padding, references, opaque, vlen
+// sequences, ...).
 ZarrType MapDatatype(hid_t hType);
 
 // The fill value of the dataset creation property list `hDcpl` as zarr
