@@ -74,41 +74,6 @@ class WindowedReader
     std::string m_osWindow{};
 };
 
-// ReferenceWriter::AddInline writes bytes as JSON text when its (lenient)
-// UTF-8 check accepts them, and nlohmann::json then throws on overlong forms
-// or surrogates (e.g. the big-endian double -180.0 starts with 0xC0). Such
-// chunks are referenced by range instead, until the writer checks strictly.
-bool InlineAsTextWouldFail(const std::string &osBytes)
-{
-    if (IsValidUtf8(osBytes) || osBytes.compare(0, 7, "base64:") == 0)
-        return false;
-    // The writer's check: lead byte class and continuation bytes only.
-    for (size_t i = 0; i < osBytes.size();)
-    {
-        const unsigned char c = static_cast<unsigned char>(osBytes[i]);
-        size_t nFollow = 0;
-        if (c < 0x80)
-            nFollow = 0;
-        else if ((c >> 5) == 0x6)
-            nFollow = 1;
-        else if ((c >> 4) == 0xE)
-            nFollow = 2;
-        else if ((c >> 3) == 0x1E)
-            nFollow = 3;
-        else
-            return false;
-        if (nFollow != 0 && i + nFollow >= osBytes.size())
-            return false;
-        for (size_t k = 1; k <= nFollow; ++k)
-        {
-            if ((static_cast<unsigned char>(osBytes[i + k]) >> 6) != 0x2)
-                return false;
-        }
-        i += nFollow + 1;
-    }
-    return true;
-}
-
 // The variables to write: all, or the requested ones plus the coordinate
 // variables (named after a dimension) of their dimensions.
 std::vector<bool> SelectVariables(const NC3Header &oHeader,
@@ -215,19 +180,21 @@ GenerateStats GenerateNetCDF3References(const std::string &osSource,
                 anIndex[0] = i;
             const std::string osKey = ChunkKey(oVar.osName, anIndex);
             const uint64_t nOffset = oLayout.nFirstOffset + i * oLayout.nChunkStride;
-            bool bInlined = false;
             if (oLayout.nChunkBytes <= oOptions.nInlineThreshold)
             {
-                std::string osBytes = oReader.Read(
+                const std::string osBytes = oReader.Read(
                     nOffset, static_cast<size_t>(oLayout.nChunkBytes));
-                if (!InlineAsTextWouldFail(osBytes))
-                {
+                // Text stays readable as text; numbers are base64, which is
+                // also shorter than JSON-escaped binary.
+                if (oVar.eType == NC3Type::Char && IsValidUtf8(osBytes))
                     oWriter.AddInline(osKey, osBytes);
-                    bInlined = true;
-                }
+                else
+                    oWriter.AddInlineBase64(osKey, osBytes);
             }
-            if (!bInlined)
+            else
+            {
                 oWriter.AddRange(osKey, nOffset, oLayout.nChunkBytes);
+            }
             ++oStats.nChunks;
         }
         if (oOptions.pfnProgress &&
