@@ -38,6 +38,7 @@
 #include "cpl_json.h"
 
 #include <string>
+#include <vector>
 
 namespace kerchunk
 {
@@ -57,8 +58,19 @@ void RegisterCodecs();
 // not one of ours.
 std::string RegisterCodecVariant(const CPLJSONObject &oCodec);
 
+// Registers (once) a decoder running aoStages ({"id": ...} objects, ours or
+// GDAL's, in DECODING order) one after the other, and returns its id,
+// "chain:" + the stages' JSON joined by '>'. Intermediate stages may produce
+// more than the tile (room is made for each fletcher32 footer still to
+// strip), which GDAL 3.6's Zarr buffers do not allow. "" with a CPLError if a
+// stage's id is unknown.
+std::string RegisterCodecChain(const std::vector<CPLJSONObject> &aoStages);
+
 // Rewrites a parsed .zarray document so that GDAL 3.6 decodes it as
 // numcodecs would:
+// - a fletcher32 filter with stages decoded before it (a compressor, later
+//   filters) becomes, with those stages, one chain compressor
+//   (RegisterCodecChain), since they produce tile + 4 bytes;
 // - a compressor of ours with options becomes its variant id;
 // - with "compressor": null and a codec of ours as the LAST filter (the first
 //   one decoding), that filter moves to the compressor position, so GDAL reads

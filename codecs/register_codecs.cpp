@@ -52,12 +52,73 @@ const CodecDef *FindCodec(const std::string &osId)
 // What a registered decoder needs: its codec and, for variants, the options
 // GDAL 3.6 will not pass. Lives until the process ends (the registry keeps a
 // pointer to it).
-struct Binding
+// One decoding step of a chain: one of ours (psDef) or a codec GDAL has.
+struct ChainStage
 {
     const CodecDef *psDef = nullptr;
     std::string osId{};
     CPLStringList aosOptions{};
 };
+
+struct Binding
+{
+    const CodecDef *psDef = nullptr;  // nullptr for a chain
+    std::string osId{};
+    CPLStringList aosOptions{};
+    std::vector<ChainStage> aoChain{};  // in decoding order
+};
+
+// fletcher32 output is its input minus the 4-byte footer.
+constexpr size_t FLETCHER32_EXTRA = 4;
+
+// Runs the stages of a chain: every stage before the last writes into a
+// buffer with room for the checksums still to strip, the last one into the
+// tile. Throws CodecError.
+size_t DecodeChain(const Binding &oBinding, const GByte *pIn, size_t nIn,
+                   GByte *pOut, size_t nOutCapacity)
+{
+    size_t nSlack = 0;
+    for (const auto &oStage : oBinding.aoChain)
+        nSlack += oStage.osId == "fletcher32" ? FLETCHER32_EXTRA : 0;
+    std::vector<GByte> abyA, abyB;
+    const GByte *pCur = pIn;
+    size_t nCur = nIn;
+    for (size_t i = 0; i < oBinding.aoChain.size(); ++i)
+    {
+        const ChainStage &oStage = oBinding.aoChain[i];
+        const bool bLast = i + 1 == oBinding.aoChain.size();
+        std::vector<GByte> &abyDst = (i % 2 == 0) ? abyA : abyB;
+        GByte *pDst = pOut;
+        size_t nCapacity = nOutCapacity;
+        if (!bLast)
+        {
+            abyDst.resize(nOutCapacity + nSlack);
+            pDst = abyDst.data();
+            nCapacity = abyDst.size();
+        }
+        if (oStage.psDef)
+        {
+            nCur = oStage.psDef->pfnDecode(pCur, nCur, pDst, nCapacity,
+                                           CodecOptions(oStage.aosOptions.List()));
+        }
+        else
+        {
+            const CPLCompressor *psDec = CPLGetDecompressor(oStage.osId.c_str());
+            if (psDec == nullptr)
+                ThrowCodecError("%s: codec '%s' is not available",
+                                oBinding.osId.c_str(), oStage.osId.c_str());
+            void *pStageOut = pDst;
+            size_t nStageOut = nCapacity;
+            if (!psDec->pfnFunc(pCur, nCur, &pStageOut, &nStageOut,
+                                oStage.aosOptions.List(), psDec->user_data))
+                ThrowCodecError("%s: stage '%s' failed", oBinding.osId.c_str(),
+                                oStage.osId.c_str());
+            nCur = nStageOut;
+        }
+        pCur = pDst;
+    }
+    return nCur;
+}
 
 std::mutex &RegistryMutex()
 {
@@ -103,6 +164,15 @@ bool DecompressCallback(const void *pInput, size_t nInputSize,
                 aosOptions.SetNameValue(pszKey, pszValue);
             CPLFree(pszKey);
         }
+        if (!psBinding->aoChain.empty())
+        {
+            *pnOutputSize = DecodeChain(*psBinding,
+                                        static_cast<const GByte *>(pInput),
+                                        nInputSize,
+                                        static_cast<GByte *>(*ppOutput),
+                                        *pnOutputSize);
+            return true;
+        }
         const CodecOptions oOptions(aosOptions.List());
         *pnOutputSize = psBinding->psDef->pfnDecode(
             static_cast<const GByte *>(pInput), nInputSize,
@@ -138,25 +208,20 @@ bool RefuseCallback(const void *, size_t, void **, size_t *, CSLConstList,
     return false;
 }
 
-// Registers osId (a plain id or a variant) if GDAL does not know it yet.
-// Caller holds RegistryMutex().
-void RegisterLocked(const CodecDef *psDef, const std::string &osId,
-                    CPLStringList &&aosOptions)
+// Registers poNew->osId (a plain id, a variant or a chain) if GDAL does not
+// know it yet. Caller holds RegistryMutex().
+void RegisterLocked(std::unique_ptr<Binding> poNew)
 {
     auto &oBindings = Bindings();
+    const std::string osId = poNew->osId;
     auto oIter = oBindings.find(osId);
     if (oIter == oBindings.end())
-    {
-        auto poBinding = std::make_unique<Binding>();
-        poBinding->psDef = psDef;
-        poBinding->osId = osId;
-        poBinding->aosOptions = std::move(aosOptions);
-        oIter = oBindings.emplace(osId, std::move(poBinding)).first;
-    }
+        oIter = oBindings.emplace(osId, std::move(poNew)).first;
     CPLCompressor sDesc{};
     sDesc.nStructVersion = 1;
     sDesc.pszId = osId.c_str();
-    sDesc.eType = psDef->eType;
+    sDesc.eType = oIter->second->psDef ? oIter->second->psDef->eType
+                                       : CCT_COMPRESSOR;
     sDesc.user_data = oIter->second.get();
     // Checked one by one: the registry may lose entries on GDALDestroy, and
     // an id GDAL itself provides is left alone.
@@ -186,6 +251,16 @@ std::string EscapeForId(const std::string &osValue)
     return osOut;
 }
 
+void RegisterLocked(const CodecDef *psDef, const std::string &osId,
+                    CPLStringList &&aosOptions)
+{
+    auto poBinding = std::make_unique<Binding>();
+    poBinding->psDef = psDef;
+    poBinding->osId = osId;
+    poBinding->aosOptions = std::move(aosOptions);
+    RegisterLocked(std::move(poBinding));
+}
+
 }  // namespace
 
 void RegisterCodecs()
@@ -193,6 +268,38 @@ void RegisterCodecs()
     std::lock_guard<std::mutex> oLock(RegistryMutex());
     for (const auto &sDef : asCodecs)
         RegisterLocked(&sDef, sDef.pszId, CPLStringList());
+}
+
+std::string RegisterCodecChain(const std::vector<CPLJSONObject> &aoStages)
+{
+    auto poBinding = std::make_unique<Binding>();
+    std::string osId = "chain";
+    for (const auto &oCodec : aoStages)
+    {
+        ChainStage oStage;
+        oStage.osId = oCodec.GetType() == CPLJSONObject::Type::Object
+                          ? oCodec["id"].ToString()
+                          : std::string();
+        oStage.psDef = FindCodec(oStage.osId);
+        if (oStage.osId.empty() ||
+            (!oStage.psDef && CPLGetDecompressor(oStage.osId.c_str()) == nullptr))
+        {
+            CPLError(CE_Failure, CPLE_NotSupported,
+                     "Codec '%s' is not supported", oStage.osId.c_str());
+            return std::string();
+        }
+        // As GDAL passes them to filters: every key, as NAME=VALUE.
+        for (const auto &oChild : oCodec.GetChildren())
+            oStage.aosOptions.SetNameValue(oChild.GetName().c_str(),
+                                           oChild.ToString().c_str());
+        osId += (osId.size() == 5 ? ":" : ">") +
+                oCodec.Format(CPLJSONObject::PrettyFormat::Plain);
+        poBinding->aoChain.push_back(std::move(oStage));
+    }
+    poBinding->osId = osId;
+    std::lock_guard<std::mutex> oLock(RegistryMutex());
+    RegisterLocked(std::move(poBinding));
+    return osId;
 }
 
 std::string RegisterCodecVariant(const CPLJSONObject &oCodec)

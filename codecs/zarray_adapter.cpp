@@ -7,12 +7,75 @@ namespace kerchunk
 
 bool IsKerchunkCodecId(const std::string &osId);  // register_codecs.cpp
 
+namespace
+{
+
+void SetPipeline(CPLJSONObject &oZarray, const std::string &osCompressorId,
+                 const CPLJSONArray &oFilters, int nKeptFilters)
+{
+    CPLJSONObject oNew;
+    oNew.Add("id", osCompressorId);
+    oZarray.Delete("compressor");
+    oZarray.Add("compressor", oNew);
+    oZarray.Delete("filters");
+    if (nKeptFilters == 0)
+    {
+        oZarray.AddNull("filters");
+        return;
+    }
+    CPLJSONArray oKept;
+    for (int i = 0; i < nKeptFilters; ++i)
+        oKept.Add(oFilters[i]);
+    oZarray.Add("filters", oKept);
+}
+
+// A fletcher32 filter makes every stage decoded before it produce 4 bytes
+// more than the tile, which GDAL 3.6's buffers cannot hold (netCDF-C puts
+// the checksum first: chunk = deflate(shuffle(data + checksum))). Those
+// stages and the checksum become one chain codec in the compressor position.
+bool AdaptChecksumFirst(CPLJSONObject &oZarray, const CPLJSONObject &oCompressor,
+                        const CPLJSONObject &oFilters)
+{
+    if (oFilters.GetType() != CPLJSONObject::Type::Array)
+        return false;
+    const CPLJSONArray oFilterArray = oFilters.ToArray();
+    const int nFilters = oFilterArray.Size();
+    int iChecksum = -1;
+    for (int i = 0; i < nFilters && iChecksum < 0; ++i)
+    {
+        if (oFilterArray[i].GetType() == CPLJSONObject::Type::Object &&
+            oFilterArray[i]["id"].ToString() == "fletcher32")
+            iChecksum = i;
+    }
+    if (iChecksum < 0)
+        return false;
+    std::vector<CPLJSONObject> aoStages;
+    if (oCompressor.GetType() == CPLJSONObject::Type::Object)
+        aoStages.push_back(oCompressor);
+    for (int i = nFilters - 1; i >= iChecksum; --i)
+        aoStages.push_back(oFilterArray[i]);
+    if (aoStages.size() < 2)
+        return false;  // a lone trailing fletcher32: moved below
+    const std::string osChain = RegisterCodecChain(aoStages);
+    if (osChain.empty())
+        return false;
+    SetPipeline(oZarray, osChain, oFilterArray, iChecksum);
+    return true;
+}
+
+}  // namespace
+
 bool AdaptZarrayForGDAL36(CPLJSONObject &oZarray)
 {
     if (oZarray.GetType() != CPLJSONObject::Type::Object)
         return false;
     const CPLJSONObject oCompressor = oZarray.GetObj("compressor");
     const CPLJSONObject oFilters = oZarray.GetObj("filters");
+    if (oCompressor.GetType() != CPLJSONObject::Type::Object &&
+        oCompressor.GetType() != CPLJSONObject::Type::Null)
+        return false;
+    if (AdaptChecksumFirst(oZarray, oCompressor, oFilters))
+        return true;
 
     if (oCompressor.GetType() == CPLJSONObject::Type::Object)
     {

@@ -665,6 +665,70 @@ TEST(Codecs, Fletcher32WithShuffleDeflate)
     Bytes abyOut;
     ASSERT_TRUE(oStore.Read("x", abyOut));
     EXPECT_EQ(abyOut, oDS.abyValues);
+
+}
+
+TEST(Codecs, Fletcher32FirstAsNetcdfWritesIt)
+{
+    // netCDF-C puts the checksum first: chunk = deflate(shuffle(data + 4)).
+    // As plain Zarr (filters [fletcher32, shuffle], compressor zlib) GDAL 3.6
+    // fails: zlib's output is 4 bytes larger than its tile buffer. The
+    // adapter turns the three stages into one chain codec.
+    const auto af = SampleFloats(16 * 16);
+    auto oDS = WriteH5({16, 16}, {16, 16}, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT,
+                       AsBytes(af), [](hid_t h) {
+                           H5Pset_fletcher32(h);
+                           H5Pset_shuffle(h);
+                           H5Pset_deflate(h, 4);
+                       });
+    Bytes abyRaw = RawChunk(*oDS.poDset, {0, 0});
+    ZarrStore oStore;
+    oStore.AddArray("plain", {16, 16}, {16, 16}, "<f4",
+                    R"({"id": "zlib", "level": 4})",
+                    R"([{"id": "fletcher32"}, {"id": "shuffle", "elementsize": 4}])");
+    oStore.Write("plain/0.0", abyRaw);
+    Bytes abyOut;
+    {
+        ErrorCollector oErrors;
+        EXPECT_FALSE(oStore.Read("plain", abyOut));
+        EXPECT_TRUE(oErrors.Contains("Decompression of tile")) << oErrors.All();
+    }
+
+    CPLJSONDocument oDoc;
+    ASSERT_TRUE(oDoc.Load(oStore.Root() + "/plain/.zarray"));
+    CPLJSONObject oRoot = oDoc.GetRoot();
+    ASSERT_TRUE(kerchunk::AdaptZarrayForGDAL36(oRoot));
+    EXPECT_EQ(oRoot.GetObj("compressor")["id"].ToString(),
+              R"(chain:{"id":"zlib","level":4}>{"id":"shuffle","elementsize":4}>{"id":"fletcher32"})");
+    EXPECT_EQ(oRoot.GetObj("filters").GetType(), CPLJSONObject::Type::Null);
+    oStore.Write("a/.zarray", oRoot.Format(CPLJSONObject::PrettyFormat::Plain));
+    oStore.Write("a/0.0", abyRaw);
+    ASSERT_TRUE(oStore.Read("a", abyOut));
+    EXPECT_EQ(abyOut, oDS.abyValues);
+
+    // Without deflate: filters [fletcher32, shuffle], compressor null.
+    auto oNoZip = WriteH5({16, 16}, {16, 16}, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT,
+                          AsBytes(af), [](hid_t h) {
+                              H5Pset_fletcher32(h);
+                              H5Pset_shuffle(h);
+                          });
+    ASSERT_TRUE(oDoc.LoadMemory(
+        R"({"zarr_format": 2, "shape": [16, 16], "chunks": [16, 16],
+            "dtype": "<f4", "compressor": null, "fill_value": null, "order": "C",
+            "filters": [{"id": "fletcher32"}, {"id": "shuffle", "elementsize": 4}]})"));
+    oRoot = oDoc.GetRoot();
+    ASSERT_TRUE(kerchunk::AdaptZarrayForGDAL36(oRoot));
+    oStore.Write("b/.zarray", oRoot.Format(CPLJSONObject::PrettyFormat::Plain));
+    oStore.Write("b/0.0", RawChunk(*oNoZip.poDset, {0, 0}));
+    ASSERT_TRUE(oStore.Read("b", abyOut));
+    EXPECT_EQ(abyOut, oNoZip.abyValues);
+
+    // The checksum is still verified inside the chain.
+    abyRaw[abyRaw.size() / 2] ^= 0x01;
+    oStore.Write("a/0.0", abyRaw);
+    ErrorCollector oErrors;
+    EXPECT_FALSE(oStore.Read("a", abyOut));
+    EXPECT_TRUE(oErrors.Contains("chain:")) << oErrors.All();
 }
 
 TEST(Codecs, Fletcher32BadInput)
