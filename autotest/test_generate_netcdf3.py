@@ -467,7 +467,7 @@ def test_variable_selection_keeps_coordinates(tmp_path):
 
 @pytest.mark.parametrize("last_in_file", [False, True])
 def test_big_variables_split_in_whole_rows(tmp_path, last_in_file):
-    """KERCHUNK_NETCDF3_MAX_CHUNK_SIZE lowers the ~64 MB split size."""
+    """KERCHUNK_CONTIGUOUS_SPLIT_BYTES lowers the ~64 MB split size."""
     src = tmp_path / "big.nc"
     with netCDF4.Dataset(src, "w", format="NETCDF3_64BIT_OFFSET") as d:
         d.createDimension("y", 13)  # prime: no even split
@@ -480,7 +480,7 @@ def test_big_variables_split_in_whole_rows(tmp_path, last_in_file):
             after[:] = np.arange(100)
     refs = tmp_path / "big.json"
     generate(src, refs, "--inline-threshold", "0",
-             "--config", "KERCHUNK_NETCDF3_MAX_CHUNK_SIZE", "400")
+             "--config", "KERCHUNK_CONTIGUOUS_SPLIT_BYTES", "400")
     doc = load_refs(refs)
     zarray = json.loads(doc["big/.zarray"])
     # 400 bytes hold 5 rows of 80 bytes; at the end of the file the last
@@ -491,6 +491,9 @@ def test_big_variables_split_in_whole_rows(tmp_path, last_in_file):
     group = zarr_group(refs)
     for name, values in native_values(src).items():
         assert_exact(values, group[name][...], name)
+    # 0 disables splitting
+    generate(src, refs, "--config", "KERCHUNK_CONTIGUOUS_SPLIT_BYTES", "0")
+    assert json.loads(load_refs(refs)["big/.zarray"])["chunks"] == [13, 10]
 
 
 def test_streaming_numrecs(tmp_path):

@@ -14,6 +14,7 @@
 #include "cpl_error.h"
 #include "cpl_vsi.h"
 
+#include <limits>
 #include <map>
 #include <memory>
 #include <set>
@@ -119,10 +120,13 @@ GenerateStats GenerateNetCDF3References(const std::string &osSource,
     const uint64_t nRecordSize = NC3RecordSize(oHeader, osSource);
     const uint64_t nNumRecords = NC3NumRecords(oHeader, nRecordSize, nFileSize);
     // ~64 MB: a read of a few rows of a big variable stays small, while
-    // typical variables stay a single reference.
-    const uint64_t nMaxChunkBytes = std::strtoull(
-        CPLGetConfigOption("KERCHUNK_NETCDF3_MAX_CHUNK_SIZE", "67108864"),
+    // typical variables stay a single reference. Same option as for
+    // contiguous HDF5 datasets; 0 disables splitting.
+    uint64_t nMaxChunkBytes = std::strtoull(
+        CPLGetConfigOption("KERCHUNK_CONTIGUOUS_SPLIT_BYTES", "67108864"),
         nullptr, 10);
+    if (nMaxChunkBytes == 0)
+        nMaxChunkBytes = std::numeric_limits<uint64_t>::max();
 
     const std::vector<bool> abSelected =
         SelectVariables(oHeader, oOptions, osSource);
