@@ -163,6 +163,10 @@ def build_features(path):
         nested["inner"]["a"] = [-1, -2, -3, -4]
         nested["inner"]["b"] = [1, 2, 3, 4]
         cmp.create_dataset("nested", data=nested)
+        z = (np.arange(10) + 1j * np.arange(10)[::-1]).astype("c8")
+        cmp.create_dataset("complex64", data=z)
+        cmp.create_dataset("complex128_be", data=z.astype(">c16"), chunks=(4,),
+                           compression="gzip")
 
         s = f.create_group("storage")
         s.create_dataset("chunked_unwritten", shape=(10, 10), chunks=(5, 5), dtype="f4",

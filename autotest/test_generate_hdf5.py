@@ -205,6 +205,8 @@ def test_compound_types(features):
         [["id", "<i4"], ["value", ">f8"], ["tag", "|S3"], ["flag", "|u1"]]
     assert json.loads(refs["compound/nested/.zarray"])["dtype"] == \
         [["pos", "<f4", [3]], ["inner", [["a", "<i2"], ["b", "<u2"]]]]
+    assert json.loads(refs["compound/complex64/.zarray"])["dtype"] == "<c8"
+    assert json.loads(refs["compound/complex128_be/.zarray"])["dtype"] == ">c16"
     zarray = json.loads(refs["compound/records_chunked/.zarray"])
     assert zarray["filters"] == [{"id": "shuffle", "elementsize": 16}]
 

@@ -85,6 +85,29 @@ static nlohmann::json StructuredDtype(hid_t hType)
     return oFields;
 }
 
+static bool IsComplex(hid_t hType)
+{
+    if (H5Tget_nmembers(hType) != 2)
+        return false;
+    const char *const apszNames[2] = {"r", "i"};
+    Handle hFirst(H5Tget_member_type(hType, 0));
+    for (unsigned i = 0; i < 2; ++i)
+    {
+        char *pszName = H5Tget_member_name(hType, i);
+        const bool bNameOk = pszName && strcmp(pszName, apszNames[i]) == 0;
+        H5free_memory(pszName);
+        Handle hMember(H5Tget_member_type(hType, i));
+        const size_t nMemberSize = H5Tget_size(hMember.get());
+        if (!bNameOk || H5Tget_class(hMember.get()) != H5T_FLOAT ||
+            (nMemberSize != 4 && nMemberSize != 8) ||
+            H5Tequal(hMember.get(), hFirst.get()) <= 0 ||
+            H5Tget_member_offset(hType, i) != i * nMemberSize ||
+            H5Tget_size(hType) != 2 * nMemberSize)
+            return false;
+    }
+    return true;
+}
+
 ZarrType MapDatatype(hid_t hType)
 {
     ZarrType sType;
@@ -137,6 +160,14 @@ ZarrType MapDatatype(hid_t hType)
         }
         case H5T_COMPOUND:
         {
+            // h5py's complex numbers: {r, i} of two equal floats -> "<c8"...
+            if (IsComplex(hType))
+            {
+                sType.bFloat = true;
+                sType.bComplex = true;
+                sType.osDtype = std::string(1, bBig ? '>' : '<') + "c" + std::to_string(nSize);
+                return sType;
+            }
             try
             {
                 sType.oStructured = StructuredDtype(hType);
@@ -182,6 +213,17 @@ nlohmann::json GetFillValue(hid_t hDcpl, hid_t hType, const ZarrType &sType,
         if (H5Pget_fill_value(hDcpl, hType, osBytes.data()) < 0)
             return nullptr;
         return Base64Encode(osBytes);
+    }
+    if (sType.bComplex)
+    {
+        // Zarr v2 spec: complex fill values are [real, imaginary].
+        std::vector<double> adfValue(2);
+        Handle hMem(H5Tcreate(H5T_COMPOUND, 2 * sizeof(double)));
+        H5Tinsert(hMem.get(), "r", 0, H5T_NATIVE_DOUBLE);
+        H5Tinsert(hMem.get(), "i", sizeof(double), H5T_NATIVE_DOUBLE);
+        if (H5Pget_fill_value(hDcpl, hMem.get(), adfValue.data()) < 0)
+            return nullptr;
+        return nlohmann::json::array({EncodeFloat(adfValue[0]), EncodeFloat(adfValue[1])});
     }
     if (sType.bFloat)
     {

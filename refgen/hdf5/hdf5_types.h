@@ -19,6 +19,7 @@ struct ZarrType
     bool bFloat = false;
     bool bSigned = false;
     bool bBool = false;
+    bool bComplex = false;  // h5py complex: a {r, i} compound of floats
     // Compound types: the Zarr structured dtype (list of [name, dtype
     // (, shape)]); osDtype is then empty.
     nlohmann::json oStructured = nullptr;
