@@ -244,6 +244,22 @@ def test_inline_threshold(features, workdir):
     hc.assert_exact(values["codecs/gzip_shuffle"], group["codecs/gzip_shuffle"][...], "gzip")
 
 
+def test_userblock(workdir):
+    """A user block shifts every address: offsets must be absolute."""
+    src = workdir / "userblock.h5"
+    with h5py.File(src, "w", userblock_size=1024) as f:
+        f.create_dataset("contig", data=np.arange(1000, dtype="f8"))
+        f.create_dataset("chunked", data=np.arange(1000, dtype="i4"), chunks=(100,),
+                         compression="gzip")
+    out = workdir / "userblock.json"
+    hc.generate(src, out)
+    group = hc.zarr_group(out)
+    with h5py.File(src) as f:
+        assert hc.load_refs(out)["contig/0"][1] == f["contig"].id.get_offset() >= 1024
+        for name in ("contig", "chunked"):
+            hc.assert_exact(f[name][()], group[name][...], name)
+
+
 # ------------------------------------------------------------ chunk locations
 
 
