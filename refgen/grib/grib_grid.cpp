@@ -243,12 +243,16 @@ bool BuildRotated(const EccodesHandle &h, GribGrid &oGrid, const Earth &oEarth)
         oGrid.osWkt = ExportWkt(oSRS);
     oGrid.osXName = "x";
     oGrid.osYName = "y";
+    // "axis" lets CF readers that do not know rotated poles (GDAL 3.6's
+    // netCDF logic) still take these as the X/Y axes.
     oGrid.oXAttributes = {{"units", "degrees"},
                           {"standard_name", "grid_longitude"},
-                          {"long_name", "longitude in rotated pole grid"}};
+                          {"long_name", "longitude in rotated pole grid"},
+                          {"axis", "X"}};
     oGrid.oYAttributes = {{"units", "degrees"},
                           {"standard_name", "grid_latitude"},
-                          {"long_name", "latitude in rotated pole grid"}};
+                          {"long_name", "latitude in rotated pole grid"},
+                          {"axis", "Y"}};
     oGrid.oGridMapping = EarthAttributes(oEarth);
     oGrid.oGridMapping["grid_mapping_name"] = "rotated_latitude_longitude";
     oGrid.oGridMapping["grid_north_pole_latitude"] = -*dfPoleLat;
@@ -364,10 +368,12 @@ bool BuildProjected(const EccodesHandle &h, GribGrid &oGrid,
     oGrid.osYName = "y";
     oGrid.oXAttributes = {{"units", "m"},
                           {"standard_name", "projection_x_coordinate"},
-                          {"long_name", "x coordinate of projection"}};
+                          {"long_name", "x coordinate of projection"},
+                          {"axis", "X"}};
     oGrid.oYAttributes = {{"units", "m"},
                           {"standard_name", "projection_y_coordinate"},
-                          {"long_name", "y coordinate of projection"}};
+                          {"long_name", "y coordinate of projection"},
+                          {"axis", "Y"}};
     oGrid.osWkt = ExportWkt(oSRS);
     oGrid.oGridMapping = oMapping;
     oGrid.eKind = GribGridKind::Projected;
