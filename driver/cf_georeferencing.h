@@ -2,8 +2,7 @@
 // way GDAL 3.6's netCDF driver does it in classic mode (geotransform from the
 // 1-D coordinate variables, north-up row order, CRS from CF grid_mapping), so
 // that the KERCHUNK classic view of a variable equals NETCDF:"file":var.
-#ifndef KERCHUNK_CF_GEOREFERENCING_H
-#define KERCHUNK_CF_GEOREFERENCING_H
+#pragma once
 
 #include <array>
 #include <cstddef>
@@ -24,6 +23,8 @@ struct CFGeoreferencing
     // geotransform is the one of the flipped, north-up view. Like the netCDF
     // driver, this is also true when there is no Y coordinate at all.
     bool bBottomUp = false;
+    // WKT 1 with the CRS's own axis order; import it with
+    // OAMS_TRADITIONAL_GIS_ORDER, as GDAL's raster API hands CRSs out.
     std::string osWKT;              // empty when no CRS
     std::string osGridMappingName;  // informational ("" without grid_mapping)
     // X is a longitude and Y a latitude axis (by the netCDF driver's rules).
@@ -56,5 +57,3 @@ ComputeCFGeoreferencing(const std::shared_ptr<GDALMDArray> &poArray,
                         const CFGeoreferencingOptions &oOptions = {});
 
 }  // namespace kerchunk
-
-#endif  // KERCHUNK_CF_GEOREFERENCING_H
