@@ -416,6 +416,39 @@ def test_vsicurl_source(features, workdir):
     assert requests < 40, requests
 
 
+@pytest.fixture(scope="module")
+def s3_env(tmp_path_factory):
+    """A real S3-compatible server (s3rver), started by test_cache's fixture
+    function (which finds or installs s3rver); stopped after this module."""
+    try:
+        import test_cache
+        gen = test_cache.s3_server.__wrapped__(tmp_path_factory)
+    except (ImportError, AttributeError) as e:
+        pytest.skip(f"s3rver fixture unavailable: {e}")
+    env = next(gen)
+    yield env, test_cache.upload
+    for _ in gen:  # runs the fixture's teardown (terminates s3rver)
+        pass
+
+
+def test_vsis3_source(features, workdir, s3_env, config_options):
+    """An object on S3: referenced as s3://, read back through the plugin
+    (which maps s3:// to /vsis3/)."""
+    env, upload = s3_env
+    src, _, values = features
+    config_options(**env)
+    upload(src, "/vsis3/src/dir/features.h5")
+    out = workdir / "s3.json"
+    r = subprocess.run([str(KERCHUNK_CLI), "generate", "/vsis3/src/dir/features.h5", "-o",
+                        str(out), "-q"], capture_output=True, text=True, timeout=300,
+                       env={**os.environ, **env})
+    assert r.returncode == 0, r.stderr
+    refs = hc.load_refs(out)
+    assert refs["types/big_inline_off/0"][0] == "s3://src/dir/features.h5"
+    for name in ("types/big_inline_off", "codecs/gzip_shuffle", "storage/sparse"):
+        hc.assert_exact(values[name], hc.plugin_array(out, name), name)
+
+
 # ------------------------------------------------------------ bad input
 
 
