@@ -14,10 +14,10 @@
 #include "cpl_error.h"
 #include "cpl_vsi.h"
 
+#include <algorithm>
 #include <limits>
 #include <map>
 #include <memory>
-#include <set>
 
 namespace kerchunk
 {

@@ -7,6 +7,7 @@
 #include "cpl_conv.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <set>
 
