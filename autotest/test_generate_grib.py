@@ -319,7 +319,8 @@ def test_time_step_and_level_dimensions(tmp_path):
 
 
 GEOREF_FILES = ["ngm.grb", "no-radius-shapeOfEarth-7.grb2", "CMC_reg_WIND_ISBL_300_ps60km_2010052400_P012.grib",
-                "rotated_wind_20x20.grib", "regular_latlon_surface.grib2", "eta_multifield.grb2"]
+                "rotated_wind_20x20.grib", "regular_latlon_surface.grib2", "eta_multifield.grb2",
+                "rotated_ll_sfc_grib2.tmpl", "polar_stereographic_pl_grib2.tmpl"]
 
 
 @pytest.mark.parametrize("name", GEOREF_FILES)
@@ -328,7 +329,7 @@ def test_classic_view_matches_gdal_grib_driver(tmp_path, config_options, name):
     GRIB driver (longitudes left as in the file, as GDAL does with
     GRIB_ADJUST_LONGITUDE_RANGE=NO)."""
     config_options(GRIB_ADJUST_LONGITUDE_RANGE="NO")
-    src = DATA_GRIB / name
+    src = DATA_GRIB / name if (DATA_GRIB / name).exists() else SAMPLES / name
     out = tmp_path / (name + ".json")
     generate(src, out)
     grib = gdal.Open(str(src))
@@ -436,3 +437,34 @@ def test_corpus_sweep(tmp_path):
     for f in failures:
         print("  " + f)
     assert ok >= total - 3, failures
+
+
+def test_mercator_written_by_eccodes(tmp_path, config_options):
+    """A Mercator grid (template 3.10) written here by eccodes: classic view
+    equal to GDAL's GRIB driver, values equal to eccodes'."""
+    config_options(GRIB_ADJUST_LONGITUDE_RANGE="NO")
+    h = eccodes.codes_grib_new_from_samples("GRIB2")
+    try:
+        eccodes.codes_set(h, "gridDefinitionTemplateNumber", 10)
+        for key, value in [("Ni", 40), ("Nj", 30), ("LaDInDegrees", 20.0),
+                           ("latitudeOfFirstGridPointInDegrees", 10.0),
+                           ("longitudeOfFirstGridPointInDegrees", 280.0),
+                           ("latitudeOfLastGridPointInDegrees", 15.0),
+                           ("longitudeOfLastGridPointInDegrees", 285.0),
+                           ("DiInMetres", 12000.0), ("DjInMetres", 12000.0),
+                           ("jScansPositively", 1), ("shapeOfTheEarth", 6)]:
+            eccodes.codes_set(h, key, value)
+        eccodes.codes_set_values(h, np.arange(1200, dtype="f8") * 0.5)
+        src = tmp_path / "merc.grib2"
+        src.write_bytes(eccodes.codes_get_message(h))
+    finally:
+        eccodes.codes_release(h)
+    out = tmp_path / "merc.json"
+    generate(src, out)
+    assert_all_fields_exact(src, out)
+    array = next(iter(data_arrays(load_refs(out))))
+    ds = gdal.Open('KERCHUNK:"%s":/%s' % (out, array))
+    grib = gdal.Open(str(src))
+    for a, b in zip(ds.GetGeoTransform(), grib.GetGeoTransform()):
+        assert a == pytest.approx(b, rel=1e-9, abs=1e-6)
+    assert ds.GetSpatialRef().IsSame(grib.GetSpatialRef(), ["IGNORE_DATA_AXIS_TO_SRS_AXIS_MAPPING=YES"])

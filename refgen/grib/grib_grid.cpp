@@ -361,7 +361,11 @@ bool BuildProjected(const EccodesHandle &h, GribGrid &oGrid,
     if (!poCT->Transform(1, &dfX, &dfY))
         return false;
     const bool bINegative = h.GetLong("iScansNegatively").value_or(0) == 1;
-    const bool bJPositive = h.GetLong("jScansPositively").value_or(0) == 1;
+    // eccodes 2.28's polar stereographic iterator and GDAL's GRIB driver
+    // both step +Dy whatever jScansPositively says; follow them so that
+    // coordinates agree with the decoded values' own.
+    const bool bJPositive = osType == "polar_stereographic" ||
+                            h.GetLong("jScansPositively").value_or(0) == 1;
     oGrid.adfX = Stepped(dfX, bINegative ? -*dfDx : *dfDx, oGrid.nX);
     oGrid.adfY = Stepped(dfY, bJPositive ? *dfDy : -*dfDy, oGrid.nY);
     oGrid.osXName = "x";
