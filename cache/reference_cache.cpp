@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 
 #include <ctime>
 #include <unistd.h>
@@ -190,8 +191,40 @@ nlohmann::json MetadataToJson(const CacheEntryInfo &o)
             {"arrays", o.nArrays},
             {"chunks", o.nChunks},
             {"skipped", o.nSkipped},
+            {"references", CPLGetFilename(o.osReferencesPath.c_str())},
             {"references_size", o.nReferencesSize},
             {"references_sha256", o.osReferencesSha256}};
+}
+
+bool IsHex(const std::string &s, size_t nPos, size_t nLen)
+{
+    if (s.size() < nPos + nLen)
+        return false;
+    for (size_t i = nPos; i < nPos + nLen; ++i)
+    {
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return false;
+    }
+    return true;
+}
+
+constexpr size_t kKeyLen = 64;       // hex SHA-256 of the source URI
+constexpr size_t kContentLen = 16;   // hex prefix of the references' SHA-256
+
+// KEY.CONTENT.json: named after the content, so that a regenerated entry has
+// a new path and nothing that caches parsed references by path (the
+// /vsikerchunk/ handler does) can serve the old ones.
+std::string ReferencesFileName(const std::string &osKey, const std::string &osSha256)
+{
+    return osKey + "." + osSha256.substr(0, kContentLen) + ".json";
+}
+
+bool IsReferencesFileName(const std::string &osName, const std::string &osKey)
+{
+    return osName.size() == kKeyLen + 1 + kContentLen + 5 &&
+           osName.compare(0, kKeyLen, osKey) == 0 && osName[kKeyLen] == '.' &&
+           IsHex(osName, kKeyLen + 1, kContentLen) &&
+           osName.compare(kKeyLen + 1 + kContentLen, 5, ".json") == 0;
 }
 
 std::string FormatAge(double dfSeconds)
@@ -236,7 +269,7 @@ CacheConfig CacheConfig::FromConfigOptions()
 GenerateStats DefaultGenerate(const std::string &osSource, VSILFILE *fp,
                               GDALProgressFunc pfnProgress, void *pProgressData)
 {
-    ReferenceWriter oWriter(fp, osSource);
+    ReferenceWriter oWriter(fp, ReferenceUrlOf(osSource));
     GenerateOptions oOptions;
     oOptions.pfnProgress = pfnProgress;
     oOptions.pProgressData = pProgressData;
@@ -281,7 +314,12 @@ ReferenceCache::ReadMetadata(const std::string &osKey, std::string &osWhy) const
         CacheEntryInfo o;
         o.osKey = osKey;
         o.osSource = oJson.at("source").get<std::string>();
-        o.osReferencesPath = PathOf(osKey, ".json");
+        // Only a name of this entry's own form: a damaged or hostile
+        // metadata file must not point elsewhere.
+        const std::string osRefsName = oJson.at("references").get<std::string>();
+        if (!IsReferencesFileName(osRefsName, osKey))
+            throw Error("bad references name '" + osRefsName + "'");
+        o.osReferencesPath = m_oConfig.osDir + "/" + osRefsName;
         o.oFingerprint =
             SourceFingerprint::FromJson(oJson.at("source_fingerprint"));
         o.osGeneratorVersion = oJson.at("generator_version").get<std::string>();
@@ -527,7 +565,10 @@ CacheResult ReferenceCache::GetReferences(const std::string &osSource,
     if (bWritable)
     {
         std::string osWriteWhy;
-        oInfo.osReferencesPath = PathOf(osKey, ".json");
+        std::string osIgnored;
+        const auto oPrevious = ReadMetadata(osKey, osIgnored);
+        oInfo.osReferencesPath =
+            m_oConfig.osDir + "/" + ReferencesFileName(osKey, oInfo.osReferencesSha256);
         const std::string osMeta = MetadataToJson(oInfo).dump(1) + "\n";
         // The metadata last: it is what makes the entry exist.
         if (WriteAtomically(oInfo.osReferencesPath, pabyData,
@@ -536,6 +577,10 @@ CacheResult ReferenceCache::GetReferences(const std::string &osSource,
                             osMeta.size(), osWriteWhy))
         {
             VSIUnlink(osMemPath.c_str());
+            // A reader that checked the previous entry just before may fail
+            // to open it now: an error, never old data.
+            if (oPrevious && oPrevious->osReferencesPath != oInfo.osReferencesPath)
+                VSIUnlink(oPrevious->osReferencesPath.c_str());
             oResult.osReferencesPath = oInfo.osReferencesPath;
             std::lock_guard<std::mutex> oLock(g_oMemoryMutex);
             auto oIter = g_oMemoryEntries.find(osKey);
@@ -608,55 +653,44 @@ std::vector<CacheEntryInfo> ReferenceCache::List()
         return aoEntries;
     if (IsNetworkPath(m_oConfig.osDir))
         VSICurlPartialClearCache(m_oConfig.osDir.c_str());
-    char **papszNames = VSIReadDir(m_oConfig.osDir.c_str());
-    for (char **papszIter = papszNames; papszIter && *papszIter; ++papszIter)
+    const CPLStringList aosNames(VSIReadDir(m_oConfig.osDir.c_str()));
+    for (int i = 0; i < aosNames.size(); ++i)
     {
-        const std::string osName = *papszIter;
-        const size_t nKeyLen = 64;
-        const bool bMeta = osName.size() == nKeyLen + strlen(".meta.json") &&
-                           osName.compare(nKeyLen, std::string::npos, ".meta.json") == 0;
-        const bool bRefs = osName.size() == nKeyLen + strlen(".json") &&
-                           osName.compare(nKeyLen, std::string::npos, ".json") == 0;
-        if (!bMeta && !bRefs)
+        const std::string osName = aosNames[i];
+        if (!(osName.size() == kKeyLen + 10 && IsHex(osName, 0, kKeyLen) &&
+              osName.compare(kKeyLen, 10, ".meta.json") == 0))
             continue;
-        const std::string osKey = osName.substr(0, nKeyLen);
+        const std::string osKey = osName.substr(0, kKeyLen);
         std::string osWhy;
         auto oInfo = ReadMetadata(osKey, osWhy);
-        if (bRefs)
+        if (!oInfo)
         {
-            // Listed through its metadata, unless that is unreadable.
-            if (oInfo)
-                continue;
-            oInfo = CacheEntryInfo();
-            oInfo->osKey = osKey;
-            oInfo->osReferencesPath = PathOf(osKey, ".json");
-        }
-        else if (!oInfo)
-        {
+            // Unreadable metadata: listed by key, removed by purge.
             oInfo = CacheEntryInfo();
             oInfo->osKey = osKey;
         }
         aoEntries.push_back(*oInfo);
     }
-    CSLDestroy(papszNames);
     return aoEntries;
 }
 
-void ReferenceCache::RemoveEntryFiles(const std::string &osKey)
+void ReferenceCache::RemoveEntryFiles(const std::string &osKey,
+                                      const CPLStringList &aosNames)
 {
     // The metadata first: the entry disappears at once.
     VSIUnlink(PathOf(osKey, ".meta.json").c_str());
-    VSIUnlink(PathOf(osKey, ".json").c_str());
-    VSIUnlink(PathOf(osKey, ".json.tmp").c_str());
-    VSIUnlink(PathOf(osKey, ".meta.json.tmp").c_str());
-    const std::string osLock = PathOf(osKey, ".lock");
-    if (GenerationLock::DescribeHolder(osLock, m_oConfig.dfLockStaleSeconds)
-            .empty())
+    const std::string osLockName = osKey + ".lock";
+    for (int i = 0; i < aosNames.size(); ++i)
     {
-        VSIStatBufL sStat;
-        if (VSIStatL(osLock.c_str(), &sStat) == 0)
-            VSIUnlink(osLock.c_str());
+        const std::string osName = aosNames[i];
+        if (osName.compare(0, kKeyLen + 1, osKey + ".") == 0 &&
+            osName != osLockName && osName != osKey + ".meta.json")
+            VSIUnlink((m_oConfig.osDir + "/" + osName).c_str());
     }
+    const std::string osLock = PathOf(osKey, ".lock");
+    if (aosNames.FindString(osLockName.c_str()) >= 0 &&
+        GenerationLock::DescribeHolder(osLock, m_oConfig.dfLockStaleSeconds).empty())
+        VSIUnlink(osLock.c_str());
     if (IsNetworkPath(m_oConfig.osDir))
         VSICurlPartialClearCache(PathOf(osKey, "").c_str());
 }
@@ -675,11 +709,17 @@ bool ReferenceCache::Remove(const std::string &osSource)
     }
     if (m_oConfig.osDir.empty())
         return false;
-    VSIStatBufL sStat;
-    const bool bExists =
-        VSIStatL(PathOf(osKey, ".meta.json").c_str(), &sStat) == 0 ||
-        VSIStatL(PathOf(osKey, ".json").c_str(), &sStat) == 0;
-    RemoveEntryFiles(osKey);
+    if (IsNetworkPath(m_oConfig.osDir))
+        VSICurlPartialClearCache(m_oConfig.osDir.c_str());
+    const CPLStringList aosNames(VSIReadDir(m_oConfig.osDir.c_str()));
+    bool bExists = false;
+    for (int i = 0; i < aosNames.size(); ++i)
+    {
+        const std::string osName = aosNames[i];
+        if (osName == osKey + ".meta.json" || IsReferencesFileName(osName, osKey))
+            bExists = true;
+    }
+    RemoveEntryFiles(osKey, aosNames);
     return bExists;
 }
 
@@ -687,21 +727,31 @@ size_t ReferenceCache::Purge(double dfOlderThanDays)
 {
     size_t nRemoved = 0;
     const double dfNow = Now();
-    for (const auto &oEntry : List())
+    const auto aoEntries = List();
+    const CPLStringList aosNames(VSIReadDir(m_oConfig.osDir.c_str()));
+    std::set<std::string> oKept;  // references files of the remaining entries
+    for (const auto &oEntry : aoEntries)
     {
         // Entries without readable metadata (dfCreated == 0) always go.
         if (dfOlderThanDays > 0 && oEntry.dfCreated > 0 &&
             dfNow - oEntry.dfCreated <= dfOlderThanDays * 86400)
+        {
+            oKept.insert(CPLGetFilename(oEntry.osReferencesPath.c_str()));
             continue;
-        RemoveEntryFiles(oEntry.osKey);
+        }
+        RemoveEntryFiles(oEntry.osKey, aosNames);
         ++nRemoved;
     }
-    // Temporary files left by killed writers, once clearly abandoned.
-    char **papszNames = VSIReadDir(m_oConfig.osDir.c_str());
-    for (char **papszIter = papszNames; papszIter && *papszIter; ++papszIter)
+    // What killed or raced writers left (temporaries, references whose
+    // metadata never got written or was replaced), once clearly abandoned:
+    // a writer holding the lock may be between its two writes right now.
+    for (int i = 0; i < aosNames.size(); ++i)
     {
-        const std::string osName = *papszIter;
-        if (osName.size() < 4 || osName.compare(osName.size() - 4, 4, ".tmp") != 0)
+        const std::string osName = aosNames[i];
+        if (!IsHex(osName, 0, kKeyLen) || osName.size() <= kKeyLen ||
+            osName[kKeyLen] != '.' || oKept.count(osName) ||
+            osName.compare(kKeyLen, std::string::npos, ".meta.json") == 0 ||
+            osName.compare(kKeyLen, std::string::npos, ".lock") == 0)
             continue;
         const std::string osPath = m_oConfig.osDir + "/" + osName;
         VSIStatBufL sStat;
@@ -709,7 +759,6 @@ size_t ReferenceCache::Purge(double dfOlderThanDays)
             dfNow - static_cast<double>(sStat.st_mtime) > 3600)
             VSIUnlink(osPath.c_str());
     }
-    CSLDestroy(papszNames);
     return nRemoved;
 }
 

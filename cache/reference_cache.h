@@ -3,15 +3,20 @@
 //
 // Layout of KERCHUNK_CACHE_DIR (any GDAL path, /vsis3/bucket/prefix too),
 // with KEY = SHA-256 of the normalized source URI:
-//   KEY.json       the references
-//   KEY.meta.json  what they were made from: source URI, size, mtime, inode,
-//                  ETag, generator version, time, duration, chunk count, and
-//                  the size and SHA-256 of KEY.json
-//   KEY.lock       one generation at a time (see generation_lock.h)
+//   KEY.CONTENT.json  the references; CONTENT = first 16 hex digits of their
+//                     SHA-256, so a regenerated entry gets a new path and
+//                     readers that cache parsed references by path (the
+//                     /vsikerchunk/ handler) cannot serve old ones
+//   KEY.meta.json     what they were made from: source URI, size, mtime,
+//                     inode, ETag, generator version, time, duration, chunk
+//                     count, and the name, size and SHA-256 of the references
+//   KEY.lock          one generation at a time (see generation_lock.h)
 // KEY.meta.json is written last: an entry exists once its metadata does, and
-// is only used when KEY.json has exactly the recorded size and SHA-256. A torn
-// or foreign KEY.json (interrupted copy, concurrent writer, disk error) is
-// therefore never returned; it is regenerated under the lock.
+// is only used when the references file has exactly the recorded size and
+// SHA-256. A torn or foreign references file (interrupted copy, concurrent
+// writer, disk error) is therefore never returned; it is regenerated under
+// the lock. The previous references file is deleted once the new metadata is
+// in place.
 #pragma once
 
 #include "source_uri.h"
@@ -19,6 +24,7 @@
 #include "generator.h"
 
 #include "cpl_progress.h"
+#include "cpl_string.h"
 #include "cpl_vsi.h"
 
 #include <functional>
@@ -124,7 +130,7 @@ class ReferenceCache
                     CacheEntryInfo &oInfo, std::string &osWhy) const;
     std::optional<CacheEntryInfo> ReadMetadata(const std::string &osKey,
                                                std::string &osWhy) const;
-    void RemoveEntryFiles(const std::string &osKey);
+    void RemoveEntryFiles(const std::string &osKey, const CPLStringList &aosNames);
 
     CacheConfig m_oConfig;
     GenerateFunc m_pfnGenerate;

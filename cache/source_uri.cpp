@@ -7,6 +7,8 @@
 #include "cpl_vsi.h"
 
 #include <climits>
+#include <cstring>
+#include <utility>
 #include <cstdlib>
 #include <vector>
 
@@ -66,6 +68,21 @@ bool IsNetworkPath(const std::string &osPath)
             return true;
     }
     return false;
+}
+
+std::string ReferenceUrlOf(const std::string &osUri)
+{
+    if (StartsWith(osUri, "/vsicurl/http://") ||
+        StartsWith(osUri, "/vsicurl/https://"))
+        return osUri.substr(strlen("/vsicurl/"));
+    static const std::pair<const char *, const char *> aoSchemes[] = {
+        {"/vsis3/", "s3://"}, {"/vsigs/", "gs://"}, {"/vsiaz/", "az://"}};
+    for (const auto &oScheme : aoSchemes)
+    {
+        if (StartsWith(osUri, oScheme.first))
+            return oScheme.second + osUri.substr(strlen(oScheme.first));
+    }
+    return osUri;
 }
 
 std::string NormalizeSourceUri(const std::string &osSource)

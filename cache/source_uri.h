@@ -22,6 +22,12 @@ bool IsLocalPath(const std::string &osPath);
 // no rename, no exclusive create, stat results cached by GDAL.
 bool IsNetworkPath(const std::string &osPath);
 
+// The URL written in cached references for a normalized URI: the fsspec form
+// where one exists (https://, s3://, gs://, az://; /vsikerchunk/ maps them
+// back), else the GDAL path, so that cached references are usable by Python's
+// kerchunk stack too.
+std::string ReferenceUrlOf(const std::string &osUri);
+
 struct SourceFingerprint
 {
     uint64_t nSize = 0;

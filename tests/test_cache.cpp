@@ -158,7 +158,11 @@ TEST_F(CacheTest, ColdThenCached)
     EXPECT_TRUE(oFirst.bGenerated);
     EXPECT_FALSE(oFirst.bInMemory);
     const std::string osKey = ReferenceCache::KeyOf(m_osSource);
-    EXPECT_EQ(oFirst.osReferencesPath, m_oConfig.osDir + "/" + osKey + ".json");
+    // KEY.<first 16 hex digits of the references' SHA-256>.json
+    EXPECT_EQ(oFirst.osReferencesPath,
+              m_oConfig.osDir + "/" + osKey + "." +
+                  kerchunk::Sha256Hex(ReadFile(oFirst.osReferencesPath)).substr(0, 16) +
+                  ".json");
     EXPECT_EQ(ExpectedSha(oFirst.osReferencesPath), SourceSha());
     EXPECT_EQ(oFirst.oInfo.nChunks, 42u);
 
@@ -209,6 +213,9 @@ TEST_F(CacheTest, NormalizeSourceUri)
     EXPECT_EQ(kerchunk::NormalizeSourceUri("file:///no/such/../file.nc"),
               "/no/file.nc");
     EXPECT_THROW(kerchunk::NormalizeSourceUri(""), kerchunk::Error);
+    EXPECT_EQ(kerchunk::ReferenceUrlOf("/vsis3/bucket/a.nc"), "s3://bucket/a.nc");
+    EXPECT_EQ(kerchunk::ReferenceUrlOf("/vsicurl/https://h/a.nc"), "https://h/a.nc");
+    EXPECT_EQ(kerchunk::ReferenceUrlOf("/data/a.nc"), "/data/a.nc");
 }
 
 TEST_F(CacheTest, RewrittenSourceIsRegenerated)
@@ -220,10 +227,16 @@ TEST_F(CacheTest, RewrittenSourceIsRegenerated)
     std::string osState;
     oCache.Info(m_osSource, osState);
     EXPECT_EQ(osState.compare(0, 13, "stale: source"), 0) << osState;
+    const std::string osOldPath =
+        oCache.Info(m_osSource, osState)->osReferencesPath;
     auto oResult = oCache.GetReferences(m_osSource);
     EXPECT_TRUE(oResult.bGenerated);
     EXPECT_EQ(ExpectedSha(oResult.osReferencesPath), SourceSha());
     EXPECT_EQ(Generations(), 2);
+    // New content, new path; the old file is gone.
+    EXPECT_NE(oResult.osReferencesPath, osOldPath);
+    VSIStatBufL sStat;
+    EXPECT_NE(VSIStatL(osOldPath.c_str(), &sStat), 0);
 }
 
 TEST_F(CacheTest, GeneratorVersionChangeIsRegenerated)
@@ -264,7 +277,7 @@ TEST_F(CacheTest, TornOrCorruptEntryIsReplaced)
     ReferenceCache oCache(m_oConfig, m_oGen.Func());
     const std::string osRefs = oCache.GetReferences(m_osSource).osReferencesPath;
     const std::string osMeta =
-        osRefs.substr(0, osRefs.size() - 5) + ".meta.json";
+        m_oConfig.osDir + "/" + ReferenceCache::KeyOf(m_osSource) + ".meta.json";
     const std::string osGood = ReadFile(osRefs);
     const std::string osGoodMeta = ReadFile(osMeta);
 
@@ -288,6 +301,12 @@ TEST_F(CacheTest, TornOrCorruptEntryIsReplaced)
         {"truncated metadata", [&] { WriteFile(osMeta, osGoodMeta.substr(0, 40)); },
          "corrupt: unreadable metadata"},
         {"empty metadata", [&] { WriteFile(osMeta, ""); },
+         "corrupt: unreadable metadata"},
+        {"metadata pointing elsewhere", [&] {
+             auto oJson = nlohmann::json::parse(osGoodMeta);
+             oJson["references"] = "../source.nc";
+             WriteFile(osMeta, oJson.dump());
+         },
          "corrupt: unreadable metadata"},
     };
     int nExpected = 1;
