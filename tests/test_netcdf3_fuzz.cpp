@@ -24,7 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *pabyData, size_t nSize)
             try
             {
                 const auto oLayout = kerchunk::ComputeNC3ArrayLayout(
-                    *oHeader, oVar, nRecSize, nNumRecs, nSize, 64, "fuzz.nc");
+                    *oHeader, oVar, nRecSize, nNumRecs, nSize, 64, "fuzz.nc", kerchunk::NC3StringDimensions(*oHeader));
                 if (oLayout.nChunkCount > 0 &&
                     oLayout.nFirstOffset + (oLayout.nChunkCount - 1) * oLayout.nChunkStride +
                             oLayout.nChunkBytes >

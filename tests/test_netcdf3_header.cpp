@@ -207,7 +207,7 @@ TEST_P(NetCDF3Versions, Layout)
     const uint64_t nRecSize = kerchunk::NC3RecordSize(o, "test.nc");
     EXPECT_EQ(nRecSize, 12u);
     const auto oRec = kerchunk::ComputeNC3ArrayLayout(
-        o, o.aoVariables[2], nRecSize, 3, os.size(), 1 << 26, "test.nc");
+        o, o.aoVariables[2], nRecSize, 3, os.size(), 1 << 26, "test.nc", kerchunk::NC3StringDimensions(o));
     EXPECT_EQ(oRec.anShape, (std::vector<uint64_t>{3, 3}));
     EXPECT_EQ(oRec.anChunks, (std::vector<uint64_t>{1, 3}));
     EXPECT_EQ(oRec.osDtype, "|i1");
@@ -216,7 +216,7 @@ TEST_P(NetCDF3Versions, Layout)
     EXPECT_EQ(oRec.nChunkBytes, 3u);
     EXPECT_EQ(oRec.nFirstOffset, o.nHeaderSize + 16);
     const auto oFixed = kerchunk::ComputeNC3ArrayLayout(
-        o, o.aoVariables[0], nRecSize, 3, os.size(), 1 << 26, "test.nc");
+        o, o.aoVariables[0], nRecSize, 3, os.size(), 1 << 26, "test.nc", kerchunk::NC3StringDimensions(o));
     EXPECT_EQ(oFixed.osDtype, ">i2");
     EXPECT_EQ(oFixed.nChunkCount, 1u);
     EXPECT_EQ(oFixed.nChunkBytes, 6u);
@@ -403,7 +403,7 @@ TEST(NetCDF3Layout, DataOutsideTheFile)
         try
         {
             kerchunk::ComputeNC3ArrayLayout(o, oVar, nRecSize, nNumRecs, nFileSize,
-                                            1 << 26, "test.nc");
+                                            1 << 26, "test.nc", kerchunk::NC3StringDimensions(o));
             ADD_FAILURE() << "no error, expected: " << osExpected;
         }
         catch (const Error &e)
@@ -447,7 +447,7 @@ TEST(NetCDF3Layout, SizesThatOverflow)
     {
         kerchunk::NC3RecordSize(o, "test.nc");
         kerchunk::ComputeNC3ArrayLayout(o, o.aoVariables[0], 0, 0, 500, 1 << 26,
-                                        "test.nc");
+                                        "test.nc", kerchunk::NC3StringDimensions(o));
         ADD_FAILURE() << "no error";
     }
     catch (const Error &e)
@@ -465,22 +465,33 @@ TEST(NetCDF3Layout, CharArraysAreStringsAlongTheLastDimension)
     b.VarStart("rec_names", {0, 2}).Absent().VarEnd(2, 8, 328);
     b.VarStart("rec_chars", {0}).Absent().VarEnd(2, 4, 336);
     const std::string os = b.Str() + std::string(400 - b.Size(), '\0');
+    // a char coordinate variable, named after its (last) dimension
+    HeaderBuilder c(1);
+    c.NonNeg(0).List(DIM, 1).Dim("len", 7).Absent().List(VAR, 1);
+    c.VarStart("len", {0}).Absent().VarEnd(2, 8, 80);
+    const NC3Header oCoord = Parse(c.Str() + std::string(100 - c.Size(), '\0'));
+    const auto oCoordLayout = kerchunk::ComputeNC3ArrayLayout(
+        oCoord, oCoord.aoVariables[0], 0, 0, 100, 1 << 26, "test.nc", kerchunk::NC3StringDimensions(oCoord));
+    EXPECT_EQ(oCoordLayout.osDtype, "|S1");
+    EXPECT_EQ(oCoordLayout.anShape, (std::vector<uint64_t>{7}));
+    EXPECT_EQ(oCoordLayout.aosDimensions, (std::vector<std::string>{"len"}));
+
     const NC3Header o = Parse(os);
     const uint64_t nRecSize = kerchunk::NC3RecordSize(o, "test.nc");
     EXPECT_EQ(nRecSize, 12u);
     auto a = kerchunk::ComputeNC3ArrayLayout(o, o.aoVariables[0], nRecSize, 2,
-                                             os.size(), 1 << 26, "test.nc");
+                                             os.size(), 1 << 26, "test.nc", kerchunk::NC3StringDimensions(o));
     EXPECT_EQ(a.osDtype, "|S7");
     EXPECT_EQ(a.anShape, (std::vector<uint64_t>{4}));
     EXPECT_EQ(a.aosDimensions, (std::vector<std::string>{"n"}));
     a = kerchunk::ComputeNC3ArrayLayout(o, o.aoVariables[1], nRecSize, 2,
-                                        os.size(), 1 << 26, "test.nc");
+                                        os.size(), 1 << 26, "test.nc", kerchunk::NC3StringDimensions(o));
     EXPECT_EQ(a.osDtype, "|S7");
     EXPECT_EQ(a.anShape, (std::vector<uint64_t>{2}));
     EXPECT_EQ(a.anChunks, (std::vector<uint64_t>{1}));
     // the last dimension is the record dimension: single characters
     a = kerchunk::ComputeNC3ArrayLayout(o, o.aoVariables[2], nRecSize, 2,
-                                        os.size(), 1 << 26, "test.nc");
+                                        os.size(), 1 << 26, "test.nc", kerchunk::NC3StringDimensions(o));
     EXPECT_EQ(a.osDtype, "|S1");
     EXPECT_EQ(a.anShape, (std::vector<uint64_t>{2}));
 }
@@ -493,7 +504,7 @@ TEST(NetCDF3Layout, BigVariablesSplitInWholeRows)
     const std::string os = b.Str() + std::string(100 + 960 - b.Size(), '\0');
     const NC3Header o = Parse(os);
     auto a = kerchunk::ComputeNC3ArrayLayout(o, o.aoVariables[0], 0, 0, os.size(),
-                                             320, "test.nc");
+                                             320, "test.nc", kerchunk::NC3StringDimensions(o));
     EXPECT_EQ(a.anChunks, (std::vector<uint64_t>{4, 10}));  // 12 = 3 x 4 rows
     EXPECT_EQ(a.nChunkCount, 3u);
     EXPECT_EQ(a.nChunkBytes, 320u);
@@ -502,11 +513,11 @@ TEST(NetCDF3Layout, BigVariablesSplitInWholeRows)
     // 5 rows do not divide 12 and the last chunk would overhang the end of
     // the file: the largest divisor (4) is used.
     a = kerchunk::ComputeNC3ArrayLayout(o, o.aoVariables[0], 0, 0, os.size(), 400,
-                                        "test.nc");
+                                        "test.nc", kerchunk::NC3StringDimensions(o));
     EXPECT_EQ(a.anChunks, (std::vector<uint64_t>{4, 10}));
     // With room after the variable, the last chunk may overhang.
     a = kerchunk::ComputeNC3ArrayLayout(o, o.aoVariables[0], 0, 0, os.size() + 1000,
-                                        400, "test.nc");
+                                        400, "test.nc", kerchunk::NC3StringDimensions(o));
     EXPECT_EQ(a.anChunks, (std::vector<uint64_t>{5, 10}));
     EXPECT_EQ(a.nChunkCount, 3u);
 }
@@ -575,7 +586,7 @@ TEST(NetCDF3Header, MutatedHeadersNeverCrash)
                     {
                         const auto a = kerchunk::ComputeNC3ArrayLayout(
                             *oHeader, oVar, nRecSize, nNumRecs, os.size(), 64,
-                            "fuzz.nc");
+                            "fuzz.nc", kerchunk::NC3StringDimensions(*oHeader));
                         if (a.nChunkCount > 0)
                         {
                             // the last chunk ends within the file

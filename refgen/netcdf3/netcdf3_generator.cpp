@@ -130,6 +130,7 @@ GenerateStats GenerateNetCDF3References(const std::string &osSource,
 
     const std::vector<bool> abSelected =
         SelectVariables(oHeader, oOptions, osSource);
+    const std::vector<bool> abStringDimensions = NC3StringDimensions(oHeader);
 
     nlohmann::json oGlobal = nlohmann::json::object();
     for (const auto &oAttr : oHeader.aoAttributes)
@@ -157,7 +158,8 @@ GenerateStats GenerateNetCDF3References(const std::string &osSource,
                             "': name cannot be a Zarr key ('/' or leading '.')");
             oLayout = ComputeNC3ArrayLayout(oHeader, oVar, nRecordSize,
                                             nNumRecords, nFileSize,
-                                            nMaxChunkBytes, osSource);
+                                            nMaxChunkBytes, osSource,
+                                            abStringDimensions);
         }
         catch (const Error &e)
         {

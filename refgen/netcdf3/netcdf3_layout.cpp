@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
 
 namespace kerchunk
 {
@@ -130,11 +131,38 @@ uint64_t NC3NumRecords(const NC3Header &oHeader, uint64_t nRecordSize,
     return (nFileSize - nBeginRecords) / nRecordSize;
 }
 
+std::vector<bool> NC3StringDimensions(const NC3Header &oHeader)
+{
+    std::vector<bool> abString(oHeader.aoDimensions.size(), true);
+    if (oHeader.nRecordDimension)
+        abString[*oHeader.nRecordDimension] = false;
+    for (const auto &oVar : oHeader.aoVariables)
+    {
+        const size_t nDims = oVar.anDimIds.size();
+        for (size_t i = 0; i < nDims; ++i)
+        {
+            if (oVar.eType != NC3Type::Char || i + 1 != nDims)
+                abString[oVar.anDimIds[i]] = false;
+        }
+    }
+    std::map<std::string, size_t> oDimIndex;
+    for (size_t i = 0; i < oHeader.aoDimensions.size(); ++i)
+        oDimIndex.emplace(oHeader.aoDimensions[i].osName, i);
+    for (const auto &oVar : oHeader.aoVariables)
+    {
+        const auto oIter = oDimIndex.find(oVar.osName);
+        if (oIter != oDimIndex.end())
+            abString[oIter->second] = false;
+    }
+    return abString;
+}
+
 NC3ArrayLayout ComputeNC3ArrayLayout(const NC3Header &oHeader,
                                      const NC3Variable &oVar,
                                      uint64_t nRecordSize, uint64_t nNumRecords,
                                      uint64_t nFileSize, uint64_t nMaxChunkBytes,
-                                     const std::string &osFilename)
+                                     const std::string &osFilename,
+                                     const std::vector<bool> &abStringDimensions)
 {
     NC3ArrayLayout oLayout;
     const size_t nDims = oVar.anDimIds.size();
@@ -146,12 +174,12 @@ NC3ArrayLayout ComputeNC3ArrayLayout(const NC3Header &oHeader,
         oLayout.aosDimensions.push_back(oDim.osName);
     }
 
-    // char arrays: fixed-length strings along the last dimension (as xarray
-    // decodes them), unless that dimension is the record dimension, whose
-    // values are not contiguous.
+    // char arrays: fixed-length strings along the last dimension, when
+    // xarray would decode them so.
     uint64_t nStringLength = 1;
     if (oVar.eType == NC3Type::Char && nDims > 0 &&
-        !(oVar.bIsRecord && nDims == 1))
+        oVar.anDimIds.back() < abStringDimensions.size() &&
+        abStringDimensions[oVar.anDimIds.back()])
     {
         nStringLength = oLayout.anShape.back();
         oLayout.anShape.pop_back();

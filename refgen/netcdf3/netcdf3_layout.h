@@ -34,16 +34,24 @@ uint64_t NC3RecordSize(const NC3Header &oHeader, const std::string &osFilename);
 uint64_t NC3NumRecords(const NC3Header &oHeader, uint64_t nRecordSize,
                        uint64_t nFileSize);
 
+// For each dimension, whether char variables become strings along it, by
+// xarray's rule (decode_cf "stackable"): no variable is named after it, and
+// every variable using it is a char variable whose last dimension it is.
+// The record dimension never is (its values are not contiguous).
+std::vector<bool> NC3StringDimensions(const NC3Header &oHeader);
+
 // The Zarr view of `oVar`. Non-record variables are one chunk, split along
 // the first dimension into chunks of whole rows when bigger than
 // `nMaxChunkBytes`; record variables have one chunk per record. char
-// variables become fixed-length strings along their last dimension. Throws
+// variables become fixed-length strings along their last dimension when it
+// is one of `abStringDimensions` (see NC3StringDimensions). Throws
 // kerchunk::Error naming the file and the variable when its data does not
 // lie within the file.
 NC3ArrayLayout ComputeNC3ArrayLayout(const NC3Header &oHeader,
                                      const NC3Variable &oVar,
                                      uint64_t nRecordSize, uint64_t nNumRecords,
                                      uint64_t nFileSize, uint64_t nMaxChunkBytes,
-                                     const std::string &osFilename);
+                                     const std::string &osFilename,
+                                     const std::vector<bool> &abStringDimensions);
 
 }  // namespace kerchunk
