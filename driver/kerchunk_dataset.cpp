@@ -16,6 +16,28 @@ namespace
 // huge chunk does not make GDAL's block cache allocate gigabytes at once.
 constexpr GIntBig MAX_BLOCK_BYTES = 64 * 1024 * 1024;
 
+// netCDF's convention for unsigned integers in formats without them:
+// _Unsigned = "true" on a signed integer variable (GDAL's netCDF driver then
+// shows the unsigned type).
+GDALDataType UnsignedVariant(GDALDataType eType, const GDALMDArray &oArray)
+{
+    const auto poAttr = oArray.GetAttribute("_Unsigned");
+    const char *pszValue = poAttr && poAttr->GetDataType().GetClass() == GEDTC_STRING
+                               ? poAttr->ReadAsString()
+                               : nullptr;
+    if (pszValue == nullptr || !EQUAL(pszValue, "true"))
+        return eType;
+    switch (eType)
+    {
+        case GDT_Int16:
+            return GDT_UInt16;
+        case GDT_Int32:
+            return GDT_UInt32;
+        default:
+            return eType;
+    }
+}
+
 std::string AttributeToString(const GDALAttribute &oAttr)
 {
     if (oAttr.GetDataType().GetClass() == GEDTC_STRING)
@@ -78,7 +100,7 @@ KerchunkRasterBand::KerchunkRasterBand(KerchunkRasterDataset *poDSIn, int nBandI
     poDS = poDSIn;
     nBand = nBandIn;
     const GDALMDArray &oArray = *poDSIn->m_poArray;
-    eDataType = oArray.GetDataType().GetNumericDataType();
+    eDataType = UnsignedVariant(poDSIn->m_eReadType, oArray);
     nRasterXSize = poDSIn->GetRasterXSize();
     nRasterYSize = poDSIn->GetRasterYSize();
 
@@ -150,8 +172,10 @@ CPLErr KerchunkRasterBand::IReadBlock(int nBlockXOff, int nBlockYOff, void *pIma
     anStep.push_back(1);
     anStride.push_back(1);
 
+    // Read in the array's own type: for _Unsigned bands the bits are then
+    // the unsigned values.
     if (!oArray.Read(anStart.data(), anCount.data(), anStep.data(), anStride.data(),
-                     GDALExtendedDataType::Create(eDataType), pImage))
+                     GDALExtendedDataType::Create(poGDS->m_eReadType), pImage))
     {
         CPLError(CE_Failure, CPLE_AppDefined, "%s: cannot read block (%d, %d)",
                  oArray.GetFullName().c_str(), nBlockXOff, nBlockYOff);
@@ -251,6 +275,7 @@ bool KerchunkRasterDataset::SetArray(const std::shared_ptr<GDALMDArray> &poArray
         return false;
     }
     m_poArray = poArray;
+    m_eReadType = poArray->GetDataType().GetNumericDataType();
     nRasterXSize = static_cast<int>(nXSize);
     nRasterYSize = static_cast<int>(nYSize);
 
@@ -264,10 +289,14 @@ bool KerchunkRasterDataset::SetArray(const std::shared_ptr<GDALMDArray> &poArray
             ComputeCFGeoreferencing(poArray, poRootGroup, nDims - 2, nDims - 1, oOptions);
         m_bHasGeoTransform = oGeoref.bHasGeoTransform;
         m_adfGeoTransform = oGeoref.adfGeoTransform;
-        // Unlike the netCDF driver, rows are flipped only when a y
-        // coordinate says they go south to north: an array without
-        // coordinates (plain HDF5) keeps its stored order.
-        m_bBottomUp = bAllowFlip && oGeoref.bBottomUp && oGeoref.bHasGeoTransform;
+        // As the netCDF driver, rows are flipped when y increases, and also
+        // when y has no coordinate variable; except for the dimensions
+        // kerchunk invents for plain HDF5 datasets (phony_dim_N), which keep
+        // their stored order, as GDAL's HDF5 driver shows them.
+        const bool bPlainHDF5 =
+            !oGeoref.bHasGeoTransform &&
+            STARTS_WITH(apoDims[nDims - 2]->GetName().c_str(), "phony_dim_");
+        m_bBottomUp = bAllowFlip && oGeoref.bBottomUp && !bPlainHDF5;
         if (!bAllowFlip && oGeoref.bBottomUp && m_bHasGeoTransform)
         {
             // Keep the stored order: the geotransform starts at the first row.
