@@ -35,7 +35,9 @@ struct VSIFileCloser
 using VSIFilePtr = std::unique_ptr<VSILFILE, VSIFileCloser>;
 
 // Reads small ranges for inlining through a window, so that the tiny records
-// of a record variable cost one read per window, not one per record.
+// of a record variable cost one read per window, not one per record. The
+// window never extends past what the caller will ask for (`nSpan` bytes from
+// `nOffset`), so that a small variable costs a small read on remote files.
 class WindowedReader
 {
   public:
@@ -44,7 +46,7 @@ class WindowedReader
     {
     }
 
-    std::string Read(uint64_t nOffset, size_t nSize)
+    std::string Read(uint64_t nOffset, size_t nSize, uint64_t nSpan)
     {
         if (nOffset < m_nWindowStart ||
             nOffset - m_nWindowStart > m_osWindow.size() ||
@@ -52,8 +54,9 @@ class WindowedReader
         {
             // 1 MiB: big enough to hold many records, small enough to not
             // read far past what is needed on a remote file.
-            constexpr size_t WINDOW_SIZE = 1024 * 1024;
-            m_osWindow.resize(std::max(WINDOW_SIZE, nSize));
+            constexpr uint64_t WINDOW_SIZE = 1024 * 1024;
+            m_osWindow.resize(static_cast<size_t>(
+                std::max<uint64_t>(std::min(WINDOW_SIZE, nSpan), nSize)));
             m_nWindowStart = nOffset;
             if (VSIFSeekL(m_fp, nOffset, SEEK_SET) != 0)
                 throw Error(m_osFilename + ": cannot seek to " +
@@ -188,8 +191,11 @@ GenerateStats GenerateNetCDF3References(const std::string &osSource,
             const uint64_t nOffset = oLayout.nFirstOffset + i * oLayout.nChunkStride;
             if (oLayout.nChunkBytes <= oOptions.nInlineThreshold)
             {
+                const uint64_t nSpan = (oLayout.nChunkCount - 1 - i) *
+                                           oLayout.nChunkStride +
+                                       oLayout.nChunkBytes;
                 const std::string osBytes = oReader.Read(
-                    nOffset, static_cast<size_t>(oLayout.nChunkBytes));
+                    nOffset, static_cast<size_t>(oLayout.nChunkBytes), nSpan);
                 // Text stays readable as text; numbers are base64, which is
                 // also shorter than JSON-escaped binary.
                 if (oVar.eType == NC3Type::Char && IsValidUtf8(osBytes))
