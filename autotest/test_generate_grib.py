@@ -468,3 +468,29 @@ def test_mercator_written_by_eccodes(tmp_path, config_options):
     for a, b in zip(ds.GetGeoTransform(), grib.GetGeoTransform()):
         assert a == pytest.approx(b, rel=1e-9, abs=1e-6)
     assert ds.GetSpatialRef().IsSame(grib.GetSpatialRef(), ["IGNORE_DATA_AXIS_TO_SRS_AXIS_MAPPING=YES"])
+
+
+def test_sparse_fields_stack_along_field_dimension(tmp_path):
+    """70 fields whose reference time and step both vary (a diagonal of a
+    70 x 70 cube): stacked along one "field" dimension, not a mostly empty
+    hypercube, each with its own time/step coordinates."""
+    base = (SAMPLES / "regular_ll_sfc_grib2.tmpl").read_bytes()
+    src = tmp_path / "diag.grib2"
+    with open(src, "wb") as f:
+        for i in range(70):
+            h = eccodes.codes_new_from_message(base)
+            eccodes.codes_set(h, "dataDate", 20200101 + (i % 28) + 100 * (i // 28))
+            eccodes.codes_set(h, "stepRange", str(i))
+            eccodes.codes_set_values(h, eccodes.codes_get_values(h) + i)
+            f.write(eccodes.codes_get_message(h))
+            eccodes.codes_release(h)
+    out = tmp_path / "diag.json"
+    generate(src, out)
+    refs = load_refs(out)
+    (path, meta), = data_arrays(refs).items()
+    assert json.loads(refs[path + "/.zattrs"])["_ARRAY_DIMENSIONS"] == ["field", "latitude", "longitude"]
+    assert meta["shape"][0] == 70
+    group = path.rsplit("/", 1)[0]
+    steps = np.frombuffer(base64.b64decode(refs[group + "/step/0"][7:]), "<f8")
+    assert sorted(steps) == list(range(70))
+    assert_all_fields_exact(src, out)

@@ -483,58 +483,126 @@ void GribReferenceBuilder::WriteGroup(const Group &oGroup)
     std::vector<uint64_t> anShape;
     std::vector<std::string> aosCoordinates;
     const std::string osLevelName = oGroup.osTypeOfLevel;
-    auto AddDim = [&](const std::string &osName, size_t nCount) {
-        if (nCount > 1)
-        {
-            aosDims.push_back(osName);
-            anShape.push_back(nCount);
-        }
-    };
-    if (bHasNumber)
-        AddDim("number", anNumbers.size());
-    AddDim("time", anTimes.size());
-    AddDim("step", adfSteps.size());
-    AddDim(osLevelName, adfLevels.size());
-
-    auto DimsOf = [](bool bVarying, const std::string &osName) {
-        return bVarying ? std::vector<std::string>{osName}
-                        : std::vector<std::string>{};
-    };
-    auto ShapeOf = [](size_t nCount) {
-        return nCount > 1 ? std::vector<uint64_t>{nCount}
-                          : std::vector<uint64_t>{};
-    };
     const nlohmann::json oTimeAttributes = {
         {"long_name", "initial time of forecast"},
         {"standard_name", "forecast_reference_time"},
         {"units", TIME_UNITS},
         {"calendar", "proleptic_gregorian"}};
-    if (bHasNumber)
+    nlohmann::json oValidAttributes = oTimeAttributes;
+    oValidAttributes["long_name"] = "time";
+    oValidAttributes["standard_name"] = "time";
+    const nlohmann::json oNumberAttributes = {
+        {"long_name", "ensemble member numerical id"},
+        {"units", "1"},
+        {"standard_name", "realization"}};
+    const nlohmann::json oStepAttributes = {
+        {"long_name", "time since forecast_reference_time"},
+        {"standard_name", "forecast_period"},
+        {"units", "hours"}};
+
+    // A hypercube over (number, time, step, level) that the fields fill
+    // only sparsely (e.g. time and step both varying along a diagonal)
+    // would declare far more cells than fields: stack the fields along one
+    // "field" dimension instead, with per-field coordinates.
+    long double dfCells = 1;
+    for (size_t n : {anNumbers.size(), anTimes.size(), adfSteps.size(),
+                     adfLevels.size()})
+        dfCells *= static_cast<long double>(n);
+    const size_t nFields = oGroup.aoFields.size();
+    const bool bSparse =
+        dfCells > 4096 && dfCells > 8.0L * static_cast<long double>(nFields);
+    std::vector<const FieldRecord *> apoOrdered;
+    for (const auto &oField : oGroup.aoFields)
+        apoOrdered.push_back(&oField);
+    auto CellOf = [](const FieldRecord *p)
+    { return CellKey{p->nNumber, p->nTime, p->dfStep, p->dfLevel}; };
+    std::sort(apoOrdered.begin(), apoOrdered.end(),
+              [&](const FieldRecord *a, const FieldRecord *b)
+              { return CellOf(a) < CellOf(b); });
+
+    if (bSparse)
     {
-        std::vector<int64_t> an(anNumbers.begin(), anNumbers.end());
-        WriteCoordinate(osPrefix + "number", DimsOf(an.size() > 1, "number"),
-                        ShapeOf(an.size()), "<i8", RawBytes(an),
-                        {{"long_name", "ensemble member numerical id"},
-                         {"units", "1"},
-                         {"standard_name", "realization"}});
-        aosCoordinates.push_back("number");
+        aosDims = {"field"};
+        anShape = {nFields};
+        std::vector<int64_t> anNum, anTime, anValid;
+        std::vector<double> adfStep, adfLevel;
+        for (const FieldRecord *p : apoOrdered)
+        {
+            anNum.push_back(p->nNumber);
+            anTime.push_back(p->nTime);
+            adfStep.push_back(p->dfStep);
+            adfLevel.push_back(p->dfLevel);
+            anValid.push_back(p->nTime +
+                              static_cast<int64_t>(std::llround(p->dfStep * 3600)));
+        }
+        const std::vector<std::string> aosF{"field"};
+        const std::vector<uint64_t> anF{nFields};
+        if (bHasNumber)
+        {
+            WriteCoordinate(osPrefix + "number", aosF, anF, "<i8",
+                            RawBytes(anNum), oNumberAttributes);
+            aosCoordinates.push_back("number");
+        }
+        WriteCoordinate(osPrefix + "time", aosF, anF, "<i8", RawBytes(anTime),
+                        oTimeAttributes);
+        WriteCoordinate(osPrefix + "step", aosF, anF, "<f8", RawBytes(adfStep),
+                        oStepAttributes);
+        WriteCoordinate(osPrefix + osLevelName, aosF, anF, "<f8",
+                        RawBytes(adfLevel), LevelAttributes(osLevelName));
+        WriteCoordinate(osPrefix + "valid_time", aosF, anF, "<i8",
+                        RawBytes(anValid), oValidAttributes);
+        for (const char *psz : {"time", "step"})
+            aosCoordinates.push_back(psz);
+        aosCoordinates.push_back(osLevelName);
+        aosCoordinates.push_back("valid_time");
     }
-    WriteCoordinate(osPrefix + "time", DimsOf(anTimes.size() > 1, "time"),
-                    ShapeOf(anTimes.size()), "<i8", RawBytes(anTimes),
-                    oTimeAttributes);
-    aosCoordinates.push_back("time");
-    WriteCoordinate(osPrefix + "step", DimsOf(adfSteps.size() > 1, "step"),
-                    ShapeOf(adfSteps.size()), "<f8", RawBytes(adfSteps),
-                    {{"long_name", "time since forecast_reference_time"},
-                     {"standard_name", "forecast_period"},
-                     {"units", "hours"}});
-    aosCoordinates.push_back("step");
-    WriteCoordinate(osPrefix + osLevelName,
-                    DimsOf(adfLevels.size() > 1, osLevelName),
-                    ShapeOf(adfLevels.size()), "<f8", RawBytes(adfLevels),
-                    LevelAttributes(osLevelName));
-    aosCoordinates.push_back(osLevelName);
+    else
     {
+        auto AddDim = [&](const std::string &osName, size_t nCount)
+        {
+            if (nCount > 1)
+            {
+                aosDims.push_back(osName);
+                anShape.push_back(nCount);
+            }
+        };
+        if (bHasNumber)
+            AddDim("number", anNumbers.size());
+        AddDim("time", anTimes.size());
+        AddDim("step", adfSteps.size());
+        AddDim(osLevelName, adfLevels.size());
+
+        auto DimsOf = [](bool bVarying, const std::string &osName)
+        {
+            return bVarying ? std::vector<std::string>{osName}
+                            : std::vector<std::string>{};
+        };
+        auto ShapeOf = [](size_t nCount)
+        {
+            return nCount > 1 ? std::vector<uint64_t>{nCount}
+                              : std::vector<uint64_t>{};
+        };
+        if (bHasNumber)
+        {
+            std::vector<int64_t> an(anNumbers.begin(), anNumbers.end());
+            WriteCoordinate(osPrefix + "number", DimsOf(an.size() > 1, "number"),
+                            ShapeOf(an.size()), "<i8", RawBytes(an),
+                            oNumberAttributes);
+            aosCoordinates.push_back("number");
+        }
+        WriteCoordinate(osPrefix + "time", DimsOf(anTimes.size() > 1, "time"),
+                        ShapeOf(anTimes.size()), "<i8", RawBytes(anTimes),
+                        oTimeAttributes);
+        aosCoordinates.push_back("time");
+        WriteCoordinate(osPrefix + "step", DimsOf(adfSteps.size() > 1, "step"),
+                        ShapeOf(adfSteps.size()), "<f8", RawBytes(adfSteps),
+                        oStepAttributes);
+        aosCoordinates.push_back("step");
+        WriteCoordinate(osPrefix + osLevelName,
+                        DimsOf(adfLevels.size() > 1, osLevelName),
+                        ShapeOf(adfLevels.size()), "<f8", RawBytes(adfLevels),
+                        LevelAttributes(osLevelName));
+        aosCoordinates.push_back(osLevelName);
         // valid_time = time + step over the (time, step) dims in use.
         std::vector<std::string> aosVDims;
         std::vector<uint64_t> anVShape;
@@ -551,13 +619,10 @@ void GribReferenceBuilder::WriteGroup(const Group &oGroup)
         std::vector<int64_t> anValid;
         for (int64_t nTime : anTimes)
             for (double dfStep : adfSteps)
-                anValid.push_back(nTime +
-                                  static_cast<int64_t>(std::llround(dfStep * 3600)));
-        nlohmann::json oAttr = oTimeAttributes;
-        oAttr["long_name"] = "time";
-        oAttr["standard_name"] = "time";
+                anValid.push_back(
+                    nTime + static_cast<int64_t>(std::llround(dfStep * 3600)));
         WriteCoordinate(osPrefix + "valid_time", aosVDims, anVShape, "<i8",
-                        RawBytes(anValid), oAttr);
+                        RawBytes(anValid), oValidAttributes);
         aosCoordinates.push_back("valid_time");
     }
 
@@ -641,16 +706,19 @@ void GribReferenceBuilder::WriteGroup(const Group &oGroup)
                        oDataAttributes);
     ++m_oStats.nArrays;
 
-    for (const auto &oField : oGroup.aoFields)
+    for (size_t iField = 0; iField < apoOrdered.size(); ++iField)
     {
+        const FieldRecord &oField = *apoOrdered[iField];
         std::vector<uint64_t> anIndex;
-        if (bHasNumber && anNumbers.size() > 1)
+        if (bSparse)
+            anIndex.push_back(iField);
+        if (!bSparse && bHasNumber && anNumbers.size() > 1)
             anIndex.push_back(IndexOf(anNumbers, oField.nNumber));
-        if (anTimes.size() > 1)
+        if (!bSparse && anTimes.size() > 1)
             anIndex.push_back(IndexOf(anTimes, oField.nTime));
-        if (adfSteps.size() > 1)
+        if (!bSparse && adfSteps.size() > 1)
             anIndex.push_back(IndexOf(adfSteps, oField.dfStep));
-        if (adfLevels.size() > 1)
+        if (!bSparse && adfLevels.size() > 1)
             anIndex.push_back(IndexOf(adfLevels, oField.dfLevel));
         for (size_t i = 0; i < anGridShape.size(); ++i)
             anIndex.push_back(0);
