@@ -7,9 +7,6 @@ kerchunk stack) and through the plugin. Every value must equal netCDF4's
 """
 import json
 import math
-import os
-import pathlib
-import shutil
 import subprocess
 
 import netCDF4
