@@ -245,9 +245,21 @@ def build_index_types(path):
                                dcpl=dcpl)
         dsid.write(h5py.h5s.ALL, h5py.h5s.ALL, data)
     with h5py.File(str(path).replace(".h5", "_earliest.h5"), "w") as f:
+        _huge_sparse(f)
         f.create_dataset("v1_btree", data=data, chunks=(7, 9), compression="gzip")
         sp = f.create_dataset("v1_sparse", shape=(60, 50), chunks=(7, 9), dtype="i4")
         sp[30:40, 10:20] = 5
+
+
+def _huge_sparse(f):
+    """A huge extent with a handful of chunks: 10^8 grid positions. (v1
+    B-tree only: libhdf5 iterates an extensible array slot by slot, so any
+    enumeration there costs the whole extent.)"""
+    d = f.create_dataset("huge_sparse", shape=(10**9,), maxshape=(None,), chunks=(10,),
+                         dtype="i1", fillvalue=-3)
+    d[:25] = 1
+    d[-15:] = 2
+    d[500_000_000:500_000_005] = 3
 
 
 def build_netcdf4(path):

@@ -285,6 +285,11 @@ def test_chunk_locations_match_libhdf5(workdir, filename):
                    not k.split("/")[-1].startswith(".")}
             assert got == expected, name
             assert len(got) > 0
+            if name == "huge_sparse":  # 10^9 values: check the chunks only
+                assert len(got) == 6
+                for sl in (slice(0, 40), slice(-40, None), slice(499_999_990, 500_000_010)):
+                    hc.assert_exact(dset[sl], group[name][sl], name)
+                continue
             hc.assert_exact(dset[()], group[name][...], name)
 
 

@@ -89,9 +89,53 @@ void ForEachChunk(hid_t hFile, hid_t hDataset,
     }
 #else
     std::vector<uint64_t> anGrid(nDims);
+    double dfGridCount = 1;
     for (size_t i = 0; i < nDims; ++i)
+    {
         anGrid[i] = (anShape[i] + anChunk[i] - 1) / anChunk[i];
+        dfGridCount *= static_cast<double>(anGrid[i]);
+    }
 
+    // The grid scan costs one lookup per grid position, allocated or not.
+    // For a very sparse grid (a huge extent with few chunks, e.g. a large
+    // unlimited dimension, or a hostile file) libhdf5's per-index loop, whose
+    // cost is quadratic in the number of *allocated* chunks, is cheaper.
+    hsize_t nAllocated = 0;
+    bool bKnownCount = false;
+    {
+        Handle hSpace(H5Dget_space(hDataset));
+        bKnownCount = hSpace && H5Dget_num_chunks(hDataset, hSpace.get(), &nAllocated) >= 0;
+        H5Eclear2(H5E_DEFAULT);
+        if (bKnownCount && nAllocated == 0)
+            return;
+        // ~1 us per grid lookup vs ~nAllocated * 20 ns per H5Dget_chunk_info
+        if (bKnownCount &&
+            dfGridCount > 1e6 && dfGridCount > static_cast<double>(nAllocated) *
+                                                   static_cast<double>(nAllocated) / 50)
+        {
+            ChunkLocation sLocation;
+            sLocation.anIndex.assign(nDims, 0);
+            std::vector<hsize_t> anOffset(nDims, 0);
+            for (hsize_t i = 0; i < nAllocated; ++i)
+            {
+                haddr_t nAddr = 0;
+                hsize_t nSize = 0;
+                unsigned nMask = 0;
+                if (H5Dget_chunk_info(hDataset, hSpace.get(), i, anOffset.data(), &nMask,
+                                      &nAddr, &nSize) < 0)
+                    throw Error("cannot locate a chunk: " + LastHDF5Error());
+                for (size_t k = 0; k < nDims; ++k)
+                    sLocation.anIndex[k] = anOffset[k] / anChunk[k];
+                sLocation.nAddress = nAddr;
+                sLocation.nSize = nSize;
+                sLocation.nFilterMask = nMask;
+                fnVisit(sLocation);
+            }
+            return;
+        }
+    }
+
+    uint64_t nFound = 0;
     ChunkLocation sLocation;
     sLocation.anIndex.assign(nDims, 0);
     std::vector<hsize_t> anOffset(nDims, 0);
@@ -128,6 +172,9 @@ void ForEachChunk(hid_t hFile, hid_t hDataset,
             sLocation.nSize = sRead.nSize;
             sLocation.nFilterMask = nMask;
             fnVisit(sLocation);
+            // All allocated chunks seen: the rest of the grid is empty.
+            if (bKnownCount && ++nFound == nAllocated)
+                return;
         }
         // Next grid position, C order (last dimension fastest).
         size_t iDim = nDims;

@@ -512,6 +512,9 @@ void HDF5Generator::WriteContiguous(const DatasetEntry &oEntry, hid_t hDataset,
 
 void HDF5Generator::WriteDataset(const DatasetEntry &oEntry)
 {
+    // Zarr keys and JSON are UTF-8; HDF5 names are arbitrary bytes.
+    if (hdf5::SanitizeUtf8(oEntry.osPath) != oEntry.osPath)
+        throw hdf5::Unsupported("name that is not valid UTF-8");
     Handle hDataset(CheckId(H5Dopen2(m_hFile.get(), oEntry.osPath.c_str(), H5P_DEFAULT),
                             "cannot open"));
     Handle hType(CheckId(H5Dget_type(hDataset.get()), "cannot read the datatype"));
@@ -609,7 +612,7 @@ GenerateStats HDF5Generator::Run()
         }
         catch (const std::exception &e)
         {
-            throw Error(m_osSource + ": " + e.what());
+            throw Error(m_osSource + ": " + hdf5::SanitizeUtf8(e.what()));
         }
     }
     const std::vector<bool> abSelected = SelectDatasets();
@@ -620,6 +623,13 @@ GenerateStats HDF5Generator::Run()
         for (size_t i = 0; !bWanted && i < m_aoDatasets.size(); ++i)
             bWanted = abSelected[i] &&
                       m_aoDatasets[i].osPath.rfind(oGroup.osPath + "/", 0) == 0;
+        if (bWanted && hdf5::SanitizeUtf8(oGroup.osPath) != oGroup.osPath)
+        {
+            CPLError(CE_Warning, CPLE_NotSupported, "%s: group %s skipped: %s",
+                     m_osSource.c_str(), hdf5::SanitizeUtf8(oGroup.osPath).c_str(),
+                     "name that is not valid UTF-8");
+            bWanted = false;
+        }
         if (bWanted)
             WriteGroup(m_oWriter, ZarrPath(oGroup.osPath),
                        VisibleAttributes(oGroup.oAttributes));
@@ -636,16 +646,18 @@ GenerateStats HDF5Generator::Run()
         }
         catch (const hdf5::Unsupported &e)
         {
+            const std::string osPath = hdf5::SanitizeUtf8(oEntry.osPath);
             if (m_oOptions.bStrict)
-                throw Error(m_osSource + ": dataset " + oEntry.osPath + ": " + e.what() +
+                throw Error(m_osSource + ": dataset " + osPath + ": " + e.what() +
                             " is not supported (--strict)");
             CPLError(CE_Warning, CPLE_NotSupported, "%s: dataset %s skipped: %s",
-                     m_osSource.c_str(), oEntry.osPath.c_str(), e.what());
-            m_oStats.aosSkipped.push_back(oEntry.osPath + ": " + e.what());
+                     m_osSource.c_str(), osPath.c_str(), e.what());
+            m_oStats.aosSkipped.push_back(osPath + ": " + e.what());
         }
         catch (const std::exception &e)
         {
-            throw Error(m_osSource + ": dataset " + oEntry.osPath + ": " + e.what());
+            throw Error(m_osSource + ": dataset " + hdf5::SanitizeUtf8(oEntry.osPath) +
+                        ": " + hdf5::SanitizeUtf8(e.what()));
         }
         if (m_oOptions.pfnProgress &&
             !m_oOptions.pfnProgress(static_cast<double>(i + 1) / m_aoDatasets.size(),
