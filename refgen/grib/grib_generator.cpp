@@ -697,8 +697,10 @@ void GribReferenceBuilder::WriteGroup(const Group &oGroup)
     oMeta.oFillValue = "NaN";
     // kerchunk's GRIBCodec options: var = the variable name (selects the
     // values; "latitude"/"longitude" would select coordinates), dtype.
+    const bool bCoordName = oGroup.osVarName == "latitude" ||
+                            oGroup.osVarName == "longitude";
     oMeta.oCompressor = {{"id", "grib"},
-                         {"var", oGroup.osVarName},
+                         {"var", bCoordName ? "values" : oGroup.osVarName},
                          {"dtype", "float64"}};
     std::vector<std::string> aosAllDims = aosDims;
     aosAllDims.insert(aosAllDims.end(), aosGridDims.begin(), aosGridDims.end());
