@@ -117,18 +117,19 @@ std::string ReferenceUrlForSource(const std::string &osSource,
     return oSource.lexically_relative(oOutDir).generic_string();
 }
 
-}  // namespace
-
-int RunGenerate(const std::vector<std::string> &aosArgs)
+// The single-source path: references of `osSource` into `osOutput`, written
+// to a temporary name and renamed, so a failure never leaves a partial OUT.
+// (Also the unit of work of the batch runner, generate_batch.h.)
+GenerateStats GenerateToFile(const std::string &osSource, const std::string &osOutput,
+                             const GenerateArgs &sArgs, GDALProgressFunc pfnProgress,
+                             void *pProgressData)
 {
-    GenerateArgs sArgs = ParseArgs(aosArgs);
-    const std::string osUrl =
-        ReferenceUrlForSource(sArgs.osSource, sArgs.osOutput, sArgs.bRelative);
-
-    // Write to a temporary name and rename, so that a failure never leaves a
-    // partial OUT.
-    const std::string osTemp =
-        sArgs.osOutput + ".tmp" + std::to_string(CPLGetPID());
+    const std::string osUrl = ReferenceUrlForSource(osSource, osOutput, sArgs.bRelative);
+    GenerateOptions oOptions = sArgs.oOptions;
+    oOptions.pfnProgress = pfnProgress;
+    oOptions.pProgressData = pProgressData;
+    // CPLGetPID() is the thread id: unique among concurrent jobs too.
+    const std::string osTemp = osOutput + ".tmp" + std::to_string(CPLGetPID());
     VSILFILE *fp = VSIFOpenL(osTemp.c_str(), "wb");
     if (fp == nullptr)
         throw Error("cannot create " + osTemp);
@@ -136,7 +137,7 @@ int RunGenerate(const std::vector<std::string> &aosArgs)
     try
     {
         ReferenceWriter oWriter(fp, osUrl, sArgs.bTemplates);
-        oStats = GenerateReferences(sArgs.osSource, sArgs.oOptions, oWriter);
+        oStats = GenerateReferences(osSource, oOptions, oWriter);
         oWriter.Finish();
     }
     catch (...)
@@ -145,12 +146,21 @@ int RunGenerate(const std::vector<std::string> &aosArgs)
         VSIUnlink(osTemp.c_str());
         throw;
     }
-    if (VSIFCloseL(fp) != 0 ||
-        VSIRename(osTemp.c_str(), sArgs.osOutput.c_str()) != 0)
+    if (VSIFCloseL(fp) != 0 || VSIRename(osTemp.c_str(), osOutput.c_str()) != 0)
     {
         VSIUnlink(osTemp.c_str());
-        throw Error("cannot write " + sArgs.osOutput);
+        throw Error("cannot write " + osOutput);
     }
+    return oStats;
+}
+
+}  // namespace
+
+int RunGenerate(const std::vector<std::string> &aosArgs)
+{
+    const GenerateArgs sArgs = ParseArgs(aosArgs);
+    const GenerateStats oStats =
+        GenerateToFile(sArgs.osSource, sArgs.osOutput, sArgs, nullptr, nullptr);
     if (!sArgs.bQuiet)
         printf("%s: %llu arrays, %llu chunks, %zu skipped\n",
                sArgs.osOutput.c_str(),
