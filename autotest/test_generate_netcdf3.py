@@ -411,9 +411,6 @@ def test_xarray_sees_the_same_dataset(tmp_path, fmt):
     assert_xarray_identical(src, refs)
 
 
-@pytest.mark.xfail(strict=True, reason="ReferenceWriter::AddJson writes non-ASCII characters "
-                   "raw; zarr 2.13 decodes metadata documents as ASCII (zarr and kerchunk "
-                   "write them with ensure_ascii)")
 def test_xarray_non_ascii_attributes(tmp_path):
     src = tmp_path / "full.nc"
     write_full_file(src, "NETCDF3_CLASSIC")

@@ -47,9 +47,13 @@ void ReferenceWriter::AddJson(const std::string &osKey,
     WriteKey(osKey);
     // NaN/Infinity must already be encoded as strings by the caller, as zarr
     // does; nlohmann would write them as null.
-    Write(nlohmann::json(oValue.dump()).dump());
+    // ASCII only (\uXXXX escapes), as zarr and kerchunk write metadata:
+    // zarr 2.13 decodes metadata documents as ASCII.
+    Write(nlohmann::json(oValue.dump(-1, ' ', true)).dump(-1, ' ', true));
 }
 
+// Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above
+// U+10FFFF; what JSON serializers (nlohmann, Python) accept as text.
 static bool IsValidUtf8(const std::string &s)
 {
     size_t i = 0;
@@ -57,23 +61,45 @@ static bool IsValidUtf8(const std::string &s)
     {
         const unsigned char c = static_cast<unsigned char>(s[i]);
         size_t nFollow = 0;
+        uint32_t nCodePoint = 0;
+        uint32_t nMin = 0;
         if (c < 0x80)
-            nFollow = 0;
-        else if ((c >> 5) == 0x6)
+        {
+            ++i;
+            continue;
+        }
+        if ((c >> 5) == 0x6)
+        {
             nFollow = 1;
+            nCodePoint = c & 0x1F;
+            nMin = 0x80;
+        }
         else if ((c >> 4) == 0xE)
+        {
             nFollow = 2;
+            nCodePoint = c & 0x0F;
+            nMin = 0x800;
+        }
         else if ((c >> 3) == 0x1E)
+        {
             nFollow = 3;
+            nCodePoint = c & 0x07;
+            nMin = 0x10000;
+        }
         else
             return false;
-        if (nFollow != 0 && i + nFollow >= s.size())
+        if (i + nFollow >= s.size())
             return false;
         for (size_t k = 1; k <= nFollow; ++k)
         {
-            if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2)
+            const unsigned char cNext = static_cast<unsigned char>(s[i + k]);
+            if ((cNext >> 6) != 0x2)
                 return false;
+            nCodePoint = (nCodePoint << 6) | (cNext & 0x3F);
         }
+        if (nCodePoint < nMin || nCodePoint > 0x10FFFF ||
+            (nCodePoint >= 0xD800 && nCodePoint <= 0xDFFF))
+            return false;
         i += nFollow + 1;
     }
     return true;
