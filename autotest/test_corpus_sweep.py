@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from osgeo import gdal
 
+from grib_native import grib_expected
 from conftest import SHARED_CORPUS
 
 pytestmark = [
@@ -102,19 +103,6 @@ def test_sweep_hdf5_netcdf_references():
         print("  ", line)
     assert counts["exact"] > 3000
     assert counts["differ"] == 0, failures
-
-
-def grib_expected(message, var):
-    import eccodes
-    h = eccodes.codes_new_from_message(message)
-    try:
-        if var in ("latitude", "longitude"):
-            return np.asarray(eccodes.codes_get_array(h, var + "s"), dtype="f8")
-        values = np.asarray(eccodes.codes_get_values(h), dtype="f8")
-        values[values == eccodes.codes_get(h, "missingValue")] = np.nan
-        return values
-    finally:
-        eccodes.codes_release(h)
 
 
 def test_sweep_grib_reference_sets():

@@ -5,12 +5,12 @@ import json
 import os
 import shutil
 
-import eccodes
 import h5py
 import numpy as np
 import pytest
 from osgeo import gdal, osr
 
+from grib_native import grib_expected
 from conftest import DATA_DIR
 from http_range_server import RangeServer
 
@@ -70,19 +70,6 @@ def test_hdf5_references_read_equal_to_h5py(name):
             # the widening is exact, so narrowing back must give h5py's bytes.
             assert got.astype(want.dtype.newbyteorder("=")).tobytes() == \
                 want.astype(want.dtype.newbyteorder("=")).tobytes(), path
-
-
-def grib_expected(message, var):
-    h = eccodes.codes_new_from_message(message)
-    try:
-        if var in ("latitude", "longitude"):
-            return np.asarray(eccodes.codes_get_array(h, var + "s"), dtype="f8")
-        values = np.asarray(eccodes.codes_get_values(h), dtype="f8")
-        # kerchunk's codec: values equal to missingValue become NaN.
-        values[values == eccodes.codes_get(h, "missingValue")] = np.nan
-        return values
-    finally:
-        eccodes.codes_release(h)
 
 
 @pytest.mark.parametrize("name", GRIB_FILES)

@@ -3,23 +3,21 @@
 #include "cpl_error.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 namespace kerchunk
 {
 
-// Shared by both handles: a position within [0, nSize] (seeking past the end
-// is allowed, as for regular files; reads there return 0 bytes).
-static int SeekWithin(vsi_l_offset nSize, vsi_l_offset &nPos, bool &bEOF,
-                      vsi_l_offset nOffset, int nWhence)
+int WindowHandle::Seek(vsi_l_offset nOffset, int nWhence)
 {
-    bEOF = false;
+    m_bEOF = false;
     if (nWhence == SEEK_SET)
-        nPos = nOffset;
+        m_nPos = nOffset;
     else if (nWhence == SEEK_CUR)
-        nPos += nOffset;
+        m_nPos += nOffset;
     else if (nWhence == SEEK_END)
-        nPos = nSize + nOffset;
+        m_nPos = m_nSize + nOffset;
     else
     {
         errno = EINVAL;
@@ -28,30 +26,35 @@ static int SeekWithin(vsi_l_offset nSize, vsi_l_offset &nPos, bool &bEOF,
     return 0;
 }
 
-int InlineHandle::Seek(vsi_l_offset nOffset, int nWhence)
+size_t WindowHandle::Available(size_t nWanted) const
 {
-    return SeekWithin(m_osBytes.size(), m_nPos, m_bEOF, nOffset, nWhence);
+    const vsi_l_offset nLeft = m_nPos >= m_nSize ? 0 : m_nSize - m_nPos;
+    return static_cast<size_t>(std::min<vsi_l_offset>(nLeft, nWanted));
+}
+
+void WindowHandle::Advance(size_t nRead, size_t nWanted)
+{
+    m_nPos += nRead;
+    if (nRead < nWanted)
+        m_bEOF = true;
 }
 
 size_t InlineHandle::Read(void *pBuffer, size_t nSize, size_t nCount)
 {
     if (nSize == 0 || nCount == 0)
         return 0;
-    const vsi_l_offset nAvailable =
-        m_nPos >= m_osBytes.size() ? 0 : m_osBytes.size() - m_nPos;
     const size_t nWanted = nSize * nCount;
-    const size_t nToCopy = static_cast<size_t>(std::min<vsi_l_offset>(nAvailable, nWanted));
+    const size_t nToCopy = Available(nWanted);
     if (nToCopy)
         memcpy(pBuffer, m_osBytes.data() + m_nPos, nToCopy);
-    m_nPos += nToCopy;
-    if (nToCopy < nWanted)
-        m_bEOF = true;
+    Advance(nToCopy, nWanted);
     return nToCopy / nSize;
 }
 
-RangeHandle::RangeHandle(std::unique_ptr<VSIVirtualHandle> poTarget, vsi_l_offset nOffset,
-                         vsi_l_offset nSize, std::string osDescription)
-    : m_poTarget(std::move(poTarget)), m_nOffset(nOffset), m_nSize(nSize),
+RangeHandle::RangeHandle(std::unique_ptr<VSIVirtualHandle> poTarget,
+                         vsi_l_offset nOffset, vsi_l_offset nSize,
+                         std::string osDescription)
+    : WindowHandle(nSize), m_poTarget(std::move(poTarget)), m_nOffset(nOffset),
       m_osDescription(std::move(osDescription))
 {
 }
@@ -72,18 +75,12 @@ int RangeHandle::Close()
     return nRet;
 }
 
-int RangeHandle::Seek(vsi_l_offset nOffset, int nWhence)
-{
-    return SeekWithin(m_nSize, m_nPos, m_bEOF, nOffset, nWhence);
-}
-
 size_t RangeHandle::Read(void *pBuffer, size_t nSize, size_t nCount)
 {
     if (nSize == 0 || nCount == 0 || m_poTarget == nullptr)
         return 0;
-    const vsi_l_offset nAvailable = m_nPos >= m_nSize ? 0 : m_nSize - m_nPos;
     const size_t nWanted = nSize * nCount;
-    const size_t nToRead = static_cast<size_t>(std::min<vsi_l_offset>(nAvailable, nWanted));
+    const size_t nToRead = Available(nWanted);
     size_t nRead = 0;
     if (nToRead)
     {
@@ -105,15 +102,8 @@ size_t RangeHandle::Read(void *pBuffer, size_t nSize, size_t nCount)
                      static_cast<unsigned long long>(m_nOffset + m_nPos));
         }
     }
-    m_nPos += nRead;
-    if (nRead < nWanted)
-        m_bEOF = true;
+    Advance(nRead, nWanted);
     return nRead / nSize;
-}
-
-int FailingHandle::Seek(vsi_l_offset nOffset, int nWhence)
-{
-    return SeekWithin(m_nSize, m_nPos, m_bEOF, nOffset, nWhence);
 }
 
 size_t FailingHandle::Read(void *, size_t nSize, size_t nCount)
@@ -121,7 +111,7 @@ size_t FailingHandle::Read(void *, size_t nSize, size_t nCount)
     if (nSize != 0 && nCount != 0)
     {
         CPLError(CE_Failure, CPLE_FileIO, "%s", m_osError.c_str());
-        m_bEOF = true;
+        Advance(0, nSize * nCount);
     }
     return 0;
 }

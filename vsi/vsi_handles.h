@@ -1,5 +1,5 @@
-// The two kinds of file handles /vsikerchunk/ returns besides the target's
-// own handle: inline bytes, and a byte range of another file.
+// The file handles /vsikerchunk/ returns besides a target's own handle:
+// inline bytes, a byte range of another file, and a key that cannot be read.
 #pragma once
 
 #include "cpl_vsi_virtual.h"
@@ -10,21 +10,22 @@
 namespace kerchunk
 {
 
-// Read-only handle over bytes held in memory (inline references, the
-// synthesized .zmetadata).
-class InlineHandle final : public VSIVirtualHandle
+// Read-only handle over a window of known size: keeps the position; the
+// subclasses only read.
+class WindowHandle : public VSIVirtualHandle
 {
   public:
-    explicit InlineHandle(std::string osBytes) : m_osBytes(std::move(osBytes))
+    explicit WindowHandle(vsi_l_offset nSize) : m_nSize(nSize)
     {
     }
 
+    // Seeking past the end is allowed, as for regular files; reads there
+    // return 0 bytes.
     int Seek(vsi_l_offset nOffset, int nWhence) override;
     vsi_l_offset Tell() override
     {
         return m_nPos;
     }
-    size_t Read(void *pBuffer, size_t nSize, size_t nCount) override;
     size_t Write(const void *, size_t, size_t) override
     {
         return 0;
@@ -38,45 +39,50 @@ class InlineHandle final : public VSIVirtualHandle
         return 0;
     }
 
-  private:
-    std::string m_osBytes;
+  protected:
+    // Bytes left before the end of the window, at most nWanted.
+    size_t Available(size_t nWanted) const;
+    // Moves the position after a read of nRead bytes out of nWanted.
+    void Advance(size_t nRead, size_t nWanted);
+
+    const vsi_l_offset m_nSize;
     vsi_l_offset m_nPos = 0;
+
+  private:
     bool m_bEOF = false;
 };
 
-// Read-only window [nOffset, nOffset + nSize) of an open target file. Reads
-// never return bytes outside the window; a target shorter than the window
-// is reported (once) as an error naming the key.
-class RangeHandle final : public VSIVirtualHandle
+// Bytes held in memory (inline references, the synthesized .zmetadata).
+class InlineHandle final : public WindowHandle
+{
+  public:
+    explicit InlineHandle(std::string osBytes)
+        : WindowHandle(osBytes.size()), m_osBytes(std::move(osBytes))
+    {
+    }
+    size_t Read(void *pBuffer, size_t nSize, size_t nCount) override;
+
+  private:
+    const std::string m_osBytes;
+};
+
+// The window [nOffset, nOffset + nSize) of an open target file. Reads never
+// return bytes outside the window; a target shorter than the window is
+// reported (once) as an error naming the key.
+class RangeHandle final : public WindowHandle
 {
   public:
     RangeHandle(std::unique_ptr<VSIVirtualHandle> poTarget, vsi_l_offset nOffset,
                 vsi_l_offset nSize, std::string osDescription);
     ~RangeHandle() override;
 
-    int Seek(vsi_l_offset nOffset, int nWhence) override;
-    vsi_l_offset Tell() override
-    {
-        return m_nPos;
-    }
     size_t Read(void *pBuffer, size_t nSize, size_t nCount) override;
-    size_t Write(const void *, size_t, size_t) override
-    {
-        return 0;
-    }
-    int Eof() override
-    {
-        return m_bEOF;
-    }
     int Close() override;
 
   private:
     std::unique_ptr<VSIVirtualHandle> m_poTarget;  // closed by Close()
-    vsi_l_offset m_nOffset;
-    vsi_l_offset m_nSize;
-    std::string m_osDescription;  // "<refs>: key '<key>' (<target>)"
-    vsi_l_offset m_nPos = 0;
-    bool m_bEOF = false;
+    const vsi_l_offset m_nOffset;
+    const std::string m_osDescription;  // "<refs>: key '<key>' (<target>)"
     bool m_bReportedShortRead = false;
 };
 
@@ -84,38 +90,17 @@ class RangeHandle final : public VSIVirtualHandle
 // size). Returning no handle would make GDAL's Zarr driver take the chunk
 // for a missing one and silently use the fill value; this handle instead
 // fails every read with the reason, so the array read fails.
-class FailingHandle final : public VSIVirtualHandle
+class FailingHandle final : public WindowHandle
 {
   public:
     FailingHandle(std::string osError, vsi_l_offset nSize)
-        : m_osError(std::move(osError)), m_nSize(nSize)
+        : WindowHandle(nSize), m_osError(std::move(osError))
     {
-    }
-
-    int Seek(vsi_l_offset nOffset, int nWhence) override;
-    vsi_l_offset Tell() override
-    {
-        return m_nPos;
     }
     size_t Read(void *pBuffer, size_t nSize, size_t nCount) override;
-    size_t Write(const void *, size_t, size_t) override
-    {
-        return 0;
-    }
-    int Eof() override
-    {
-        return m_bEOF;
-    }
-    int Close() override
-    {
-        return 0;
-    }
 
   private:
-    std::string m_osError;
-    vsi_l_offset m_nSize;
-    vsi_l_offset m_nPos = 0;
-    bool m_bEOF = false;
+    const std::string m_osError;
 };
 
 }  // namespace kerchunk
