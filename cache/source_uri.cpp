@@ -102,7 +102,13 @@ std::string NormalizeSourceUri(const std::string &osSource)
     if (IsLocalPath(osPath))
     {
         if (osPath[0] != '/')
-            osPath = std::string(CPLGetCurrentDir()) + "/" + osPath;
+        {
+            char *pszCwd = CPLGetCurrentDir();  // caller frees
+            if (pszCwd == nullptr)
+                throw Error(osSource + ": cannot get the current directory");
+            osPath = std::string(pszCwd) + "/" + osPath;
+            CPLFree(pszCwd);
+        }
         char szReal[PATH_MAX];
         if (realpath(osPath.c_str(), szReal) != nullptr)
             return szReal;

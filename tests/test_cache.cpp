@@ -192,7 +192,9 @@ TEST_F(CacheTest, SameSourceSpelledDifferentlySharesEntry)
 {
     ReferenceCache oCache(m_oConfig, m_oGen.Func());
     oCache.GetReferences(m_osSource);
-    const std::string osCwd = CPLGetCurrentDir();
+    char *pszCwd = CPLGetCurrentDir();
+    const std::string osCwd = pszCwd;
+    CPLFree(pszCwd);
     ASSERT_EQ(chdir(m_osRoot.c_str()), 0);
     auto oResult = oCache.GetReferences("./sub/../source.nc");
     ASSERT_EQ(chdir(osCwd.c_str()), 0);
