@@ -1,7 +1,9 @@
 // kerchunk "grib" (kerchunk/codecs.py GRIBCodec): the chunk is one GRIB
 // message, decoded by eccodes. var "latitude"/"longitude" gives the grid's
 // coordinates, anything else the field's values, where values equal to the
-// message's missingValue become NaN as kerchunk does.
+// message's missingValue become NaN as kerchunk does -- but only in messages
+// that have missing values (bitmap or missing value management), so that
+// real values equal to missingValue stay what eccodes decodes.
 #include "codec_contract.h"
 
 #include "cpl_conv.h"
@@ -113,7 +115,15 @@ size_t DecodeGrib(const GByte *pIn, size_t nIn, GByte *pOut,
         if (nErr != 0 || nGot != nValues)
             ThrowCodecError("grib: eccodes cannot decode '%s': %s",
                             osKey.c_str(), codes_get_error_message(nErr));
-        if (!bCoordinate)
+        // Only messages that declare missing values (a bitmap, or GRIB2
+        // complex packing's missing value management) have any: elsewhere a
+        // value equal to missingValue (9999 by default) is real data, and
+        // eccodes returns it as such.
+        long nBitmapPresent = 0;
+        long nMissingManagement = 0;
+        codes_get_long(poHandle.get(), "bitmapPresent", &nBitmapPresent);
+        codes_get_long(poHandle.get(), "missingValueManagementUsed", &nMissingManagement);
+        if (!bCoordinate && (nBitmapPresent != 0 || nMissingManagement > 0))
         {
             char szMissing[64] = {};
             size_t nLen = sizeof(szMissing);
@@ -123,7 +133,8 @@ size_t DecodeGrib(const GByte *pIn, size_t nIn, GByte *pOut,
         }
     }
 
-    // kerchunk: data[data == float(missingValue)] = nan, on "values" only.
+    // As kerchunk: data[data == float(missingValue)] = nan, on "values"
+    // only (and, unlike kerchunk, only when the message has missing values).
     if (!osMissing.empty())
     {
         char *pszEnd = nullptr;
