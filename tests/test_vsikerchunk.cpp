@@ -236,3 +236,28 @@ TEST_F(VSIKerchunkTest, ConcurrentReadersSeeConsistentBytes)
 }
 
 }  // namespace
+
+namespace
+{
+
+TEST(VSIKerchunkMetadata, CompressionFilterMovesToCompressorForGDAL36)
+{
+    kerchunk::InstallVSIKerchunkHandler();
+    // kerchunk writes HDF5 deflate as filters=[shuffle, zlib], compressor=null.
+    WriteFile("/vsimem/vkm/refs.json", R"({"version": 1, "refs": {
+        ".zgroup": "{\"zarr_format\":2}",
+        "a/.zarray": "{\"chunks\":[4],\"compressor\":null,\"dtype\":\"<i4\",\"fill_value\":0,\"filters\":[{\"id\":\"shuffle\",\"elementsize\":4},{\"id\":\"zlib\",\"level\":4}],\"order\":\"C\",\"shape\":[8],\"zarr_format\":2}"
+    }})");
+    const auto oZarray =
+        nlohmann::json::parse(ReadAll("/vsikerchunk/{/vsimem/vkm/refs.json}/a/.zarray"));
+    EXPECT_EQ(oZarray["compressor"]["id"], "zlib");
+    ASSERT_EQ(oZarray["filters"].size(), 1u);
+    EXPECT_EQ(oZarray["filters"][0]["id"], "shuffle");
+    // The consolidated metadata says the same.
+    const auto oConsolidated =
+        nlohmann::json::parse(ReadAll("/vsikerchunk/{/vsimem/vkm/refs.json}/.zmetadata"));
+    EXPECT_EQ(oConsolidated["metadata"]["a/.zarray"], oZarray);
+    VSIRmdirRecursive("/vsimem/vkm");
+}
+
+}  // namespace

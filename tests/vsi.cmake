@@ -1,4 +1,4 @@
 # kerchunk_vsi_tests: reference parsing, URL mapping, the /vsikerchunk/ handler.
 kerchunk_add_unit_test(kerchunk_vsi_tests
   SOURCES test_refs_parser.cpp test_url_mapping.cpp test_vsikerchunk.cpp
-  LIBRARIES kerchunk_vsi nlohmann_json::nlohmann_json)
+  LIBRARIES kerchunk_vsi kerchunk_codecs nlohmann_json::nlohmann_json)
