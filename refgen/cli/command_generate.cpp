@@ -1,6 +1,9 @@
 // gdal_kerchunk generate SOURCE -o OUT [--inline-threshold BYTES] [--var NAME]...
 //                        [--strict] [--templates] [--relative] [-q]
+// gdal_kerchunk generate --cache [--force] [-j N] SOURCE... [--from-file LIST]
+// gdal_kerchunk generate -o FOLDER [-j N] SOURCE... [--from-file LIST] [...]
 #include "commands.h"
+#include "generate_batch.h"
 
 #include "../error.h"
 #include "../generator.h"
@@ -29,6 +32,11 @@ struct GenerateArgs
     bool bTemplates = false;
     bool bRelative = false;
     GenerateOptions oOptions{};
+    // Batch mode (generate_batch.h): several sources, or --cache.
+    std::vector<std::string> aosSources{};
+    bool bCache = false;
+    bool bForce = false;
+    int nJobs = 1;
 };
 
 uint64_t ParseByteCount(const std::string &osOption, const std::string &osValue)
@@ -67,15 +75,36 @@ GenerateArgs ParseArgs(const std::vector<std::string> &aosArgs)
             sArgs.bRelative = true;
         else if (osArg == "-q")
             sArgs.bQuiet = true;
+        else if (osArg == "--cache")
+            sArgs.bCache = true;
+        else if (osArg == "--force")
+            sArgs.bForce = true;
+        else if (osArg == "-j")
+            sArgs.nJobs = ParseJobCount(NextValue());
+        else if (osArg == "--from-file")
+        {
+            for (auto &osSource : ReadSourceList(NextValue()))
+                sArgs.aosSources.push_back(std::move(osSource));
+        }
         else if (!osArg.empty() && osArg[0] == '-')
             throw Error("unknown option " + osArg);
-        else if (sArgs.osSource.empty())
-            sArgs.osSource = osArg;
         else
-            throw Error("only one SOURCE is accepted");
+            sArgs.aosSources.push_back(osArg);
     }
-    if (sArgs.osSource.empty() || sArgs.osOutput.empty())
-        throw Error("generate needs SOURCE and -o OUT");
+    if (sArgs.bCache && !sArgs.osOutput.empty())
+        throw Error("--cache and -o cannot be used together");
+    if (sArgs.bForce && !sArgs.bCache)
+        throw Error("--force only applies with --cache");
+    if (sArgs.bCache &&
+        (!sArgs.oOptions.aosVariables.empty() || sArgs.oOptions.bStrict ||
+         sArgs.oOptions.nInlineThreshold != GenerateOptions().nInlineThreshold ||
+         sArgs.bTemplates || sArgs.bRelative))
+        throw Error("--cache stores the references the driver uses: --var, "
+                    "--inline-threshold, --strict, --templates and --relative "
+                    "cannot be used with it");
+    if (sArgs.aosSources.empty() || (sArgs.osOutput.empty() && !sArgs.bCache))
+        throw Error("generate needs SOURCE and -o OUT (or --cache)");
+    sArgs.osSource = sArgs.aosSources[0];
     return sArgs;
 }
 
@@ -159,6 +188,19 @@ GenerateStats GenerateToFile(const std::string &osSource, const std::string &osO
 int RunGenerate(const std::vector<std::string> &aosArgs)
 {
     const GenerateArgs sArgs = ParseArgs(aosArgs);
+    if (sArgs.bCache || sArgs.aosSources.size() > 1)
+    {
+        BatchOptions oBatch;
+        oBatch.bCache = sArgs.bCache;
+        oBatch.bForce = sArgs.bForce;
+        oBatch.bQuiet = sArgs.bQuiet;
+        oBatch.nJobs = sArgs.nJobs;
+        return RunGenerateBatch(
+            sArgs.aosSources, sArgs.osOutput, oBatch,
+            [&sArgs](const std::string &osSource, const std::string &osOutput,
+                     GDALProgressFunc pfnProgress, void *pProgressData)
+            { return GenerateToFile(osSource, osOutput, sArgs, pfnProgress, pProgressData); });
+    }
     const GenerateStats oStats =
         GenerateToFile(sArgs.osSource, sArgs.osOutput, sArgs, nullptr, nullptr);
     if (!sArgs.bQuiet)

@@ -19,6 +19,10 @@ static void Usage()
             "Usage: gdal_kerchunk generate SOURCE -o OUT [--inline-threshold BYTES]\n"
             "                     [--var NAME]... [--strict] [--templates]\n"
             "                     [--relative] [-q]\n"
+            "       gdal_kerchunk generate --cache [--force] [-j N] [-q]\n"
+            "                     SOURCE... [--from-file LIST]\n"
+            "       gdal_kerchunk generate -o FOLDER [-j N] [-q] SOURCE...\n"
+            "                     [--from-file LIST] [generation options]\n"
             "       gdal_kerchunk cache list | info SOURCE | rm SOURCE... |\n"
             "                     purge [--older-than DAYS]\n");
 }
