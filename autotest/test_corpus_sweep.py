@@ -17,6 +17,8 @@ pytestmark = [
     pytest.mark.skipif(not (SHARED_CORPUS / "refs").is_dir(), reason="no ../shared corpus"),
 ]
 
+MAX_ARRAY_BYTES = 256 * 1024 * 1024
+
 # Arrays whose references cannot give the native values, with the reason.
 KNOWN_DIFFERENCES = {
     # kerchunk wrote "fill_value": null for a variable whose chunks were never
@@ -46,6 +48,11 @@ def native_arrays(path):
     with h5py.File(path, "r") as f:
         def visit(name, obj):
             if isinstance(obj, h5py.Dataset) and obj.dtype.kind in "iufb":
+                # Corpus files hold sparse datasets of several GB
+                # (tiny_huge_1d_over_maxint, ref_tst_dims): not for a test.
+                if (obj.size or 0) * obj.dtype.itemsize > MAX_ARRAY_BYTES:
+                    out[name] = "too large"
+                    return
                 try:
                     out[name] = obj[()]
                 except OSError:  # h5py lacks the filter: nothing to compare with
@@ -64,7 +71,7 @@ def declared_arrays(refs_path):
 def test_sweep_hdf5_netcdf_references():
     counts = {"exact": 0, "differ": 0, "empty (GDAL 3.6 cannot open)": 0,
               "known kerchunk difference": 0, "not numeric / not declared": 0,
-              "unverifiable (h5py cannot decode)": 0}
+              "unverifiable (h5py cannot decode)": 0, "over 256 MB (not read)": 0}
     failures = []
     for refs, source in index("INDEX.tsv"):
         native = native_arrays(SHARED_CORPUS / source)
@@ -78,6 +85,9 @@ def test_sweep_hdf5_netcdf_references():
         for path, want in native.items():
             if want is None:
                 counts["unverifiable (h5py cannot decode)"] += 1
+                continue
+            if isinstance(want, str):
+                counts["over 256 MB (not read)"] += 1
                 continue
             if path not in declared:
                 counts["not numeric / not declared"] += 1
