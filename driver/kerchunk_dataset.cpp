@@ -186,9 +186,12 @@ CPLErr KerchunkRasterBand::IReadBlock(int nBlockXOff, int nBlockYOff, void *pIma
 
 double KerchunkRasterBand::GetNoDataValue(int *pbSuccess)
 {
+    const auto *poGDS = static_cast<KerchunkRasterDataset *>(poDS);
     bool bHasNoData = false;
-    const double dfNoData = static_cast<KerchunkRasterDataset *>(poDS)
-                                ->m_poArray->GetNoDataValueAsDouble(&bHasNoData);
+    double dfNoData = poGDS->m_poArray->GetNoDataValueAsDouble(&bHasNoData);
+    // An _Unsigned band shows the fill value's bits as unsigned too.
+    if (bHasNoData && dfNoData < 0 && eDataType != poGDS->m_eReadType)
+        dfNoData += std::ldexp(1.0, 8 * GDALGetDataTypeSizeBytes(eDataType));
     if (pbSuccess)
         *pbSuccess = bHasNoData;
     return dfNoData;
