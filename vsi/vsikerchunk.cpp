@@ -2,6 +2,7 @@
 // Overrides only what a read-only store needs: Open, Stat, ReadDirEx,
 // GetFileMetadata and GetOptions.
 #include "vsikerchunk.h"
+#include "gdal_vsi_compat.h"
 #include "vsi_handles.h"
 
 #include "cpl_conv.h"
@@ -49,8 +50,8 @@ bool ResolvePath(const char *pszFilename, ResolvedPath &oPath, std::string &osEr
 class VSIKerchunkFilesystemHandler final : public VSIFilesystemHandler
 {
   public:
-    VSIVirtualHandle *Open(const char *pszFilename, const char *pszAccess,
-                           bool bSetError, CSLConstList papszOptions) override;
+    VSIOpenResult Open(const char *pszFilename, const char *pszAccess,
+                       bool bSetError, CSLConstList papszOptions) override;
     int Stat(const char *pszFilename, VSIStatBufL *pStatBuf, int nFlags) override;
     char **ReadDirEx(const char *pszDirname, int nMaxFiles) override;
     char **GetFileMetadata(const char *pszFilename, const char *pszDomain,
@@ -58,10 +59,9 @@ class VSIKerchunkFilesystemHandler final : public VSIFilesystemHandler
     const char *GetOptions() override;
 };
 
-VSIVirtualHandle *VSIKerchunkFilesystemHandler::Open(const char *pszFilename,
-                                                      const char *pszAccess,
-                                                      bool bSetError,
-                                                      CSLConstList)
+VSIOpenResult VSIKerchunkFilesystemHandler::Open(const char *pszFilename,
+                                                  const char *pszAccess, bool bSetError,
+                                                  CSLConstList)
 {
     if (strchr(pszAccess, 'w') || strchr(pszAccess, '+') || strchr(pszAccess, 'a'))
     {
@@ -86,11 +86,11 @@ VSIVirtualHandle *VSIKerchunkFilesystemHandler::Open(const char *pszFilename,
     {
         // Not "missing": the Zarr driver would read fill values.
         CPLError(CE_Failure, CPLE_OpenFailed, "%s", osError.c_str());
-        return new FailingHandle(osError, 0);
+        return MakeVSIHandle<FailingHandle>(osError, 0);
     }
     const LoadedReferences &oRefs = *oPath.poRefs;
     if (oPath.osKey == ZMETADATA_KEY)
-        return new InlineHandle(oRefs.osZMetadata);
+        return MakeVSIHandle<InlineHandle>(oRefs.osZMetadata);
 
     const Reference *poRef = oRefs.oSet.Find(oPath.osKey);
     if (poRef == nullptr)
@@ -100,7 +100,7 @@ VSIVirtualHandle *VSIKerchunkFilesystemHandler::Open(const char *pszFilename,
         return nullptr;
     }
     if (poRef->IsInline())
-        return new InlineHandle(poRef->osInline);
+        return MakeVSIHandle<InlineHandle>(poRef->osInline);
 
     // From here on the key exists: failures are errors, never "missing".
     const std::string osDescription =
@@ -110,7 +110,7 @@ VSIVirtualHandle *VSIKerchunkFilesystemHandler::Open(const char *pszFilename,
     if (!ResolveTarget(oRefs, oPath.osKey, *poRef, osTarget, osError))
     {
         CPLError(CE_Failure, CPLE_OpenFailed, "%s", osError.c_str());
-        return new FailingHandle(osError, nDeclaredSize);
+        return MakeVSIHandle<FailingHandle>(osError, nDeclaredSize);
     }
     if (!poRef->bWholeFile && poRef->nSize > GetMaxChunkSize())
     {
@@ -119,7 +119,7 @@ VSIVirtualHandle *VSIKerchunkFilesystemHandler::Open(const char *pszFilename,
                              static_cast<unsigned long long>(poRef->nSize),
                              static_cast<unsigned long long>(GetMaxChunkSize()));
         CPLError(CE_Failure, CPLE_AppDefined, "%s", osError.c_str());
-        return new FailingHandle(osError, 0);
+        return MakeVSIHandle<FailingHandle>(osError, 0);
     }
     // VSILFILE is GDAL's opaque name for a VSIVirtualHandle.
     auto poTarget = std::unique_ptr<VSIVirtualHandle>(reinterpret_cast<VSIVirtualHandle *>(
@@ -129,11 +129,11 @@ VSIVirtualHandle *VSIKerchunkFilesystemHandler::Open(const char *pszFilename,
         osError = osDescription + ": cannot open target " + osTarget + ": " +
                   VSIGetLastErrorMsg();
         CPLError(CE_Failure, CPLE_OpenFailed, "%s", osError.c_str());
-        return new FailingHandle(osError, nDeclaredSize);
+        return MakeVSIHandle<FailingHandle>(osError, nDeclaredSize);
     }
     if (poRef->bWholeFile)
-        return poTarget.release();
-    return new RangeHandle(std::move(poTarget), poRef->nOffset, poRef->nSize,
+        return ReleaseVSIHandle(std::move(poTarget));
+    return MakeVSIHandle<RangeHandle>(std::move(poTarget), poRef->nOffset, poRef->nSize,
                            osDescription + " (" + osTarget + ")");
 }
 
@@ -333,13 +333,7 @@ void InstallVSIKerchunkHandler()
 {
     static std::once_flag oOnce;
     std::call_once(oOnce,
-                   []
-                   {
-                       // GDAL's file manager owns its handlers for the life
-                       // of the process.
-                       VSIFileManager::InstallHandler(
-                           VSIKERCHUNK_PREFIX, new VSIKerchunkFilesystemHandler());
-                   });
+                   [] { InstallVSIHandler<VSIKerchunkFilesystemHandler>(VSIKERCHUNK_PREFIX); });
 }
 
 }  // namespace kerchunk
