@@ -10,6 +10,7 @@
 #include "hdf5/hdf5_vfd.h"
 
 #include "cpl_conv.h"
+#include "cpl_multiproc.h"
 #include "cpl_vsi.h"
 
 #include <gtest/gtest.h>
@@ -34,10 +35,15 @@ struct ChunkInfo
 };
 using ChunkMap = std::map<std::vector<uint64_t>, ChunkInfo>;
 
+// Unique per process: ctest runs the parametrized cases in parallel, and
+// libhdf5 locks the files it writes.
 std::string TempPath(const char *pszName)
 {
     return CPLFormFilename(CPLGetConfigOption("TMPDIR", "/tmp"),
-                           (std::string("kerchunk_hdf5_test_") + pszName).c_str(), nullptr);
+                           ("kerchunk_hdf5_test_" + std::to_string(CPLGetPID()) + "_" +
+                            pszName)
+                               .c_str(),
+                           nullptr);
 }
 
 // Writes a 2-D int32 dataset (60 x 50, chunks 7 x 9) with libhdf5 itself;
