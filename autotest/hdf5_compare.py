@@ -1,8 +1,6 @@
 """Reading generated references back (fsspec+zarr, the KERCHUNK plugin) and
 comparing with h5py, bit for bit."""
 import collections.abc
-import json
-import subprocess
 
 import fsspec
 import h5py
@@ -10,25 +8,10 @@ import numpy as np
 import zarr
 from osgeo import gdal
 
-from conftest import KERCHUNK_CLI
+from kerchunk_cli import generate, load_refs  # noqa: F401 (used by the tests)
 
 # Codecs Debian's numcodecs 0.11 lacks: only the plugin can check these.
 NUMCODECS_MISSING = {"lzf", "hdf5_lz4", "szip", "fletcher32"}
-
-
-def generate(src, out, *args, check=True, quiet=True):
-    cmd = [str(KERCHUNK_CLI), "generate", str(src), "-o", str(out)]
-    if quiet:
-        cmd.append("-q")
-    r = subprocess.run(cmd + [str(a) for a in args], capture_output=True, text=True,
-                       timeout=600)
-    if check:
-        assert r.returncode == 0, r.stderr
-    return r
-
-
-def load_refs(path):
-    return json.load(open(path))["refs"]
 
 
 class _KeyByKeyStore(collections.abc.Mapping):

@@ -2,19 +2,17 @@
 netCDF4-python, against GDAL's netCDF driver on the same file: size, bands
 along the extra dimensions, north-up rows, geotransform, CRS, data type,
 nodata, checksums."""
-import subprocess
-
 import netCDF4
 import numpy as np
 import pytest
 from osgeo import gdal
 
-from conftest import KERCHUNK_CLI
+from kerchunk_cli import generate
 
 
-def generate(src, tmp_path):
+def generate_refs(src, tmp_path):
     out = tmp_path / (src.stem + ".json")
-    subprocess.run([str(KERCHUNK_CLI), "generate", str(src), "-o", str(out), "-q"], check=True)
+    generate(src, out)
     return out
 
 
@@ -49,7 +47,7 @@ def test_four_dimensional_variable_bands_and_flip(tmp_path):
         t = d.createVariable("t", "f4", ("time", "level", "lat", "lon"), chunksizes=(1, 1, 3, 4),
                              fill_value=-999.0)
         t[:] = np.arange(3 * 2 * 5 * 7, dtype="f4").reshape(3, 2, 5, 7)
-    refs = generate(src, tmp_path)
+    refs = generate_refs(src, tmp_path)
     k, n = assert_same_classic_view(refs, src, "t")
     assert k.RasterCount == 6
     # Band 2 is time 0, level 500 (the last extra dimension varies fastest).
@@ -66,7 +64,7 @@ def test_unsigned_convention(tmp_path):
         v.setncattr("_Unsigned", "true")
         v.set_auto_maskandscale(False)
         v[:] = np.array([[-1, -2, 3], [4, 5, 6], [7, 8, 9], [10, -32768, 32767]], dtype="i2")
-    refs = generate(src, tmp_path)
+    refs = generate_refs(src, tmp_path)
     k, _ = assert_same_classic_view(refs, src, "u")
     assert k.GetRasterBand(1).DataType == gdal.GDT_UInt16
     assert 65535 in k.ReadAsArray()
@@ -94,7 +92,7 @@ def test_projected_grid_mapping(tmp_path):
         v = d.createVariable("p", "f4", ("y", "x"))
         v.grid_mapping = "crs"
         v[:] = np.arange(20, dtype="f4").reshape(4, 5)
-    refs = generate(src, tmp_path)
+    refs = generate_refs(src, tmp_path)
     k, n = assert_same_classic_view(refs, src, "p")
     assert n.GetSpatialRef() is not None
     assert "Lambert" in k.GetSpatialRef().ExportToWkt()

@@ -11,16 +11,15 @@ agree with GDAL's GRIB driver.
 import base64
 import hashlib
 import json
-import os
 import pathlib
 import shutil
-import subprocess
 
 import eccodes
 import numpy as np
 import pytest
 
-from conftest import DATA_DIR, KERCHUNK_CLI, SHARED_CORPUS
+from kerchunk_cli import generate, load_refs
+from conftest import DATA_DIR, SHARED_CORPUS
 
 import fsspec  # noqa: E402  (after conftest, like every autotest)
 from osgeo import gdal, osr  # noqa: E402
@@ -38,18 +37,6 @@ SAMPLE_NAMES = [
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def generate(src, out, *args, check=True):
-    r = subprocess.run([str(KERCHUNK_CLI), "generate", str(src), "-o", str(out), "-q", *args],
-                       capture_output=True, text=True, timeout=300)
-    if check:
-        assert r.returncode == 0, r.stderr
-    return r
-
-
-def load_refs(path):
-    return json.load(open(path))["refs"]
 
 
 def eccodes_fields(path):

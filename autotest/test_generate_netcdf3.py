@@ -7,13 +7,13 @@ kerchunk stack) and through the plugin. Every value must equal netCDF4's
 """
 import json
 import math
-import subprocess
 
 import netCDF4
 import numpy as np
 import pytest
 
-from conftest import DATA_DIR, KERCHUNK_CLI, SHARED_CORPUS
+from kerchunk_cli import generate, load_refs
+from conftest import DATA_DIR, SHARED_CORPUS
 
 import fsspec  # noqa: E402  (after conftest, like every autotest)
 import zarr  # noqa: E402
@@ -26,18 +26,6 @@ DATA_NC3 = DATA_DIR / "netcdf3"
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def generate(src, out, *args, check=True):
-    r = subprocess.run([str(KERCHUNK_CLI), "generate", str(src), "-o", str(out), "-q", *args],
-                       capture_output=True, text=True, timeout=300)
-    if check:
-        assert r.returncode == 0, r.stderr
-    return r
-
-
-def load_refs(path):
-    return json.load(open(path))["refs"]
 
 
 def zarr_group(refs_path):
