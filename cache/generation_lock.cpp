@@ -1,5 +1,6 @@
 #include "generation_lock.h"
 
+#include "gdal_paths.h"
 #include "source_uri.h"
 
 #include "cpl_conv.h"
@@ -153,7 +154,7 @@ class LeaseLock final : public GenerationLock
         // Remove the lease only if it is still ours (a stale-lease takeover
         // may have replaced it).
         std::string osContent;
-        if (IsNetworkPath(m_osPath))
+        if (IsNetworkGDALPath(m_osPath))
             VSICurlPartialClearCache(m_osPath.c_str());
         if (ReadWholeFile(m_osPath, osContent) &&
             ParseLockRecord(osContent).osNonce == m_osNonce)

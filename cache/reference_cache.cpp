@@ -1,6 +1,7 @@
 #include "reference_cache.h"
 
 #include "generation_lock.h"
+#include "gdal_paths.h"
 #include "sha256.h"
 
 #include "error.h"
@@ -155,7 +156,7 @@ bool HashFile(const std::string &osPath, uint64_t &nSize, std::string &osHex)
 bool WriteAtomically(const std::string &osPath, const void *pData,
                      size_t nSize, std::string &osWhy)
 {
-    const bool bDirect = IsNetworkPath(osPath);
+    const bool bDirect = IsNetworkGDALPath(osPath);
     const std::string osTarget = bDirect ? osPath : osPath + ".tmp";
     VSILFILE *fp = VSIFOpenL(osTarget.c_str(), "wb");
     if (fp == nullptr)
@@ -269,7 +270,9 @@ CacheConfig CacheConfig::FromConfigOptions()
 GenerateStats DefaultGenerate(const std::string &osSource, VSILFILE *fp,
                               GDALProgressFunc pfnProgress, void *pProgressData)
 {
-    ReferenceWriter oWriter(fp, ReferenceUrlOf(osSource));
+    // The fsspec form of the source URL, so that cached references are
+    // usable by Python's kerchunk stack too.
+    ReferenceWriter oWriter(fp, GDALPathToUrl(osSource));
     GenerateOptions oOptions;
     oOptions.pfnProgress = pfnProgress;
     oOptions.pProgressData = pProgressData;
@@ -344,7 +347,7 @@ bool ReferenceCache::CheckEntry(const std::string &osKey,
                                 const SourceFingerprint &oFingerprint,
                                 CacheEntryInfo &oInfo, std::string &osWhy) const
 {
-    if (IsNetworkPath(m_oConfig.osDir))
+    if (IsNetworkGDALPath(m_oConfig.osDir))
         VSICurlPartialClearCache(PathOf(osKey, "").c_str());
     auto oMeta = ReadMetadata(osKey, osWhy);
     if (!oMeta)
@@ -475,7 +478,7 @@ CacheResult ReferenceCache::GetReferences(const std::string &osSource,
     std::unique_ptr<GenerationLock> poLock;
     if (bHaveDir && !STARTS_WITH(m_oConfig.osDir.c_str(), "/vsimem/"))
     {
-        if (!IsNetworkPath(m_oConfig.osDir))
+        if (!IsNetworkGDALPath(m_oConfig.osDir))
             VSIMkdirRecursive(m_oConfig.osDir.c_str(), 0755);
         std::string osLockWhy;
         switch (GenerationLock::Acquire(PathOf(osKey, ".lock"), tDeadline,
@@ -651,7 +654,7 @@ std::vector<CacheEntryInfo> ReferenceCache::List()
     std::vector<CacheEntryInfo> aoEntries;
     if (m_oConfig.osDir.empty())
         return aoEntries;
-    if (IsNetworkPath(m_oConfig.osDir))
+    if (IsNetworkGDALPath(m_oConfig.osDir))
         VSICurlPartialClearCache(m_oConfig.osDir.c_str());
     const CPLStringList aosNames(VSIReadDir(m_oConfig.osDir.c_str()));
     for (int i = 0; i < aosNames.size(); ++i)
@@ -691,7 +694,7 @@ void ReferenceCache::RemoveEntryFiles(const std::string &osKey,
     if (aosNames.FindString(osLockName.c_str()) >= 0 &&
         GenerationLock::DescribeHolder(osLock, m_oConfig.dfLockStaleSeconds).empty())
         VSIUnlink(osLock.c_str());
-    if (IsNetworkPath(m_oConfig.osDir))
+    if (IsNetworkGDALPath(m_oConfig.osDir))
         VSICurlPartialClearCache(PathOf(osKey, "").c_str());
 }
 
@@ -709,7 +712,7 @@ bool ReferenceCache::Remove(const std::string &osSource)
     }
     if (m_oConfig.osDir.empty())
         return false;
-    if (IsNetworkPath(m_oConfig.osDir))
+    if (IsNetworkGDALPath(m_oConfig.osDir))
         VSICurlPartialClearCache(m_oConfig.osDir.c_str());
     const CPLStringList aosNames(VSIReadDir(m_oConfig.osDir.c_str()));
     bool bExists = false;

@@ -1,6 +1,7 @@
 #include "source_uri.h"
 
 #include "error.h"
+#include "gdal_paths.h"
 
 #include "cpl_conv.h"
 #include "cpl_string.h"
@@ -56,48 +57,12 @@ bool IsLocalPath(const std::string &osPath)
     return !StartsWith(osPath, "/vsi");
 }
 
-bool IsNetworkPath(const std::string &osPath)
-{
-    static const char *const apszPrefixes[] = {
-        "/vsis3/",   "/vsigs/",    "/vsiaz/",   "/vsiadls/",
-        "/vsioss/",  "/vsiswift/", "/vsicurl/", "/vsiwebhdfs/",
-        "/vsihdfs/", "/vsis3_streaming/", "/vsicurl_streaming/"};
-    for (const char *pszPrefix : apszPrefixes)
-    {
-        if (StartsWith(osPath, pszPrefix))
-            return true;
-    }
-    return false;
-}
-
-std::string ReferenceUrlOf(const std::string &osUri)
-{
-    if (StartsWith(osUri, "/vsicurl/http://") ||
-        StartsWith(osUri, "/vsicurl/https://"))
-        return osUri.substr(strlen("/vsicurl/"));
-    static const std::pair<const char *, const char *> aoSchemes[] = {
-        {"/vsis3/", "s3://"}, {"/vsigs/", "gs://"}, {"/vsiaz/", "az://"}};
-    for (const auto &oScheme : aoSchemes)
-    {
-        if (StartsWith(osUri, oScheme.first))
-            return oScheme.second + osUri.substr(strlen(oScheme.first));
-    }
-    return osUri;
-}
-
 std::string NormalizeSourceUri(const std::string &osSource)
 {
     if (osSource.empty())
         throw Error("empty source name");
     std::string osPath = osSource;
-    if (StartsWith(osPath, "s3://"))
-        osPath = "/vsis3/" + osPath.substr(5);
-    else if (StartsWith(osPath, "gs://") || StartsWith(osPath, "gcs://"))
-        osPath = "/vsigs/" + osPath.substr(osPath.find("://") + 3);
-    else if (StartsWith(osPath, "http://") || StartsWith(osPath, "https://"))
-        osPath = "/vsicurl/" + osPath;
-    else if (StartsWith(osPath, "file://"))
-        osPath = osPath.substr(7);
+    UrlSchemeToGDALPath(osSource, osPath);
 
     if (IsLocalPath(osPath))
     {
@@ -157,7 +122,7 @@ SourceFingerprint SourceFingerprint::FromJson(const nlohmann::json &oJson)
 
 SourceFingerprint GetSourceFingerprint(const std::string &osUri)
 {
-    const bool bNetwork = IsNetworkPath(osUri);
+    const bool bNetwork = IsNetworkGDALPath(osUri);
     if (bNetwork)
         VSICurlPartialClearCache(osUri.c_str());
     VSIStatBufL sStat;

@@ -17,16 +17,9 @@ namespace kerchunk
 std::string NormalizeSourceUri(const std::string &osSource);
 
 // Plain file system path (not a /vsi.../ one): POSIX locking applies.
+// (Network paths -- no rename, no exclusive create, stat results cached by
+// GDAL -- are told by IsNetworkGDALPath() of common/gdal_paths.h.)
 bool IsLocalPath(const std::string &osPath);
-// /vsis3/, /vsigs/, /vsiaz/, /vsiadls/, /vsioss/, /vsiswift/, /vsicurl/...:
-// no rename, no exclusive create, stat results cached by GDAL.
-bool IsNetworkPath(const std::string &osPath);
-
-// The URL written in cached references for a normalized URI: the fsspec form
-// where one exists (https://, s3://, gs://, az://; /vsikerchunk/ maps them
-// back), else the GDAL path, so that cached references are usable by Python's
-// kerchunk stack too.
-std::string ReferenceUrlOf(const std::string &osUri);
 
 struct SourceFingerprint
 {

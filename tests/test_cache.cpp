@@ -2,6 +2,7 @@
 // an injected generator (so that locking, atomicity and staleness are tested
 // independently of the format generators; end-to-end tests with real
 // NetCDF-4 files are in autotest/test_cache*.py).
+#include "gdal_paths.h"
 #include "generation_lock.h"
 #include "reference_cache.h"
 #include "sha256.h"
@@ -215,9 +216,9 @@ TEST_F(CacheTest, NormalizeSourceUri)
     EXPECT_EQ(kerchunk::NormalizeSourceUri("file:///no/such/../file.nc"),
               "/no/file.nc");
     EXPECT_THROW(kerchunk::NormalizeSourceUri(""), kerchunk::Error);
-    EXPECT_EQ(kerchunk::ReferenceUrlOf("/vsis3/bucket/a.nc"), "s3://bucket/a.nc");
-    EXPECT_EQ(kerchunk::ReferenceUrlOf("/vsicurl/https://h/a.nc"), "https://h/a.nc");
-    EXPECT_EQ(kerchunk::ReferenceUrlOf("/data/a.nc"), "/data/a.nc");
+    EXPECT_EQ(kerchunk::GDALPathToUrl("/vsis3/bucket/a.nc"), "s3://bucket/a.nc");
+    EXPECT_EQ(kerchunk::GDALPathToUrl("/vsicurl/https://h/a.nc"), "https://h/a.nc");
+    EXPECT_EQ(kerchunk::GDALPathToUrl("/data/a.nc"), "/data/a.nc");
 }
 
 TEST_F(CacheTest, RewrittenSourceIsRegenerated)

@@ -1,4 +1,5 @@
 #include "url_mapping.h"
+#include "gdal_paths.h"
 #include "vsikerchunk.h"
 
 #include "cpl_conv.h"
@@ -6,27 +7,6 @@
 
 namespace kerchunk
 {
-
-bool IsRemoteGDALPath(const std::string &osPath)
-{
-    static const char *const apszRemotePrefixes[] = {
-        "/vsicurl/",  "/vsicurl_streaming/", "/vsis3/",      "/vsis3_streaming/",
-        "/vsigs/",    "/vsigs_streaming/",   "/vsiaz/",      "/vsiaz_streaming/",
-        "/vsiadls/",  "/vsioss/",            "/vsioss_streaming/",
-        "/vsiswift/", "/vsiswift_streaming/", "/vsiwebhdfs/", "/vsihdfs/"};
-    for (const char *pszPrefix : apszRemotePrefixes)
-    {
-        // The remote part may be wrapped, e.g. /vsigzip//vsicurl/...
-        if (osPath.find(pszPrefix) != std::string::npos)
-            return true;
-    }
-    return false;
-}
-
-static bool StartsWith(const std::string &osStr, const char *pszPrefix)
-{
-    return STARTS_WITH(osStr.c_str(), pszPrefix);
-}
 
 bool MapUrlToGDALPath(const std::string &osUrl, const std::string &osRefsPath,
                       std::string &osGDALPath, std::string &osError)
@@ -36,43 +16,7 @@ bool MapUrlToGDALPath(const std::string &osUrl, const std::string &osRefsPath,
         osError = "empty URL";
         return false;
     }
-    struct SchemeMapping
-    {
-        const char *pszScheme;
-        const char *pszPrefix;
-    };
-    static const SchemeMapping asMappings[] = {
-        {"s3://", "/vsis3/"},   {"s3a://", "/vsis3/"}, {"gs://", "/vsigs/"},
-        {"gcs://", "/vsigs/"},  {"az://", "/vsiaz/"},  {"abfs://", "/vsiaz/"},
-        {"abfss://", "/vsiaz/"}};
-
-    bool bMapped = false;
-    if (StartsWith(osUrl, "http://") || StartsWith(osUrl, "https://"))
-    {
-        osGDALPath = "/vsicurl/" + osUrl;
-        bMapped = true;
-    }
-    else if (StartsWith(osUrl, "file://"))
-    {
-        osGDALPath = osUrl.substr(strlen("file://"));
-        bMapped = true;
-    }
-    for (const auto &sMapping : asMappings)
-    {
-        if (!bMapped && StartsWith(osUrl, sMapping.pszScheme))
-        {
-            std::string osRest = osUrl.substr(strlen(sMapping.pszScheme));
-            // abfs://container@account.dfs.core.windows.net/path: GDAL takes
-            // the account from AZURE_STORAGE_ACCOUNT, the path from here.
-            const size_t nAt = osRest.find('@');
-            const size_t nSlash = osRest.find('/');
-            if (nAt != std::string::npos && nAt < nSlash)
-                osRest = osRest.substr(0, nAt) +
-                         (nSlash == std::string::npos ? "" : osRest.substr(nSlash));
-            osGDALPath = sMapping.pszPrefix + osRest;
-            bMapped = true;
-        }
-    }
+    const bool bMapped = UrlSchemeToGDALPath(osUrl, osGDALPath);
     if (!bMapped)
     {
         const size_t nScheme = osUrl.find("://");
@@ -101,7 +45,7 @@ bool MapUrlToGDALPath(const std::string &osUrl, const std::string &osRefsPath,
                   std::string(VSIKERCHUNK_PREFIX) + " (recursion refused)";
         return false;
     }
-    if (IsRemoteGDALPath(osRefsPath) && !IsRemoteGDALPath(osGDALPath) &&
+    if (IsNetworkGDALPath(osRefsPath) && !IsNetworkGDALPath(osGDALPath) &&
         !CPLTestBool(CPLGetConfigOption(
             "KERCHUNK_ALLOW_REMOTE_REFS_TO_LOCAL_FILES", "NO")))
     {

@@ -1,10 +1,5 @@
-// From the URLs written in kerchunk references (fsspec style) to GDAL paths.
-//   s3://bucket/key              -> /vsis3/bucket/key
-//   gs://bucket/key, gcs://...   -> /vsigs/bucket/key
-//   http(s)://host/path          -> /vsicurl/http(s)://host/path
-//   az://container/path, abfs(s)://container[@account.host]/path
-//                                -> /vsiaz/container/path
-//   file:///abs/path             -> /abs/path
+// From the URLs written in kerchunk references (fsspec style) to GDAL paths:
+// the schemes of common/gdal_paths.h, plus
 //   /vsi.../..., /abs/path       -> unchanged
 //   relative/path                -> <folder of the references>/relative/path
 #pragma once
@@ -13,9 +8,6 @@
 
 namespace kerchunk
 {
-
-// True for GDAL paths whose bytes come over the network.
-bool IsRemoteGDALPath(const std::string &osPath);
 
 // Maps `osUrl` to a GDAL path. `osRefsPath` is the references file's own
 // GDAL path (relative URLs are resolved from its folder). Returns false with

@@ -3,6 +3,7 @@
 // gdal_kerchunk generate --cache [--force] [-j N] SOURCE... [--from-file LIST]
 // gdal_kerchunk generate -o FOLDER [-j N] SOURCE... [--from-file LIST] [...]
 #include "commands.h"
+#include "gdal_paths.h"
 #include "generate_batch.h"
 
 #include "../error.h"
@@ -120,18 +121,8 @@ bool StartsWith(const std::string &osText, const char *pszPrefix)
 std::string ReferenceUrlForSource(const std::string &osSource,
                                   const std::string &osOutput, bool bRelative)
 {
-    if (StartsWith(osSource, "/vsicurl/http://") ||
-        StartsWith(osSource, "/vsicurl/https://"))
-        return osSource.substr(strlen("/vsicurl/"));
-    static const std::pair<const char *, const char *> aoSchemes[] = {
-        {"/vsis3/", "s3://"}, {"/vsigs/", "gs://"}, {"/vsiaz/", "az://"}};
-    for (const auto &oScheme : aoSchemes)
-    {
-        if (StartsWith(osSource, oScheme.first))
-            return oScheme.second + osSource.substr(strlen(oScheme.first));
-    }
     if (StartsWith(osSource, "/vsi"))
-        return osSource;  // no fsspec equivalent: the GDAL path
+        return GDALPathToUrl(osSource);  // the GDAL path when fsspec has none
     namespace fs = std::filesystem;
     std::error_code oErr;
     const fs::path oSource = fs::absolute(osSource, oErr).lexically_normal();

@@ -1,4 +1,5 @@
 #include "hdf5_vfd.h"
+#include "gdal_paths.h"
 
 #include "../error.h"
 
@@ -25,19 +26,6 @@ namespace
 // object headers). Local files go straight to VSI (the OS caches them).
 constexpr size_t DEFAULT_REMOTE_BLOCK_SIZE = 1024 * 1024;
 constexpr size_t MAX_CACHED_BLOCKS = 32;
-
-bool IsRemotePath(const std::string &osPath)
-{
-    static const char *const apszPrefixes[] = {
-        "/vsicurl", "/vsis3",    "/vsigs",   "/vsiaz",      "/vsiadls",
-        "/vsioss",  "/vsiswift", "/vsihdfs", "/vsiwebhdfs", "/vsiaz_streaming"};
-    for (const char *pszPrefix : apszPrefixes)
-    {
-        if (STARTS_WITH(osPath.c_str(), pszPrefix))
-            return true;
-    }
-    return false;
-}
 
 struct VSIH5File
 {
@@ -148,7 +136,7 @@ H5FD_t *VFDOpen(const char *pszName, unsigned nFlags, hid_t, haddr_t nMaxAddr)
         const char *pszBlock = CPLGetConfigOption("KERCHUNK_HDF5_BLOCK_SIZE", nullptr);
         poFile->nBlockSize =
             pszBlock ? static_cast<size_t>(std::strtoull(pszBlock, nullptr, 10))
-                     : (IsRemotePath(pszName) ? DEFAULT_REMOTE_BLOCK_SIZE : 0);
+                     : (IsNetworkGDALPath(pszName) ? DEFAULT_REMOTE_BLOCK_SIZE : 0);
         return &poFile.release()->sPublic;
     }
     catch (const std::exception &)
