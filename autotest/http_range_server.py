@@ -26,13 +26,19 @@ class RangeRequestHandler(http.server.BaseHTTPRequestHandler):
             return True
         return False
 
-    def do_HEAD(self):
-        self.server.requests.append(("HEAD", self.path, None))
+    def _start(self, method, rng):
+        """Logs the request; the file to serve, or None once answered."""
+        self.server.requests.append((method, self.path, rng))
         if self._send_error_if_asked():
-            return
+            return None
         full = self._target()
         if full is None:
             self.send_error(404)
+        return full
+
+    def do_HEAD(self):
+        full = self._start("HEAD", None)
+        if full is None:
             return
         self.send_response(200)
         self.send_header("Content-Length", str(os.path.getsize(full)))
@@ -41,12 +47,8 @@ class RangeRequestHandler(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self):
         rng = self.headers.get("Range")
-        self.server.requests.append(("GET", self.path, rng))
-        if self._send_error_if_asked():
-            return
-        full = self._target()
+        full = self._start("GET", rng)
         if full is None:
-            self.send_error(404)
             return
         size = os.path.getsize(full)
         with open(full, "rb") as f:

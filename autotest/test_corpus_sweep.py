@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from osgeo import gdal
 
-from grib_native import grib_expected
+from grib_native import grib_coded_arrays, grib_expected
 from conftest import SHARED_CORPUS
 
 pytestmark = [
@@ -125,20 +125,9 @@ def test_sweep_grib_reference_sets():
         for name in sorted(os.listdir(folder)):
             table = json.load(open(folder / name))["refs"]
             root = None
-            for key, value in table.items():
-                if not key.endswith("/.zarray"):
-                    continue
-                meta = json.loads(value)
-                grib = [f for f in meta.get("filters") or [] if f.get("id") == "grib"]
-                if not grib:
-                    continue
-                var = key[: -len("/.zarray")]
-                targets = [v for k, v in table.items() if k.startswith(var + "/") and isinstance(v, list)]
-                if len(targets) != 1:
-                    continue
+            for var, meta, codec, offset, length in grib_coded_arrays(table):
                 total += 1
-                _, offset, length = targets[0]
-                want = grib_expected(data[offset: offset + length], grib[0]["var"])
+                want = grib_expected(data[offset: offset + length], codec["var"])
                 try:
                     if root is None:
                         root = gdal.OpenEx("KERCHUNK:" + str(folder / name),

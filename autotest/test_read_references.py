@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from osgeo import gdal, osr
 
-from grib_native import grib_expected
+from grib_native import grib_coded_arrays, grib_expected
 from conftest import DATA_DIR
 from http_range_server import RangeServer
 
@@ -80,17 +80,8 @@ def test_grib_reference_sets_decode_equal_to_eccodes(name):
         refs_path = REFS_DIR / (name + ".d") / refs_name
         table = json.load(open(refs_path))["refs"]
         root = open_multidim(refs_path).GetRootGroup()
-        for key, value in table.items():
-            if not key.endswith("/.zarray"):
-                continue
-            meta = json.loads(value)
-            grib = [f for f in meta.get("filters") or [] if f.get("id") == "grib"]
-            if not grib:
-                continue
-            var = key[: -len("/.zarray")]
-            (target,) = [v for k, v in table.items() if k.startswith(var + "/") and isinstance(v, list)]
-            _, offset, length = target
-            want = grib_expected(data[offset : offset + length], grib[0]["var"])
+        for var, meta, codec, offset, length in grib_coded_arrays(table):
+            want = grib_expected(data[offset : offset + length], codec["var"])
             got = root.OpenMDArrayFromFullname("/" + var).ReadAsArray().astype("f8").ravel()
             assert np.array_equal(got, want.astype(meta["dtype"]).astype("f8"), equal_nan=True), var
             checked += 1

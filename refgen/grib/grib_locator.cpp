@@ -55,16 +55,7 @@ bool GribFileReader::Read(uint64_t nOffset, size_t nSize, void *pabyOut)
         return nOffset <= m_nSize;
     // Large reads (data sections of rebuilt messages) bypass the window.
     if (nSize > WINDOW_SIZE)
-    {
-        if (nOffset > m_nSize || nSize > m_nSize - nOffset)
-            return false;
-        if (VSIFSeekL(m_fp, nOffset, SEEK_SET) != 0 ||
-            VSIFReadL(pabyOut, 1, nSize, m_fp) != nSize)
-            throw Error(m_osPath + ": read error at offset " +
-                        std::to_string(nOffset));
-        m_nBytesRead += nSize;
-        return true;
-    }
+        return ReadAside(nOffset, nSize, pabyOut);
     if (!Fill(nOffset, nSize))
         return false;
     memcpy(pabyOut, m_abyWindow.data() + (nOffset - m_nWindowOffset), nSize);
