@@ -1,6 +1,7 @@
 #include "reference_cache.h"
 
 #include "generation_lock.h"
+#include "config_options.h"
 #include "gdal_paths.h"
 #include "sha256.h"
 
@@ -47,20 +48,6 @@ double Now()
 std::string FormatSeconds(double dfSeconds)
 {
     return CPLSPrintf("%g", dfSeconds);
-}
-
-double ParseNonNegative(const char *pszOption, double dfDefault)
-{
-    const char *pszValue = CPLGetConfigOption(pszOption, nullptr);
-    if (pszValue == nullptr || pszValue[0] == '\0')
-        return dfDefault;
-    char *pszEnd = nullptr;
-    const double dfValue = CPLStrtod(pszValue, &pszEnd);
-    if (pszEnd == pszValue || *pszEnd != '\0' || !(dfValue >= 0) ||
-        !std::isfinite(dfValue))
-        throw Error(std::string(pszOption) + "=" + pszValue +
-                    ": expected a non-negative number");
-    return dfValue;
 }
 
 // One mutex per key for the threads of this process; never freed (one small
@@ -254,15 +241,15 @@ std::string DefaultCacheDir()
 CacheConfig CacheConfig::FromConfigOptions()
 {
     CacheConfig o;
-    const char *pszDir = CPLGetConfigOption("KERCHUNK_CACHE_DIR", nullptr);
-    o.osDir = pszDir && pszDir[0] ? std::string(pszDir) : DefaultCacheDir();
+    o.osDir = IsConfigOptionSet("KERCHUNK_CACHE_DIR")
+                  ? GetStringOption("KERCHUNK_CACHE_DIR")
+                  : DefaultCacheDir();
     while (o.osDir.size() > 1 && o.osDir.back() == '/')
         o.osDir.pop_back();
-    o.dfTTLDays = ParseNonNegative("KERCHUNK_CACHE_TTL_DAYS", 0);
-    o.dfGenerationTimeout = ParseNonNegative("KERCHUNK_GENERATION_TIMEOUT", 0);
-    o.dfLockStaleSeconds = ParseNonNegative("KERCHUNK_LOCK_STALE_SECONDS", 60);
-    o.bVerifyChecksum =
-        CPLTestBool(CPLGetConfigOption("KERCHUNK_CACHE_VERIFY", "YES"));
+    o.dfTTLDays = GetNumberOption("KERCHUNK_CACHE_TTL_DAYS");
+    o.dfGenerationTimeout = GetNumberOption("KERCHUNK_GENERATION_TIMEOUT");
+    o.dfLockStaleSeconds = GetNumberOption("KERCHUNK_LOCK_STALE_SECONDS");
+    o.bVerifyChecksum = GetBooleanOption("KERCHUNK_CACHE_VERIFY");
     o.osGeneratorVersion = CurrentGeneratorVersion();
     return o;
 }

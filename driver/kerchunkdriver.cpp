@@ -6,6 +6,7 @@
 #include "array_catalog.h"
 #include "array_checks.h"
 #include "codecs.h"
+#include "config_options.h"
 #include "kerchunk_dataset.h"
 #include "kerchunk_dataset_name.h"
 #include "generator.h"
@@ -172,6 +173,20 @@ GDALDataset *OpenSource(GDALOpenInfo *poOpenInfo, const KerchunkDatasetName &oNa
                  oName.osPath.c_str());
         return nullptr;
     }
+    // The open option wins over the configuration option.
+    bool bFallback = true;
+    try
+    {
+        const char *pszFallback =
+            CSLFetchNameValue(poOpenInfo->papszOpenOptions, "FALLBACK");
+        bFallback = pszFallback ? CPLTestBool(pszFallback)
+                                : GetBooleanOption("KERCHUNK_FALLBACK");
+    }
+    catch (const std::exception &e)
+    {
+        CPLError(CE_Failure, CPLE_IllegalArg, "%s", e.what());
+        return nullptr;
+    }
     std::string osRefsPath;
     try
     {
@@ -179,9 +194,6 @@ GDALDataset *OpenSource(GDALOpenInfo *poOpenInfo, const KerchunkDatasetName &oNa
     }
     catch (const std::exception &e)
     {
-        const bool bFallback = CPLFetchBool(
-            poOpenInfo->papszOpenOptions, "FALLBACK",
-            CPLTestBool(CPLGetConfigOption("KERCHUNK_FALLBACK", "YES")));
         if (!bFallback)
         {
             CPLError(CE_Failure, CPLE_OpenFailed,

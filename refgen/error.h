@@ -1,18 +1,4 @@
-// The one error type of the reference generator. Thrown inside refgen and
-// caught at the boundary (the command's main, the driver's Open), where it
-// becomes a single CPLError or message.
+// The error type lives in common/ (shared by refgen, cache and the option
+// table); this include keeps refgen's relative includes working.
 #pragma once
-
-#include <stdexcept>
-#include <string>
-
-namespace kerchunk
-{
-
-class Error : public std::runtime_error
-{
-  public:
-    using std::runtime_error::runtime_error;
-};
-
-}  // namespace kerchunk
+#include "../common/error.h"

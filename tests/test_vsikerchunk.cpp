@@ -178,6 +178,17 @@ TEST_F(VSIKerchunkTest, BadTargetsGiveErrorsNamingTheKey)
               std::string::npos)
         << CPLGetLastErrorMsg();
 
+    // A bad option value is an error naming it, not a limit of 0.
+    CPLSetConfigOption("KERCHUNK_MAX_CHUNK_SIZE", "abc");
+    CPLErrorReset();
+    EXPECT_EQ(ReadAll(m_osRoot + "/g/a/0"), "");
+    CPLSetConfigOption("KERCHUNK_MAX_CHUNK_SIZE", nullptr);
+    EXPECT_NE(std::string(CPLGetLastErrorMsg())
+                  .find("key 'g/a/0': KERCHUNK_MAX_CHUNK_SIZE=abc: expected a "
+                        "non-negative integer"),
+              std::string::npos)
+        << CPLGetLastErrorMsg();
+
     CPLErrorReset();
     EXPECT_EQ(VSIFOpenL((m_osRoot + "/g/a/0").c_str(), "wb"), nullptr);
     EXPECT_NE(std::string(CPLGetLastErrorMsg()).find("read-only"), std::string::npos);

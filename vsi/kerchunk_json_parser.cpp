@@ -1,4 +1,6 @@
 #include "kerchunk_json_parser.h"
+#include "config_options.h"
+#include "error.h"
 #include "template_renderer.h"
 
 #include "cpl_conv.h"
@@ -262,8 +264,15 @@ bool Parser::ParseGenEntry(const json &oEntry, size_t nIndex)
     if (!oEntry.contains("dimensions") || !oEntry["dimensions"].is_object())
         return Fail(osWhere + ": 'dimensions' must be a JSON object");
 
-    const uint64_t nMaxEntries = static_cast<uint64_t>(CPLAtoGIntBig(
-        CPLGetConfigOption("KERCHUNK_MAX_GENERATED_REFS", "10000000")));
+    uint64_t nMaxEntries = 0;
+    try
+    {
+        nMaxEntries = GetIntegerOption("KERCHUNK_MAX_GENERATED_REFS");
+    }
+    catch (const Error &e)
+    {
+        return Fail(osWhere + ": " + e.what());
+    }
     std::vector<std::string> aosNames;
     std::vector<std::vector<TemplateValue>> aaoValues;
     uint64_t nTotal = 1;

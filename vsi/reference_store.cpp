@@ -1,6 +1,8 @@
 // Loading, caching and invalidating parsed references (LoadReferences), and
 // reading a key's bytes.
+#include "config_options.h"
 #include "consolidated_metadata.h"
+#include "error.h"
 #include "kerchunk_json_parser.h"
 #include "url_mapping.h"
 #include "vsikerchunk.h"
@@ -10,6 +12,8 @@
 #include "cpl_vsi.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <limits>
 #include <mutex>
 #include <vector>
 
@@ -32,10 +36,21 @@ std::mutex goCacheMutex;
 std::vector<CacheEntry> gaoCache;
 uint64_t gnUseCounter = 0;
 
+// A bad value keeps the default: the references themselves are fine, and
+// the error is reported when the option is first read wrong.
 size_t GetCacheCapacity()
 {
-    return static_cast<size_t>(std::max(
-        1, atoi(CPLGetConfigOption("KERCHUNK_REFS_CACHE_SIZE", "16"))));
+    try
+    {
+        return static_cast<size_t>(GetIntegerOption("KERCHUNK_REFS_CACHE_SIZE"));
+    }
+    catch (const Error &e)
+    {
+        CPLError(CE_Warning, CPLE_IllegalArg, "%s; using %s", e.what(),
+                 GetConfigOptionSpec("KERCHUNK_REFS_CACHE_SIZE").pszDefault);
+        return static_cast<size_t>(std::atoi(
+            GetConfigOptionSpec("KERCHUNK_REFS_CACHE_SIZE").pszDefault));
+    }
 }
 
 std::shared_ptr<const LoadedReferences> Parse(const std::string &osRefsPath,
@@ -47,14 +62,24 @@ std::shared_ptr<const LoadedReferences> Parse(const std::string &osRefsPath,
                   std::string(VSIKERCHUNK_PREFIX) + " are refused (recursion)";
         return nullptr;
     }
-    const GIntBig nMaxSize = CPLAtoGIntBig(
-        CPLGetConfigOption("KERCHUNK_MAX_REFS_FILE_SIZE", "2147483648"));
+    uint64_t nMaxSize = 0;
+    try
+    {
+        nMaxSize = GetIntegerOption("KERCHUNK_MAX_REFS_FILE_SIZE");
+    }
+    catch (const Error &e)
+    {
+        osError = "cannot read kerchunk references " + osRefsPath + ": " + e.what();
+        return nullptr;
+    }
     GByte *pabyData = nullptr;
     vsi_l_offset nDataSize = 0;
     // A failed read is reported below, once, with GDAL's reason appended.
     CPLErrorHandlerPusher oQuiet(CPLQuietErrorHandler);
     CPLErrorReset();
-    if (!VSIIngestFile(nullptr, osRefsPath.c_str(), &pabyData, &nDataSize, nMaxSize))
+    if (!VSIIngestFile(nullptr, osRefsPath.c_str(), &pabyData, &nDataSize,
+                       static_cast<GIntBig>(std::min<uint64_t>(
+                           nMaxSize, std::numeric_limits<GIntBig>::max()))))
     {
         osError = "cannot read kerchunk references " + osRefsPath;
         const char *pszDetail = CPLGetLastErrorMsg();

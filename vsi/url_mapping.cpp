@@ -1,4 +1,6 @@
 #include "url_mapping.h"
+#include "config_options.h"
+#include "error.h"
 #include "gdal_paths.h"
 #include "vsikerchunk.h"
 
@@ -45,15 +47,26 @@ bool MapUrlToGDALPath(const std::string &osUrl, const std::string &osRefsPath,
                   std::string(VSIKERCHUNK_PREFIX) + " (recursion refused)";
         return false;
     }
-    if (IsNetworkGDALPath(osRefsPath) && !IsNetworkGDALPath(osGDALPath) &&
-        !CPLTestBool(CPLGetConfigOption(
-            "KERCHUNK_ALLOW_REMOTE_REFS_TO_LOCAL_FILES", "NO")))
+    if (IsNetworkGDALPath(osRefsPath) && !IsNetworkGDALPath(osGDALPath))
     {
-        osError = "references loaded from a remote location may not read the "
-                  "local file '" + osGDALPath +
-                  "' (set KERCHUNK_ALLOW_REMOTE_REFS_TO_LOCAL_FILES=YES to "
-                  "allow it)";
-        return false;
+        bool bAllowed = false;
+        try
+        {
+            bAllowed = GetBooleanOption("KERCHUNK_ALLOW_REMOTE_REFS_TO_LOCAL_FILES");
+        }
+        catch (const Error &e)
+        {
+            osError = e.what();
+            return false;
+        }
+        if (!bAllowed)
+        {
+            osError = "references loaded from a remote location may not read the "
+                      "local file '" + osGDALPath +
+                      "' (set KERCHUNK_ALLOW_REMOTE_REFS_TO_LOCAL_FILES=YES to "
+                      "allow it)";
+            return false;
+        }
     }
     return true;
 }

@@ -2,6 +2,8 @@
 // Overrides only what a read-only store needs: Open, Stat, ReadDirEx,
 // GetFileMetadata and GetOptions.
 #include "vsikerchunk.h"
+#include "config_options.h"
+#include "error.h"
 #include "gdal_vsi_compat.h"
 #include "vsi_handles.h"
 
@@ -19,12 +21,25 @@ namespace
 
 constexpr const char *ZMETADATA_KEY = ".zmetadata";
 
-// GDAL reads a whole compressed chunk into memory: refuse absurd sizes
-// before allocating (a corrupt or hostile reference).
-uint64_t GetMaxChunkSize()
+
+bool CheckChunkSize(const Reference &oRef, const std::string &osDescription,
+                    std::string &osError)
 {
-    return static_cast<uint64_t>(CPLAtoGIntBig(
-        CPLGetConfigOption("KERCHUNK_MAX_CHUNK_SIZE", "2147483648")));
+    try
+    {
+        const uint64_t nMax = GetIntegerOption("KERCHUNK_MAX_CHUNK_SIZE");
+        if (oRef.nSize <= nMax)
+            return true;
+        osError = CPLSPrintf("%s: size %llu exceeds KERCHUNK_MAX_CHUNK_SIZE (%llu bytes)",
+                             osDescription.c_str(),
+                             static_cast<unsigned long long>(oRef.nSize),
+                             static_cast<unsigned long long>(nMax));
+    }
+    catch (const Error &e)
+    {
+        osError = osDescription + ": " + e.what();
+    }
+    return false;
 }
 
 // What a /vsikerchunk/ path designates, once its references are loaded.
@@ -112,12 +127,10 @@ VSIOpenResult VSIKerchunkFilesystemHandler::Open(const char *pszFilename,
         CPLError(CE_Failure, CPLE_OpenFailed, "%s", osError.c_str());
         return MakeVSIHandle<FailingHandle>(osError, nDeclaredSize);
     }
-    if (!poRef->bWholeFile && poRef->nSize > GetMaxChunkSize())
+    // GDAL reads a whole compressed chunk into memory: refuse absurd sizes
+    // before allocating (a corrupt or hostile reference).
+    if (!poRef->bWholeFile && !CheckChunkSize(*poRef, osDescription, osError))
     {
-        osError = CPLSPrintf("%s: size %llu exceeds KERCHUNK_MAX_CHUNK_SIZE (%llu bytes)",
-                             osDescription.c_str(),
-                             static_cast<unsigned long long>(poRef->nSize),
-                             static_cast<unsigned long long>(GetMaxChunkSize()));
         CPLError(CE_Failure, CPLE_AppDefined, "%s", osError.c_str());
         return MakeVSIHandle<FailingHandle>(osError, 0);
     }
@@ -240,20 +253,8 @@ char **VSIKerchunkFilesystemHandler::GetFileMetadata(const char *pszFilename,
 
 const char *VSIKerchunkFilesystemHandler::GetOptions()
 {
-    return "<Options>"
-           "  <Option name='KERCHUNK_ALLOW_REMOTE_REFS_TO_LOCAL_FILES' type='boolean' "
-           "description='Whether references loaded from a remote location may read "
-           "local files' default='NO'/>"
-           "  <Option name='KERCHUNK_REFS_CACHE_SIZE' type='int' "
-           "description='Number of parsed reference files kept in memory' default='16'/>"
-           "  <Option name='KERCHUNK_MAX_CHUNK_SIZE' type='int' "
-           "description='Largest referenced range, in bytes' default='2147483648'/>"
-           "  <Option name='KERCHUNK_MAX_REFS_FILE_SIZE' type='int' "
-           "description='Largest references file, in bytes' default='2147483648'/>"
-           "  <Option name='KERCHUNK_MAX_GENERATED_REFS' type='int' "
-           "description='Most references the gen section may produce' "
-           "default='10000000'/>"
-           "</Options>";
+    static const std::string osXml = GetConfigOptionsXml();
+    return osXml.c_str();
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "hdf5_vfd.h"
 
 #include "../error.h"
+#include "config_options.h"
 #include "../generator.h"
 #include "../zarr_metadata.h"
 
@@ -31,9 +32,6 @@ using hdf5::CheckId;
 using hdf5::CheckRet;
 using hdf5::Handle;
 
-// A contiguous dataset larger than this is referenced as several row blocks,
-// so that reading a slice does not mean fetching the whole array.
-constexpr uint64_t CONTIGUOUS_SPLIT_BYTES = 64 * 1024 * 1024;
 // Variable-length strings are converted to fixed-length and inlined; beyond
 // this the references would be unreasonably large.
 constexpr uint64_t MAX_INLINED_STRING_BYTES = 64 * 1024 * 1024;
@@ -475,10 +473,7 @@ void HDF5Generator::WriteContiguous(const DatasetEntry &oEntry, hid_t hDataset,
     // every chunk full-sized, so the row count must divide the first
     // dimension; without a divisor of reasonable size, one reference.
     uint64_t nRows = oMeta.anShape.empty() ? 1 : oMeta.anShape[0];
-    const uint64_t nSplitBytes = std::strtoull(
-        CPLGetConfigOption("KERCHUNK_CONTIGUOUS_SPLIT_BYTES",
-                           std::to_string(CONTIGUOUS_SPLIT_BYTES).c_str()),
-        nullptr, 10);
+    const uint64_t nSplitBytes = GetIntegerOption("KERCHUNK_CONTIGUOUS_SPLIT_BYTES");
     if (nSplitBytes > 0 && nBytes > nSplitBytes && nRows > 1)
     {
         const uint64_t nRowBytes = nBytes / nRows;

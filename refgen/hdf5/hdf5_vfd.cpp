@@ -1,9 +1,11 @@
 #include "hdf5_vfd.h"
+#include "config_options.h"
 #include "gdal_paths.h"
 
 #include "../error.h"
 
 #include "cpl_conv.h"
+#include "cpl_error.h"
 #include "cpl_string.h"
 #include "cpl_vsi.h"
 
@@ -120,6 +122,11 @@ H5FD_t *VFDOpen(const char *pszName, unsigned nFlags, hid_t, haddr_t nMaxAddr)
         return nullptr;
     try
     {
+        // Read before opening: a bad value must not leak the file.
+        const size_t nBlockSize =
+            IsConfigOptionSet("KERCHUNK_HDF5_BLOCK_SIZE")
+                ? static_cast<size_t>(GetIntegerOption("KERCHUNK_HDF5_BLOCK_SIZE"))
+                : (IsNetworkGDALPath(pszName) ? DEFAULT_REMOTE_BLOCK_SIZE : 0);
         VSILFILE *fp = VSIFOpenL(pszName, "rb");
         if (fp == nullptr)
             return nullptr;
@@ -133,14 +140,13 @@ H5FD_t *VFDOpen(const char *pszName, unsigned nFlags, hid_t, haddr_t nMaxAddr)
             return nullptr;
         }
         poFile->nEOF = VSIFTellL(fp);
-        const char *pszBlock = CPLGetConfigOption("KERCHUNK_HDF5_BLOCK_SIZE", nullptr);
-        poFile->nBlockSize =
-            pszBlock ? static_cast<size_t>(std::strtoull(pszBlock, nullptr, 10))
-                     : (IsNetworkGDALPath(pszName) ? DEFAULT_REMOTE_BLOCK_SIZE : 0);
+        poFile->nBlockSize = nBlockSize;
         return &poFile.release()->sPublic;
     }
-    catch (const std::exception &)
+    catch (const std::exception &e)
     {
+        // libhdf5 only says "unable to open": name the reason first.
+        CPLError(CE_Failure, CPLE_OpenFailed, "%s: %s", pszName, e.what());
         return nullptr;
     }
 }

@@ -7,6 +7,7 @@
 #include "utf8.h"
 
 #include "../error.h"
+#include "config_options.h"
 #include "../generator.h"
 #include "../zarr_metadata.h"
 
@@ -125,9 +126,7 @@ GenerateStats GenerateNetCDF3References(const std::string &osSource,
     // ~64 MB: a read of a few rows of a big variable stays small, while
     // typical variables stay a single reference. Same option as for
     // contiguous HDF5 datasets; 0 disables splitting.
-    uint64_t nMaxChunkBytes = std::strtoull(
-        CPLGetConfigOption("KERCHUNK_CONTIGUOUS_SPLIT_BYTES", "67108864"),
-        nullptr, 10);
+    uint64_t nMaxChunkBytes = GetIntegerOption("KERCHUNK_CONTIGUOUS_SPLIT_BYTES");
     if (nMaxChunkBytes == 0)
         nMaxChunkBytes = std::numeric_limits<uint64_t>::max();
 

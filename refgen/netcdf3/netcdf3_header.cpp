@@ -3,6 +3,7 @@
 #include "utf8.h"
 
 #include "../error.h"
+#include "config_options.h"
 
 #include "cpl_conv.h"
 
@@ -398,9 +399,8 @@ NC3Header ReadNetCDF3Header(VSILFILE *fp, const std::string &osFilename)
     // Most headers fit in the first block; big ones (thousands of variables
     // or long attributes) take a few more reads. The cap bounds memory for
     // hostile files whose counts are consistent with a huge file size.
-    const uint64_t nMaxHeaderSize = std::strtoull(
-        CPLGetConfigOption("KERCHUNK_NETCDF3_MAX_HEADER_SIZE", "268435456"),
-        nullptr, 10);
+    const uint64_t nMaxHeaderSize =
+        GetIntegerOption("KERCHUNK_NETCDF3_MAX_HEADER_SIZE");
     size_t nBlock = 64 * 1024;
     std::string osBuffer;
     while (true)

@@ -1,0 +1,4 @@
+# kerchunk_common_tests: the option table and what else common/ holds.
+kerchunk_add_unit_test(kerchunk_common_tests
+  SOURCES test_config_options.cpp
+  LIBRARIES kerchunk_common)
