@@ -19,11 +19,6 @@ namespace kerchunk
 namespace
 {
 
-bool StartsWith(const std::string &s, const char *pszPrefix)
-{
-    return s.compare(0, strlen(pszPrefix), pszPrefix) == 0;
-}
-
 // Removes ".", ".." and empty components of an absolute path.
 std::string LexicallyNormalize(const std::string &osPath)
 {
@@ -54,7 +49,7 @@ std::string LexicallyNormalize(const std::string &osPath)
 
 bool IsLocalPath(const std::string &osPath)
 {
-    return !StartsWith(osPath, "/vsi");
+    return !STARTS_WITH(osPath.c_str(), "/vsi");
 }
 
 std::string NormalizeSourceUri(const std::string &osSource)
@@ -79,7 +74,8 @@ std::string NormalizeSourceUri(const std::string &osSource)
             return szReal;
         return LexicallyNormalize(osPath);
     }
-    if (StartsWith(osPath, "/vsicurl/") || StartsWith(osPath, "/vsimem/"))
+    if (STARTS_WITH(osPath.c_str(), "/vsicurl/") ||
+        STARTS_WITH(osPath.c_str(), "/vsimem/"))
         return osPath;
     // /vsis3/bucket//a/./b -> /vsis3/bucket/a/b: object keys are paths here.
     const size_t nPrefixEnd = osPath.find('/', 1) + 1;

@@ -1,5 +1,7 @@
 #include "gdal_paths.h"
 
+#include "cpl_port.h"
+
 #include <cstring>
 #include <utility>
 
@@ -8,11 +10,6 @@ namespace kerchunk
 
 namespace
 {
-
-bool StartsWith(const std::string &osStr, const char *pszPrefix)
-{
-    return osStr.compare(0, strlen(pszPrefix), pszPrefix) == 0;
-}
 
 struct SchemeMapping
 {
@@ -45,19 +42,19 @@ bool IsNetworkGDALPath(const std::string &osPath)
 
 bool UrlSchemeToGDALPath(const std::string &osUrl, std::string &osPath)
 {
-    if (StartsWith(osUrl, "http://") || StartsWith(osUrl, "https://"))
+    if (STARTS_WITH(osUrl.c_str(), "http://") || STARTS_WITH(osUrl.c_str(), "https://"))
     {
         osPath = "/vsicurl/" + osUrl;
         return true;
     }
-    if (StartsWith(osUrl, "file://"))
+    if (STARTS_WITH(osUrl.c_str(), "file://"))
     {
         osPath = osUrl.substr(strlen("file://"));
         return true;
     }
     for (const auto &sMapping : asObjectStoreSchemes)
     {
-        if (!StartsWith(osUrl, sMapping.pszScheme))
+        if (!STARTS_WITH(osUrl.c_str(), sMapping.pszScheme))
             continue;
         std::string osRest = osUrl.substr(strlen(sMapping.pszScheme));
         // abfs://container@account.dfs.core.windows.net/path: GDAL takes the
@@ -75,13 +72,14 @@ bool UrlSchemeToGDALPath(const std::string &osUrl, std::string &osPath)
 
 std::string GDALPathToUrl(const std::string &osPath)
 {
-    if (StartsWith(osPath, "/vsicurl/http://") || StartsWith(osPath, "/vsicurl/https://"))
+    if (STARTS_WITH(osPath.c_str(), "/vsicurl/http://") ||
+        STARTS_WITH(osPath.c_str(), "/vsicurl/https://"))
         return osPath.substr(strlen("/vsicurl/"));
     static const std::pair<const char *, const char *> aoSchemes[] = {
         {"/vsis3/", "s3://"}, {"/vsigs/", "gs://"}, {"/vsiaz/", "az://"}};
     for (const auto &oScheme : aoSchemes)
     {
-        if (StartsWith(osPath, oScheme.first))
+        if (STARTS_WITH(osPath.c_str(), oScheme.first))
             return oScheme.second + osPath.substr(strlen(oScheme.first));
     }
     return osPath;

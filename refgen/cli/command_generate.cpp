@@ -109,11 +109,6 @@ GenerateArgs ParseArgs(const std::vector<std::string> &aosArgs)
     return sArgs;
 }
 
-bool StartsWith(const std::string &osText, const char *pszPrefix)
-{
-    return osText.compare(0, strlen(pszPrefix), pszPrefix) == 0;
-}
-
 // The URL written in the references for `osSource`: what fsspec understands
 // when there is an equivalent (https://, s3://, gs://, az://), which the
 // plugin's /vsikerchunk/ maps back to GDAL paths; otherwise the GDAL path.
@@ -121,7 +116,7 @@ bool StartsWith(const std::string &osText, const char *pszPrefix)
 std::string ReferenceUrlForSource(const std::string &osSource,
                                   const std::string &osOutput, bool bRelative)
 {
-    if (StartsWith(osSource, "/vsi"))
+    if (STARTS_WITH(osSource.c_str(), "/vsi"))
         return GDALPathToUrl(osSource);  // the GDAL path when fsspec has none
     namespace fs = std::filesystem;
     std::error_code oErr;
@@ -132,7 +127,7 @@ std::string ReferenceUrlForSource(const std::string &osSource,
         return oSource.string();
     const fs::path oOutDir =
         fs::absolute(osOutput, oErr).lexically_normal().parent_path();
-    if (oErr || StartsWith(osOutput, "/vsi"))
+    if (oErr || STARTS_WITH(osOutput.c_str(), "/vsi"))
         throw Error("--relative needs a local OUT");
     return oSource.lexically_relative(oOutDir).generic_string();
 }
