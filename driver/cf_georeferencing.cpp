@@ -643,13 +643,23 @@ bool IsRegularWithinTenthDegree(const std::vector<double> &adf)
            std::fabs(dfMiddle - dfLast) <= 0.1;
 }
 
+// WKT 1 as the netCDF driver gives it; WKT 2 for what WKT 1 cannot express
+// (GRIB's pole rotation, a derived geographic CRS, as GDAL's GRIB driver
+// gives rotated grids).
 std::string ExportWkt(const OGRSpatialReference &oSRS)
 {
-    char *pszWKT = nullptr;
     std::string osWKT;
-    if (oSRS.exportToWkt(&pszWKT) == OGRERR_NONE && pszWKT)
-        osWKT = pszWKT;
-    CPLFree(pszWKT);
+    const char *const apszWKT2[] = {"FORMAT=WKT2_2018", nullptr};
+    for (const char *const *papszOptions : {static_cast<const char *const *>(nullptr),
+                                            static_cast<const char *const *>(apszWKT2)})
+    {
+        char *pszWKT = nullptr;
+        if (oSRS.exportToWkt(&pszWKT, papszOptions) == OGRERR_NONE && pszWKT)
+            osWKT = pszWKT;
+        CPLFree(pszWKT);
+        if (!osWKT.empty())
+            break;
+    }
     return osWKT;
 }
 
@@ -1006,6 +1016,33 @@ CFGeoreferencing Compute(const ArrayPtr &poArray, const GroupPtr &poRoot,
     return oRes;
 }
 
+bool IsXAxis(const ArrayPtr &poVar, const std::string &osName)
+{
+    return IsLongitude(poVar, osName) || IsProjectionX(poVar) ||
+           AttrEquals(poVar, "standard_name", "grid_longitude");
+}
+
+bool IsYAxis(const ArrayPtr &poVar, const std::string &osName)
+{
+    return IsLatitude(poVar, osName) || IsProjectionY(poVar) ||
+           AttrEquals(poVar, "standard_name", "grid_latitude");
+}
+
+bool IsStoredXY(const ArrayPtr &poArray, const GroupPtr &poRoot)
+{
+    const auto &apoDims = poArray->GetDimensions();
+    const size_t n = apoDims.size();
+    const std::string osFirst = apoDims[n - 2]->GetName();
+    const std::string osSecond = apoDims[n - 1]->GetName();
+    const GroupPtr poGroup = OpenGroup(poRoot, ParentPath(poArray->GetFullName()));
+    const ArrayPtr poFirst = CoordinateVariable(poGroup, osFirst, apoDims[n - 2]->GetSize());
+    const ArrayPtr poSecond = CoordinateVariable(poGroup, osSecond, apoDims[n - 1]->GetSize());
+    if (poFirst && poSecond)
+        return IsXAxis(poFirst, osFirst) && !IsYAxis(poFirst, osFirst) &&
+               IsYAxis(poSecond, osSecond) && !IsXAxis(poSecond, osSecond);
+    return !poFirst && !poSecond && osFirst == "x" && osSecond == "y";
+}
+
 }  // namespace
 
 CFGeoreferencing
@@ -1032,6 +1069,29 @@ ComputeCFGeoreferencing(const std::shared_ptr<GDALMDArray> &poArray,
         CPLDebug("KERCHUNK", "CF georeferencing failed");
     }
     return CFGeoreferencing();
+}
+
+ClassicAxes ClassicAxesOf(const std::shared_ptr<GDALMDArray> &poArray,
+                          const std::shared_ptr<GDALGroup> &poRootGroup)
+{
+    ClassicAxes oAxes;
+    const size_t nDims = poArray ? poArray->GetDimensionCount() : 0;
+    if (nDims < 2)
+        return oAxes;
+    oAxes.iYDim = nDims - 2;
+    oAxes.iXDim = nDims - 1;
+    try
+    {
+        CPLErrorHandlerPusher oQuiet(CPLQuietErrorHandler);
+        CPLErrorStateBackuper oErrorState;
+        if (poRootGroup && IsStoredXY(poArray, poRootGroup))
+            std::swap(oAxes.iYDim, oAxes.iXDim);
+    }
+    catch (const std::exception &e)
+    {
+        CPLDebug("KERCHUNK", "axes of %s: %s", poArray->GetFullName().c_str(), e.what());
+    }
+    return oAxes;
 }
 
 }  // namespace kerchunk

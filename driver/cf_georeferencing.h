@@ -23,7 +23,7 @@ struct CFGeoreferencing
     // geotransform is the one of the flipped, north-up view. Like the netCDF
     // driver, this is also true when there is no Y coordinate at all.
     bool bBottomUp = false;
-    // WKT 1 with the CRS's own axis order; import it with
+    // WKT 1 (WKT 2 when WKT 1 cannot express it) with the CRS's own axis order; import it with
     // OAMS_TRADITIONAL_GIS_ORDER, as GDAL's raster API hands CRSs out.
     std::string osWKT;              // empty when no CRS
     std::string osGridMappingName;  // informational ("" without grid_mapping)
@@ -55,5 +55,25 @@ ComputeCFGeoreferencing(const std::shared_ptr<GDALMDArray> &poArray,
                         const std::shared_ptr<GDALGroup> &poRootGroup,
                         size_t iYDim, size_t iXDim,
                         const CFGeoreferencingOptions &oOptions = {});
+
+// The dimensions the classic view shows as rows (Y) and columns (X): the last
+// two, swapped when they are stored (X, Y), e.g. GRIB grids with
+// jPointsAreConsecutive = 1, so that the raster is not transposed. Stored
+// (X, Y) means: the coordinate variables say the next-to-last dimension is an
+// X axis (longitude, projection_x_coordinate, grid_longitude, axis = X) and
+// the last a Y axis; or, without coordinate variables, they are named x and
+// y. GDAL's GRIB driver shows such grids north-up; GDAL 3.6's netCDF driver
+// would show them transposed.
+struct ClassicAxes
+{
+    size_t iYDim = 0;
+    size_t iXDim = 0;
+    bool IsTransposed() const
+    {
+        return iXDim < iYDim;
+    }
+};
+ClassicAxes ClassicAxesOf(const std::shared_ptr<GDALMDArray> &poArray,
+                          const std::shared_ptr<GDALGroup> &poRootGroup);
 
 }  // namespace kerchunk
