@@ -93,17 +93,21 @@ def test_values_equal_netcdf4(partial, name):
 
 
 def test_xarray_through_references(partial):
-    """Python's kerchunk stack (fsspec reference:// + zarr + xarray) reads the
-    references with the shapes and values netCDF4 gives."""
+    """xarray over the references (zarr engine): one size per dimension, the
+    shapes and values netCDF4 gives. Steps never written have no key, as
+    kerchunk omits unallocated chunks; Debian's fsspec 2022.11 reference
+    filesystem raises KeyError for a missing key in a multi-key cat() (fixed
+    in later fsspec), so the store reads key by key (hdf5_compare)."""
     import xarray as xr
     src, out = partial
-    refs = xr.open_dataset("reference://", engine="zarr", mask_and_scale=False,
-                           decode_times=False,
-                           backend_kwargs={"consolidated": False,
-                                           "storage_options": {"fo": str(out)}})
-    for name in ("t2m", "sp", "counts"):
-        assert refs[name].shape == (NT, NY, NX), name
-        hc.assert_exact(netcdf4_values(src, name), refs[name].values, name)
+    store = hc.zarr_group(out).store
+    refs = xr.open_dataset(store, engine="zarr", mask_and_scale=False, decode_times=False,
+                           consolidated=False)
+    native = xr.open_dataset(src, mask_and_scale=False, decode_times=False)
+    assert dict(refs.sizes) == dict(native.sizes) == {"time": NT, "lat": NY, "lon": NX}
+    for name in ("t2m", "sp", "counts", "time"):
+        assert refs[name].dims == native[name].dims, name
+        hc.assert_exact(native[name].values, refs[name].values, name)
 
 
 @pytest.mark.parametrize("name", ["t2m", "sp", "counts"])

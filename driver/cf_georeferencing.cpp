@@ -643,23 +643,13 @@ bool IsRegularWithinTenthDegree(const std::vector<double> &adf)
            std::fabs(dfMiddle - dfLast) <= 0.1;
 }
 
-// WKT 1 as the netCDF driver gives it; WKT 2 for what WKT 1 cannot express
-// (GRIB's pole rotation, a derived geographic CRS, as GDAL's GRIB driver
-// gives rotated grids).
 std::string ExportWkt(const OGRSpatialReference &oSRS)
 {
+    char *pszWKT = nullptr;
     std::string osWKT;
-    const char *const apszWKT2[] = {"FORMAT=WKT2_2018", nullptr};
-    for (const char *const *papszOptions : {static_cast<const char *const *>(nullptr),
-                                            static_cast<const char *const *>(apszWKT2)})
-    {
-        char *pszWKT = nullptr;
-        if (oSRS.exportToWkt(&pszWKT, papszOptions) == OGRERR_NONE && pszWKT)
-            osWKT = pszWKT;
-        CPLFree(pszWKT);
-        if (!osWKT.empty())
-            break;
-    }
+    if (oSRS.exportToWkt(&pszWKT) == OGRERR_NONE && pszWKT)
+        osWKT = pszWKT;
+    CPLFree(pszWKT);
     return osWKT;
 }
 

@@ -23,7 +23,7 @@ struct CFGeoreferencing
     // geotransform is the one of the flipped, north-up view. Like the netCDF
     // driver, this is also true when there is no Y coordinate at all.
     bool bBottomUp = false;
-    // WKT 1 (WKT 2 when WKT 1 cannot express it) with the CRS's own axis order; import it with
+    // WKT 1 with the CRS's own axis order; import it with
     // OAMS_TRADITIONAL_GIS_ORDER, as GDAL's raster API hands CRSs out.
     std::string osWKT;              // empty when no CRS
     std::string osGridMappingName;  // informational ("" without grid_mapping)

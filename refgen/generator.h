@@ -29,6 +29,8 @@ const char *SourceFormatName(SourceFormat eFormat);
 //   1: first release.
 //   2: NetCDF-4 variables written partly along an unlimited dimension have
 //      the dimension's length (previously the written extent).
+//      GRIB rotated grids: the pole longitude in the CRS is in [-180, 180],
+//      as GDAL's GRIB driver gives it.
 constexpr int REFERENCES_REVISION = 2;
 
 // Reads the first bytes of `osSource` (any GDAL path) through VSI.
