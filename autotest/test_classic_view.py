@@ -96,3 +96,41 @@ def test_projected_grid_mapping(tmp_path):
     k, n = assert_same_classic_view(refs, src, "p")
     assert n.GetSpatialRef() is not None
     assert "Lambert" in k.GetSpatialRef().ExportToWkt()
+
+
+def test_variable_stored_lon_lat_is_not_transposed(tmp_path):
+    """A variable stored (lon, lat) -- how GRIB grids with
+    jPointsAreConsecutive = 1 come out -- shows the raster of the same data
+    stored (lat, lon): same size, geotransform and pixels (GDAL 3.6's netCDF
+    driver would show it transposed); the (lat, lon) one equals the netCDF
+    driver."""
+    rng = np.random.default_rng(5)
+    data = rng.normal(0, 10, (2, 6, 9)).astype("f4")  # (time, lat, lon)
+    paths = {}
+    for order in ("latlon", "lonlat"):
+        src = tmp_path / (order + ".nc")
+        with netCDF4.Dataset(src, "w") as ds:
+            ds.createDimension("time", 2)
+            ds.createDimension("lat", 6)
+            ds.createDimension("lon", 9)
+            lat = ds.createVariable("lat", "f8", ("lat",))
+            lat.units = "degrees_north"
+            lat[:] = 30.0 + 0.5 * np.arange(6)
+            lon = ds.createVariable("lon", "f8", ("lon",))
+            lon.units = "degrees_east"
+            lon[:] = -5.0 + 0.5 * np.arange(9)
+            if order == "latlon":
+                ds.createVariable("v", "f4", ("time", "lat", "lon"))[:] = data
+            else:
+                ds.createVariable("v", "f4", ("time", "lon", "lat"))[:] = data.transpose(0, 2, 1)
+        paths[order] = (src, generate_refs(src, tmp_path))
+    assert_same_classic_view(paths["latlon"][1], paths["latlon"][0], "v")
+    a = gdal.Open('KERCHUNK:"%s":v' % paths["latlon"][1])
+    b = gdal.Open('KERCHUNK:"%s":v' % paths["lonlat"][1])
+    assert (b.RasterXSize, b.RasterYSize, b.RasterCount) == (9, 6, 2)
+    assert b.GetGeoTransform() == a.GetGeoTransform()
+    assert b.GetSpatialRef().IsSame(a.GetSpatialRef())
+    for i in (1, 2):
+        assert b.GetRasterBand(i).ReadRaster() == a.GetRasterBand(i).ReadRaster(), i
+        # Partial blocks and windows read through the transposing strides too.
+        assert b.ReadRaster(2, 1, 5, 4, band_list=[i]) == a.ReadRaster(2, 1, 5, 4, band_list=[i])

@@ -335,6 +335,128 @@ def test_classic_view_matches_gdal_grib_driver(tmp_path, config_options, name):
     assert ours.IsSame(theirs, ["IGNORE_DATA_AXIS_TO_SRS_AXIS_MAPPING=YES"]), ours.ExportToWkt()
 
 
+def consecutive_copy(src, dst):
+    """The first message of `src` rewritten by eccodes with
+    jPointsAreConsecutive = 1 (values stored column by column): the same
+    field, so GDAL's GRIB driver shows the same raster."""
+    with open(src, "rb") as f:
+        h = eccodes.codes_grib_new_from_file(f)
+    try:
+        ni, nj = eccodes.codes_get(h, "Ni"), eccodes.codes_get(h, "Nj")
+        values = eccodes.codes_get_values(h).reshape(nj, ni)
+        eccodes.codes_set(h, "jPointsAreConsecutive", 1)
+        eccodes.codes_set_values(h, values.T.ravel())
+        dst.write_bytes(eccodes.codes_get_message(h))
+    finally:
+        eccodes.codes_release(h)
+    return dst
+
+
+def assert_classic_view_equals_grib_driver(src, out, checksum=True, exact=True):
+    """`exact`: pixels bit for bit; else within 1e-6 (GDAL's GRIB driver
+    decodes JPEG 2000 packing with its own code, not eccodes')."""
+    refs = load_refs(out)
+    array = next(iter(data_arrays(refs)))
+    ds = gdal.Open('KERCHUNK:"%s":/%s' % (out, array))
+    grib = gdal.Open(str(src))
+    assert (ds.RasterXSize, ds.RasterYSize) == (grib.RasterXSize, grib.RasterYSize)
+    for a, b in zip(ds.GetGeoTransform(), grib.GetGeoTransform()):
+        assert a == pytest.approx(b, rel=1e-9, abs=1e-6), (ds.GetGeoTransform(), grib.GetGeoTransform())
+    ours, theirs = ds.GetSpatialRef(), grib.GetSpatialRef()
+    assert ours is not None and ours.IsSame(theirs, ["IGNORE_DATA_AXIS_TO_SRS_AXIS_MAPPING=YES"]), \
+        ours.ExportToWkt() if ours else None
+    if checksum:
+        band, want = ds.GetRasterBand(1), grib.GetRasterBand(1)
+        got = np.frombuffer(band.ReadRaster(buf_type=gdal.GDT_Float64), "f8")
+        ref = np.frombuffer(want.ReadRaster(buf_type=gdal.GDT_Float64), "f8")
+        nodata = want.GetNoDataValue()
+        if nodata is not None and (ref == nodata).any():
+            # Missing points: GDAL's nodata value, NaN here (as kerchunk).
+            ref = np.where(ref == nodata, np.nan, ref)
+        else:
+            assert band.Checksum() == want.Checksum()  # GRIB_NORMALIZE_UNITS=NO: kelvins
+        if exact:
+            assert np.array_equal(got, ref, equal_nan=True)
+        else:
+            assert np.allclose(got, ref, rtol=1e-6, atol=0, equal_nan=True)
+
+
+@pytest.mark.parametrize("name", ["regular_latlon_surface.grib2", "rotated_wind_20x20.grib",
+                                  "no-radius-shapeOfEarth-7.grb2"])
+def test_points_consecutive_along_j(tmp_path, config_options, name):
+    """jPointsAreConsecutive = 1 grids (made by eccodes from a data file):
+    references keep the stored (x, y) order, as eccodes decodes it; the
+    classic view is not transposed: size, geotransform, CRS and pixels equal
+    GDAL's GRIB driver."""
+    config_options(GRIB_ADJUST_LONGITUDE_RANGE="NO", GRIB_NORMALIZE_UNITS="NO")
+    src = consecutive_copy(DATA_GRIB / name, tmp_path / ("cons_" + name))
+    out = tmp_path / "cons.json"
+    generate(src, out)
+    assert_all_fields_exact(src, out)
+    array, meta = next(iter(data_arrays(load_refs(out)).items()))
+    grib = gdal.Open(str(src))
+    assert meta["shape"][-2:] == [grib.RasterXSize, grib.RasterYSize]
+    assert_classic_view_equals_grib_driver(src, out)
+    # The same raster as the file stored row by row.
+    plain = tmp_path / "plain.json"
+    generate(DATA_GRIB / name, plain)
+    a = gdal.Open('KERCHUNK:"%s":/%s' % (out, array))
+    b = gdal.Open('KERCHUNK:"%s":/%s' % (plain, next(iter(data_arrays(load_refs(plain))))))
+    assert a.ReadRaster() == b.ReadRaster()
+
+
+def test_points_consecutive_with_bitmap(tmp_path, config_options):
+    """A real jPointsAreConsecutive = 1 file (pygrib's sample, with a bitmap)."""
+    config_options(GRIB_ADJUST_LONGITUDE_RANGE="NO", GRIB_NORMALIZE_UNITS="NO")
+    src = DATA_GRIB / "scanning_mode_with_bitmap.grib2"
+    out = tmp_path / "bitmap.json"
+    generate(src, out)
+    assert_all_fields_exact(src, out)
+    assert_classic_view_equals_grib_driver(src, out)
+
+
+def test_points_consecutive_lazy_open(tmp_path, config_options):
+    config_options(GRIB_ADJUST_LONGITUDE_RANGE="NO", GRIB_NORMALIZE_UNITS="NO",
+                   KERCHUNK_CACHE_DIR=str(tmp_path / "cache"))
+    src = consecutive_copy(DATA_GRIB / "regular_latlon_surface.grib2", tmp_path / "cons.grib2")
+    ds = gdal.Open("KERCHUNK:" + str(src))
+    grib = gdal.Open(str(src))
+    assert ds.GetDriver().ShortName == "KERCHUNK"
+    assert (ds.RasterXSize, ds.RasterYSize) == (grib.RasterXSize, grib.RasterYSize)
+    assert ds.GetRasterBand(1).Checksum() == grib.GetRasterBand(1).Checksum()
+
+
+ROTATED_CORPUS = ["grib1/rotated_ll.grib1", "grib2/20260219T00Z_MSC_HRDPS_CAPE_Sfc_RLatLon0.0225_PT000H.grib2"]
+
+
+@pytest.mark.parametrize("name", ROTATED_CORPUS)
+def test_rotated_pole_corpus_classic_view(tmp_path, config_options, name):
+    """Rotated lat/lon grids of the shared corpus: the classic view carries
+    the CRS GDAL's GRIB driver gives (a derived geographic CRS with GRIB's
+    pole rotation, WKT 2 only), and the same geotransform and pixels. The
+    generator writes rotated longitudes in [-180, 180[, as GDAL's default
+    GRIB_ADJUST_LONGITUDE_RANGE=YES shows them."""
+    src = SHARED_CORPUS / name
+    if not src.is_file():
+        pytest.skip("shared corpus absent")
+    config_options(GRIB_NORMALIZE_UNITS="NO")
+    out = tmp_path / "rot.json"
+    generate(src, out)
+    assert_all_fields_exact(src, out)
+    assert_classic_view_equals_grib_driver(src, out, exact=False)
+
+
+def test_rotated_pole_crs_is_wkt2(tmp_path, config_options):
+    config_options(GRIB_ADJUST_LONGITUDE_RANGE="NO", GRIB_NORMALIZE_UNITS="NO")
+    src = DATA_GRIB / "rotated_wind_20x20.grib"
+    out = tmp_path / "rot.json"
+    generate(src, out)
+    assert_classic_view_equals_grib_driver(src, out)
+    array = next(iter(data_arrays(load_refs(out))))
+    wkt = gdal.Open('KERCHUNK:"%s":/%s' % (out, array)).GetProjectionRef()
+    assert "Pole rotation (GRIB convention)" in wkt
+
+
 # ---------------------------------------------------------------- bad input
 
 

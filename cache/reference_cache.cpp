@@ -224,7 +224,8 @@ std::string FormatAge(double dfSeconds)
 
 std::string CurrentGeneratorVersion()
 {
-    return std::string("gdal-kerchunk ") + KERCHUNK_VERSION_STRING;
+    return std::string("gdal-kerchunk ") + KERCHUNK_VERSION_STRING + " r" +
+           std::to_string(REFERENCES_REVISION);
 }
 
 std::string DefaultCacheDir()

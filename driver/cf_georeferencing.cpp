@@ -1006,6 +1006,33 @@ CFGeoreferencing Compute(const ArrayPtr &poArray, const GroupPtr &poRoot,
     return oRes;
 }
 
+bool IsXAxis(const ArrayPtr &poVar, const std::string &osName)
+{
+    return IsLongitude(poVar, osName) || IsProjectionX(poVar) ||
+           AttrEquals(poVar, "standard_name", "grid_longitude");
+}
+
+bool IsYAxis(const ArrayPtr &poVar, const std::string &osName)
+{
+    return IsLatitude(poVar, osName) || IsProjectionY(poVar) ||
+           AttrEquals(poVar, "standard_name", "grid_latitude");
+}
+
+bool IsStoredXY(const ArrayPtr &poArray, const GroupPtr &poRoot)
+{
+    const auto &apoDims = poArray->GetDimensions();
+    const size_t n = apoDims.size();
+    const std::string osFirst = apoDims[n - 2]->GetName();
+    const std::string osSecond = apoDims[n - 1]->GetName();
+    const GroupPtr poGroup = OpenGroup(poRoot, ParentPath(poArray->GetFullName()));
+    const ArrayPtr poFirst = CoordinateVariable(poGroup, osFirst, apoDims[n - 2]->GetSize());
+    const ArrayPtr poSecond = CoordinateVariable(poGroup, osSecond, apoDims[n - 1]->GetSize());
+    if (poFirst && poSecond)
+        return IsXAxis(poFirst, osFirst) && !IsYAxis(poFirst, osFirst) &&
+               IsYAxis(poSecond, osSecond) && !IsXAxis(poSecond, osSecond);
+    return !poFirst && !poSecond && osFirst == "x" && osSecond == "y";
+}
+
 }  // namespace
 
 CFGeoreferencing
@@ -1032,6 +1059,29 @@ ComputeCFGeoreferencing(const std::shared_ptr<GDALMDArray> &poArray,
         CPLDebug("KERCHUNK", "CF georeferencing failed");
     }
     return CFGeoreferencing();
+}
+
+ClassicAxes ClassicAxesOf(const std::shared_ptr<GDALMDArray> &poArray,
+                          const std::shared_ptr<GDALGroup> &poRootGroup)
+{
+    ClassicAxes oAxes;
+    const size_t nDims = poArray ? poArray->GetDimensionCount() : 0;
+    if (nDims < 2)
+        return oAxes;
+    oAxes.iYDim = nDims - 2;
+    oAxes.iXDim = nDims - 1;
+    try
+    {
+        CPLErrorHandlerPusher oQuiet(CPLQuietErrorHandler);
+        CPLErrorStateBackuper oErrorState;
+        if (poRootGroup && IsStoredXY(poArray, poRootGroup))
+            std::swap(oAxes.iYDim, oAxes.iXDim);
+    }
+    catch (const std::exception &e)
+    {
+        CPLDebug("KERCHUNK", "axes of %s: %s", poArray->GetFullName().c_str(), e.what());
+    }
+    return oAxes;
 }
 
 }  // namespace kerchunk

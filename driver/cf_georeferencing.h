@@ -56,4 +56,24 @@ ComputeCFGeoreferencing(const std::shared_ptr<GDALMDArray> &poArray,
                         size_t iYDim, size_t iXDim,
                         const CFGeoreferencingOptions &oOptions = {});
 
+// The dimensions the classic view shows as rows (Y) and columns (X): the last
+// two, swapped when they are stored (X, Y), e.g. GRIB grids with
+// jPointsAreConsecutive = 1, so that the raster is not transposed. Stored
+// (X, Y) means: the coordinate variables say the next-to-last dimension is an
+// X axis (longitude, projection_x_coordinate, grid_longitude, axis = X) and
+// the last a Y axis; or, without coordinate variables, they are named x and
+// y. GDAL's GRIB driver shows such grids north-up; GDAL 3.6's netCDF driver
+// would show them transposed.
+struct ClassicAxes
+{
+    size_t iYDim = 0;
+    size_t iXDim = 0;
+    bool IsTransposed() const
+    {
+        return iXDim < iYDim;
+    }
+};
+ClassicAxes ClassicAxesOf(const std::shared_ptr<GDALMDArray> &poArray,
+                          const std::shared_ptr<GDALGroup> &poRootGroup);
+
 }  // namespace kerchunk

@@ -106,8 +106,8 @@ KerchunkRasterBand::KerchunkRasterBand(KerchunkRasterDataset *poDSIn, int nBandI
 
     const auto anBlockSize = oArray.GetBlockSize();
     const size_t nDims = anBlockSize.size();
-    const GUInt64 nChunkX = anBlockSize[nDims - 1];
-    const GUInt64 nChunkY = nDims >= 2 ? anBlockSize[nDims - 2] : 1;
+    const GUInt64 nChunkX = anBlockSize[poDSIn->m_iXDim];
+    const GUInt64 nChunkY = nDims >= 2 ? anBlockSize[poDSIn->m_iYDim] : 1;
     nBlockXSize = nChunkX == 0 ? nRasterXSize
                                : static_cast<int>(std::min<GUInt64>(nChunkX, nRasterXSize));
     nBlockYSize = nChunkY == 0 ? nRasterYSize
@@ -157,20 +157,26 @@ CPLErr KerchunkRasterBand::IReadBlock(int nBlockXOff, int nBlockYOff, void *pIma
     std::vector<size_t> anCount(m_anExtraIndex.size(), 1);
     std::vector<GInt64> anStep(m_anExtraIndex.size(), 1);
     std::vector<GPtrDiff_t> anStride(m_anExtraIndex.size(), 0);
+    anStart.resize(nDims);
+    anCount.resize(nDims);
+    anStep.resize(nDims);
+    anStride.resize(nDims);
     if (nDims >= 2)
     {
         // North-up: row 0 of the raster is the last stored row.
-        anStart.push_back(poGDS->m_bBottomUp
-                              ? static_cast<GUInt64>(nRasterYSize - 1 - nY0)
-                              : static_cast<GUInt64>(nY0));
-        anCount.push_back(static_cast<size_t>(nYCount));
-        anStep.push_back(poGDS->m_bBottomUp ? -1 : 1);
-        anStride.push_back(nBlockXSize);
+        const size_t iY = poGDS->m_iYDim;
+        anStart[iY] = poGDS->m_bBottomUp ? static_cast<GUInt64>(nRasterYSize - 1 - nY0)
+                                         : static_cast<GUInt64>(nY0);
+        anCount[iY] = static_cast<size_t>(nYCount);
+        anStep[iY] = poGDS->m_bBottomUp ? -1 : 1;
+        anStride[iY] = nBlockXSize;
     }
-    anStart.push_back(static_cast<GUInt64>(nX0));
-    anCount.push_back(static_cast<size_t>(nXCount));
-    anStep.push_back(1);
-    anStride.push_back(1);
+    // The buffer strides transpose arrays stored (X, Y).
+    const size_t iX = poGDS->m_iXDim;
+    anStart[iX] = static_cast<GUInt64>(nX0);
+    anCount[iX] = static_cast<size_t>(nXCount);
+    anStep[iX] = 1;
+    anStride[iX] = 1;
 
     // Read in the array's own type: for _Unsigned bands the bits are then
     // the unsigned values.
@@ -258,8 +264,11 @@ bool KerchunkRasterDataset::SetArray(const std::shared_ptr<GDALMDArray> &poArray
         return false;
     }
     const auto &apoDims = poArray->GetDimensions();
-    const GUInt64 nXSize = apoDims[nDims - 1]->GetSize();
-    const GUInt64 nYSize = nDims >= 2 ? apoDims[nDims - 2]->GetSize() : 1;
+    const ClassicAxes oAxes = ClassicAxesOf(poArray, poRootGroup);
+    m_iYDim = oAxes.iYDim;
+    m_iXDim = oAxes.iXDim;
+    const GUInt64 nXSize = apoDims[m_iXDim]->GetSize();
+    const GUInt64 nYSize = nDims >= 2 ? apoDims[m_iYDim]->GetSize() : 1;
     GUInt64 nBands = 1;
     for (size_t i = 0; i + 2 < nDims; ++i)
     {
@@ -289,7 +298,7 @@ bool KerchunkRasterDataset::SetArray(const std::shared_ptr<GDALMDArray> &poArray
         CFGeoreferencingOptions oOptions;
         oOptions.bAssumeWGS84ForLonLat = true;
         const CFGeoreferencing oGeoref =
-            ComputeCFGeoreferencing(poArray, poRootGroup, nDims - 2, nDims - 1, oOptions);
+            ComputeCFGeoreferencing(poArray, poRootGroup, m_iYDim, m_iXDim, oOptions);
         m_bHasGeoTransform = oGeoref.bHasGeoTransform;
         m_adfGeoTransform = oGeoref.adfGeoTransform;
         // As the netCDF driver, rows are flipped when y increases, and also
@@ -298,7 +307,7 @@ bool KerchunkRasterDataset::SetArray(const std::shared_ptr<GDALMDArray> &poArray
         // their stored order, as GDAL's HDF5 driver shows them.
         const bool bPlainHDF5 =
             !oGeoref.bHasGeoTransform &&
-            STARTS_WITH(apoDims[nDims - 2]->GetName().c_str(), "phony_dim_");
+            STARTS_WITH(apoDims[m_iYDim]->GetName().c_str(), "phony_dim_");
         m_bBottomUp = bAllowFlip && oGeoref.bBottomUp && !bPlainHDF5;
         if (!bAllowFlip && oGeoref.bBottomUp && m_bHasGeoTransform)
         {

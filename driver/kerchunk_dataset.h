@@ -65,6 +65,9 @@ class KerchunkRasterDataset final : public GDALDataset
     std::array<double, 6> m_adfGeoTransform{0, 1, 0, 0, 0, 1};
     OGRSpatialReference m_oSRS{};
     bool m_bBottomUp = false;  // stored rows go south to north: flip them
+    // The array dimensions shown as rows and columns (see ClassicAxesOf).
+    size_t m_iYDim = 0;
+    size_t m_iXDim = 0;
     // The type read from the array; the bands may show the same bits as
     // unsigned (netCDF's _Unsigned="true" convention).
     GDALDataType m_eReadType = GDT_Unknown;

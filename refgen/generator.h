@@ -23,6 +23,16 @@ enum class SourceFormat
 
 const char *SourceFormatName(SourceFormat eFormat);
 
+// Revision of the references the generators write for a given source, part
+// of the cache's generator version: bump it whenever the output for existing
+// files changes, so that cached references are regenerated.
+//   1: first release.
+//   2: NetCDF-4 variables written partly along an unlimited dimension have
+//      the dimension's length (previously the written extent).
+//      GRIB rotated grids: the pole longitude in the CRS is in [-180, 180],
+//      as GDAL's GRIB driver gives it.
+constexpr int REFERENCES_REVISION = 2;
+
 // Reads the first bytes of `osSource` (any GDAL path) through VSI.
 // Throws kerchunk::Error when the source cannot be read.
 SourceFormat DetectSourceFormat(const std::string &osSource);

@@ -212,7 +212,7 @@ bool BuildRotated(const EccodesHandle &h, GribGrid &oGrid, const Earth &oEarth)
         return false;
     oGrid.adfY = Linear(*dfLat1, *dfLat2, oGrid.nY);
     // The "Pole rotation (GRIB convention)" method of PROJ, as GDAL's GRIB
-    // driver writes it: WKT1 cannot express it.
+    // driver writes it (pole longitude in [-180, 180]): WKT1 cannot express it.
     const std::string osEllipsoid =
         std::string("ELLIPSOID[\"") +
         (oEarth.IsSphere() ? "Sphere" : "Spheroid") + "\"," + Num(oEarth.dfA) +
@@ -231,7 +231,7 @@ bool BuildRotated(const EccodesHandle &h, GribGrid &oGrid, const Earth &oEarth)
         Num(*dfPoleLat) + "," + osDegree +
         "],"
         "PARAMETER[\"Longitude of the southern pole (GRIB convention)\"," +
-        Num(*dfPoleLon) + "," + osDegree +
+        Num(NormalizeLongitude180(*dfPoleLon)) + "," + osDegree +
         "],"
         "PARAMETER[\"Axis rotation (GRIB convention)\"," +
         Num(dfAngle) + "," + osDegree +

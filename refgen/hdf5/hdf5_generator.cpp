@@ -6,6 +6,7 @@
 #include "hdf5_types.h"
 #include "hdf5_unsupported.h"
 #include "hdf5_vfd.h"
+#include "netcdf_dimensions.h"
 
 #include "../error.h"
 #include "config_options.h"
@@ -65,7 +66,11 @@ struct DatasetEntry
 {
     std::string osPath;
     std::string osGroup;
-    std::vector<uint64_t> anShape{};
+    std::vector<uint64_t> anShape{};  // the dataset's extent
+    // The netCDF shape: along unlimited dimensions, the dimension's length
+    // (see netcdf_dimensions.h); chunks past anShape read as the fill value.
+    std::vector<uint64_t> anZarrShape{};
+    std::vector<bool> abUnlimited{};
     std::vector<std::string> aosDimensions{};
     nlohmann::json oAttributes;
     bool bDimensionOnly = false;
@@ -116,6 +121,7 @@ class HDF5Generator
     std::vector<std::string> ResolveDimensions(hid_t hDataset, const DatasetEntry &oEntry);
     std::string PhonyDimension(const std::string &osGroup, uint64_t nSize, int nOccurrence);
     std::vector<bool> SelectDatasets() const;
+    void ApplyNetCDFShapes();
 
     void WriteDataset(const DatasetEntry &oEntry);
     void WriteChunked(const DatasetEntry &oEntry, hid_t hDataset, hid_t hDcpl,
@@ -264,15 +270,35 @@ void HDF5Generator::CollectDataset(hid_t hDataset, const std::string &osPath,
     const int nRank = H5Sget_simple_extent_ndims(hSpace.get());
     if (nRank > 0)
     {
-        std::vector<hsize_t> anDims(nRank);
-        H5Sget_simple_extent_dims(hSpace.get(), anDims.data(), nullptr);
+        std::vector<hsize_t> anDims(nRank), anMaxDims(nRank);
+        H5Sget_simple_extent_dims(hSpace.get(), anDims.data(), anMaxDims.data());
         oEntry.anShape.assign(anDims.begin(), anDims.end());
+        for (hsize_t nMax : anMaxDims)
+            oEntry.abUnlimited.push_back(nMax == H5S_UNLIMITED);
     }
     const auto oName = oEntry.oAttributes.find("NAME");
     oEntry.bDimensionOnly = oName != oEntry.oAttributes.end() && oName->is_string() &&
                             oName->get<std::string>().rfind(NETCDF_DIM_ONLY_PREFIX, 0) == 0;
     oEntry.aosDimensions = ResolveDimensions(hDataset, oEntry);
+    oEntry.anZarrShape = oEntry.anShape;
     m_aoDatasets.push_back(std::move(oEntry));
+}
+
+void HDF5Generator::ApplyNetCDFShapes()
+{
+    std::vector<hdf5::NetCDFVariableShape> aoShapes;
+    aoShapes.reserve(m_aoDatasets.size());
+    for (const auto &oEntry : m_aoDatasets)
+    {
+        const auto oClass = oEntry.oAttributes.find("CLASS");
+        aoShapes.push_back({oEntry.osGroup, BaseName(oEntry.osPath),
+                            oClass != oEntry.oAttributes.end() && oClass->is_string() &&
+                                oClass->get<std::string>() == "DIMENSION_SCALE",
+                            oEntry.aosDimensions, oEntry.anShape, oEntry.abUnlimited});
+    }
+    auto aanShapes = hdf5::NetCDFShapes(aoShapes);
+    for (size_t i = 0; i < m_aoDatasets.size(); ++i)
+        m_aoDatasets[i].anZarrShape = std::move(aanShapes[i]);
 }
 
 // --var NAME: the named variables (by path or base name) and the coordinate
@@ -349,6 +375,26 @@ void HDF5Generator::WriteInlineWhole(const DatasetEntry &oEntry, const std::stri
     ++m_oStats.nChunks;
 }
 
+// Past the extent of a variable written partly along an unlimited dimension,
+// netCDF reads the fill value: missing chunks are the Zarr fill value, and the
+// chunk straddling the extent holds it too since HDF5 fills new chunks. In
+// no-fill mode neither holds (HDF5 zeroes new chunks, and the dataset's fill
+// value property is not netCDF's fill value).
+void CheckShapePastExtent(const DatasetEntry &oEntry, hid_t hDcpl)
+{
+    H5D_fill_time_t eFillTime = H5D_FILL_TIME_IFSET;
+    if (H5Pget_fill_time(hDcpl, &eFillTime) < 0 || eFillTime != H5D_FILL_TIME_NEVER)
+        return;
+    for (size_t i = 0; i < oEntry.anShape.size(); ++i)
+    {
+        if (oEntry.anZarrShape[i] > oEntry.anShape[i])
+            throw hdf5::Unsupported(
+                "written for " + std::to_string(oEntry.anShape[i]) + " of the " +
+                std::to_string(oEntry.anZarrShape[i]) + " values of unlimited dimension '" +
+                oEntry.aosDimensions[i] + "' in no-fill mode (the rest has no fill value)");
+    }
+}
+
 void HDF5Generator::WriteChunked(const DatasetEntry &oEntry, hid_t hDataset, hid_t hDcpl,
                                  const hdf5::ZarrType &sType, ZarrArrayMetadata &oMeta,
                                  bool &bAllPresent)
@@ -358,6 +404,8 @@ void HDF5Generator::WriteChunked(const DatasetEntry &oEntry, hid_t hDataset, hid
     if (H5Pget_chunk(hDcpl, static_cast<int>(nRank), anChunk.data()) != static_cast<int>(nRank))
         throw Error("cannot read the chunk shape");
     oMeta.anChunks.assign(anChunk.begin(), anChunk.end());
+    CheckShapePastExtent(oEntry, hDcpl);
+    oMeta.anShape = oEntry.anZarrShape;
     const hdf5::CodecPipeline sPipeline = hdf5::MapFilters(hDcpl, sType.nSize);
     oMeta.oFilters = sPipeline.oFilters;
     oMeta.oCompressor = sPipeline.oCompressor;
@@ -390,7 +438,7 @@ void HDF5Generator::WriteChunked(const DatasetEntry &oEntry, hid_t hDataset, hid
         nGridCount = anGrid[i] == 0 ? 0 : nGridCount * anGrid[i];
     }
     hdf5::ForEachChunk(
-        m_hFile.get(), hDataset, oMeta.anShape, oMeta.anChunks,
+        m_hFile.get(), hDataset, oEntry.anShape, oMeta.anChunks,
         [&](const hdf5::ChunkLocation &sChunk)
         {
             const unsigned nMask = sChunk.nFilterMask & nAllFilters;
@@ -610,6 +658,7 @@ GenerateStats HDF5Generator::Run()
             throw Error(m_osSource + ": " + hdf5::SanitizeUtf8(e.what()));
         }
     }
+    ApplyNetCDFShapes();
     const std::vector<bool> abSelected = SelectDatasets();
 
     for (const auto &oGroup : m_aoGroups)
