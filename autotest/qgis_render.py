@@ -7,13 +7,13 @@ caller sets GDAL_DRIVER_PATH and QT_QPA_PLATFORM=offscreen.
 
     qgis_render.py SPEC.json RESULT.json
 
-SPEC: {"cases": [{"name", "band", "width", "height", "ramp",
+SPEC: {"cases": [{"name", "bands": {"kerchunk": N, "reference": N},
+                  "width", "height", "ramp",
                   "layers": {"kerchunk": URI, "reference": URI},
                   "outputs": {"kerchunk": PNG, "reference": PNG}}]}
 Both layers of a case are drawn with one renderer: the reference layer's
 band minimum/maximum as QGIS computes them, the same colour ramp, the
-reference layer's extent and CRS (the kerchunk layer's CRS when the
-reference has none), the same output size. RESULT gives, per case and
+reference layer's extent, the same output size, each in its own CRS. RESULT gives, per case and
 layer, what QGIS reports: validity, extent, CRS, band count, size.
 """
 import json
@@ -74,16 +74,18 @@ def run_case(case):
     if not all(layer.isValid() for layer in layers.values()):
         return result
     ref = layers["reference"]
-    band = case["band"]
-    vmin, vmax = band_range(ref, band)
+    bands = case["bands"]
+    vmin, vmax = band_range(ref, bands["reference"])
     result["range"] = [vmin, vmax]
-    crs = ref.crs() if ref.crs().isValid() else layers["kerchunk"].crs()
-    result["crs_equal"] = layers["kerchunk"].crs() == ref.crs()
     errors = {}
     for role, layer in layers.items():
-        layer.setRenderer(pseudocolor(layer, band, vmin, vmax, case.get("ramp", "Spectral")))
+        layer.setRenderer(pseudocolor(layer, bands[role], vmin, vmax, case.get("ramp", "Spectral")))
         settings = QgsMapSettings()
-        settings.setDestinationCrs(crs)
+        # Each layer in its own CRS: QGIS compares CRSs by their WKT text, so
+        # two equivalent CRSs written differently would be reprojected (PROJ
+        # rounding moves cell edges by a pixel). The caller checks that the
+        # CRSs are equivalent.
+        settings.setDestinationCrs(layer.crs() if layer.crs().isValid() else ref.crs())
         settings.setExtent(ref.extent())
         settings.setOutputSize(QSize(case["width"], case["height"]))
         settings.setBackgroundColor(QColor(255, 255, 255))

@@ -7,6 +7,7 @@ Installs system-wide, so it runs as root only, and as its own ctest entry
 plugins without GDAL_DRIVER_PATH picks up the installed copy."""
 import json
 import os
+import re
 import shutil
 import subprocess
 
@@ -81,7 +82,9 @@ def deb_package():
 def test_package_contents(deb_package):
     fields = run(["dpkg-deb", "-f", deb_package, "Package", "Version", "Depends", "Maintainer"])
     assert "Package: %s\n" % PACKAGE in fields
-    assert "Version: 0.1.0" in fields or "Version: " in fields
+    version = re.search(r"project\(gdal_kerchunk VERSION ([0-9.]+)",
+                        (ROOT / "CMakeLists.txt").read_text()).group(1)
+    assert "Version: %s\n" % version in fields
     major, minor = gdal.__version__.split(".")[:2]
     # The plugin ABI follows GDAL's minor version: the package pins it.
     assert "(<< %s.%d~)" % (major, int(minor) + 1) in fields, fields

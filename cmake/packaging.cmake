@@ -20,6 +20,8 @@ set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
  every GDAL application. gdal_kerchunk generates the references and manages
  the reference cache.")
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+# Debug information stays in the build tree, as in Debian packages.
+set(CPACK_STRIP_FILES TRUE)
 set(CPACK_DEBIAN_PACKAGE_SECTION science)
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://fsspec.github.io/kerchunk/")
 # Library dependencies from dpkg-shlibdeps (dpkg-dev); GDAL pinned to the
