@@ -1,9 +1,8 @@
 """Loads raster layers in a headless QGIS and renders each to PNG.
 
-Run by test_qgis.py in its own process: QGIS installs its own GDAL error
-handler and registers drivers when it initialises, which must not leak into
-the pytest process (conftest's osgeo.gdal set-up, gdal.UseExceptions). The
-caller sets GDAL_DRIVER_PATH and QT_QPA_PLATFORM=offscreen.
+Run by test_qgis.py in its own process: QGIS 3.22 tears down GDAL's driver
+manager on exit, which aborts a process that also imported osgeo.gdal (as
+conftest does). The caller sets GDAL_DRIVER_PATH and QT_QPA_PLATFORM=offscreen.
 
     qgis_render.py SPEC.json RESULT.json
 

@@ -1,8 +1,10 @@
 """QGIS (Debian's python3-qgis, headless) loads KERCHUNK layers and renders
 them pixel for pixel as it renders the same data opened through GDAL's own
 driver (netCDF, GRIB). Extent, CRS and band count are checked as QGIS reports
-them. QGIS runs in a child process (qgis_render.py): it installs its own GDAL
-error handler on start, which must not leak into this pytest process."""
+them. QGIS runs in a child process (qgis_render.py): checked with QGIS 3.22,
+QgsApplication.exitQgis() in a process that had already imported osgeo.gdal
+aborts with "double free or corruption" (both tear down GDAL's driver
+manager)."""
 import json
 import os
 import shutil
