@@ -14,7 +14,7 @@ import subprocess
 import pytest
 from osgeo import gdal
 
-from conftest import BUILD_DIR, DATA_DIR, ROOT
+from conftest import BUILD_DIR, DATA_DIR, PLUGIN_DIR, ROOT
 
 PACKAGE = "gdal-kerchunk"
 AIR = DATA_DIR / "kerchunk_refs" / "air.nc"
@@ -48,6 +48,13 @@ def clean_env():
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("GDAL_", "KERCHUNK_", "CPL_")) and k != "PROJ_LIB"}
     return env
+
+
+def loaded_plugins(env):
+    """The gdal_KERCHUNK.so files GDAL registers (its CPL_DEBUG lines)."""
+    debug = subprocess.run(["gdalinfo", "--format", "KERCHUNK", "--config", "CPL_DEBUG", "ON"],
+                           env=env, capture_output=True, text=True).stderr
+    return re.findall(r"Auto register (\S*gdal_KERCHUNK\.so)", debug)
 
 
 def netcdf_checksums():
@@ -115,10 +122,11 @@ def test_install_use_remove(deb_package, tmp_path):
 
         formats = run(["gdalinfo", "--formats"], env=env)
         assert any(line.strip().startswith("KERCHUNK -") for line in formats.splitlines()), formats
-        # GDAL found the installed copy, not a build tree.
-        debug = subprocess.run(["gdalinfo", "--format", "KERCHUNK", "--config", "CPL_DEBUG", "ON"],
-                               env=env, capture_output=True, text=True)
-        assert plugin in debug.stderr, debug.stderr
+        # GDAL found the installed copy, not a build tree; with
+        # GDAL_DRIVER_PATH (the test set-up) only the build tree's copy loads.
+        assert plugin in loaded_plugins(env), loaded_plugins(env)
+        assert loaded_plugins(dict(env, GDAL_DRIVER_PATH=str(PLUGIN_DIR))) == [
+            str(PLUGIN_DIR / "gdal_KERCHUNK.so")]
 
         expected = netcdf_checksums()
         assert gdalinfo_checksums('KERCHUNK:"%s":air' % AIR_REFS, env) == expected

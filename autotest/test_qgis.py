@@ -5,6 +5,7 @@ them. QGIS runs in a child process (qgis_render.py): checked with QGIS 3.22,
 QgsApplication.exitQgis() in a process that had already imported osgeo.gdal
 aborts with "double free or corruption" (both tear down GDAL's driver
 manager)."""
+import importlib.util
 import json
 import os
 import shutil
@@ -17,11 +18,8 @@ from osgeo import gdal, osr
 
 from conftest import DATA_DIR, PLUGIN_DIR, ROOT
 
-try:
-    import qgis.core  # noqa: F401
-    HAVE_QGIS = True
-except ImportError:
-    HAVE_QGIS = False
+# Probed, not imported: QGIS stays out of this process.
+HAVE_QGIS = importlib.util.find_spec("qgis") is not None
 
 pytestmark = pytest.mark.skipif(
     not HAVE_QGIS, reason="python3-qgis is not installed (scripts/install-deps.sh installs it)")
