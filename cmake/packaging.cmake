@@ -13,12 +13,12 @@ set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_CONTACT "gdal-kerchunk maintainers <gdal-kerchunk@localhost>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
     "GDAL driver plugin reading NetCDF/HDF5/GRIB through kerchunk references")
+# The summary is the synopsis line; this is the extended description.
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-"${CPACK_PACKAGE_DESCRIPTION_SUMMARY}
- The KERCHUNK driver opens NetCDF-4/HDF5, NetCDF-3 and GRIB files as virtual
- Zarr through kerchunk references, in place, one range request per chunk, in
- every GDAL application. gdal_kerchunk generates the references and manages
- the reference cache.")
+"The KERCHUNK driver opens NetCDF-4/HDF5, NetCDF-3 and GRIB files as virtual
+Zarr through kerchunk references, in place, one range request per chunk, in
+every GDAL application. gdal_kerchunk generates the references and manages
+the reference cache.")
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 # Debug information stays in the build tree, as in Debian packages.
 set(CPACK_STRIP_FILES TRUE)
