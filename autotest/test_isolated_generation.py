@@ -9,6 +9,7 @@ the fallback to GDAL's own driver), and nothing enters the cache.
 import http.server
 import os
 import shutil
+import socket
 import stat
 import subprocess
 import textwrap
@@ -290,3 +291,37 @@ def test_stalled_server_times_out_within_the_limit(tmp_path, cache, config_optio
     assert elapsed < 6, elapsed
     assert (f"generation of references for {url} timed out "
             f"(KERCHUNK_GENERATION_TIMEOUT=3 s) (KERCHUNK_FALLBACK=NO)") in gdal_errors.text
+
+
+def test_server_that_never_answers_times_out(tmp_path, cache, config_options, gdal_errors):
+    """Accepts connections and never answers: the probes made in this process
+    before generation are bounded by the timeout too."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    accepted = []
+
+    def accept():
+        while True:
+            try:
+                accepted.append(listener.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    url = f"/vsicurl/http://127.0.0.1:{listener.getsockname()[1]}/silent.nc"
+    try:
+        config_options(KERCHUNK_GENERATION_TIMEOUT="3", KERCHUNK_FALLBACK="NO")
+        start = time.monotonic()
+        with pytest.raises(RuntimeError):
+            gdal.Open(f"KERCHUNK:{url}")
+        elapsed = time.monotonic() - start
+    finally:
+        listener.close()
+        for conn in accepted:
+            conn.close()
+    print(f"silent server: open returned after {elapsed:.2f} s")
+    assert accepted
+    assert elapsed < 7, elapsed
+    assert f"{url}: no such file, or no answer within KERCHUNK_GENERATION_TIMEOUT=3 s" \
+        in gdal_errors.text
