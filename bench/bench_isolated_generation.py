@@ -3,7 +3,8 @@
 generated on a cache miss) with the generator in a child process
 (KERCHUNK_GENERATION_ISOLATION=PROCESS, the default) versus in the opening
 process (IN_PROCESS), measured in the same run, on a small NetCDF-4 file and
-on the 100,000-chunk file of bench_cache_open.py.
+on the 100,000-chunk file of bench_cache_open.py; then how long an open takes
+when KERCHUNK_GENERATION_TIMEOUT passes inside that file's one big array.
 
 Every open runs in a fresh process with an empty cache; the time is measured
 inside it, from before the open to after reading one chunk.
@@ -54,6 +55,33 @@ def measure(label, source, env, cache, repeat):
           f"ratio {t_child / t_in:.2f}")
 
 
+INTERRUPT = r"""
+import sys, time
+from osgeo import gdal
+gdal.UseExceptions()
+t0 = time.perf_counter()
+try:
+    gdal.Open("KERCHUNK:" + sys.argv[1])
+    outcome = "opened"
+except RuntimeError as e:
+    outcome = "timed out" if "timed out" in str(e) else "error"
+print(time.perf_counter() - t0, outcome)
+"""
+
+
+def timeout_inside_one_array(source, env, cache, limit):
+    """How long an open with KERCHUNK_GENERATION_TIMEOUT takes when the limit
+    passes inside the one 100,000-chunk array."""
+    for mode in ("IN_PROCESS", "PROCESS"):
+        shutil.rmtree(cache, ignore_errors=True)
+        run_env = dict(env, KERCHUNK_CACHE_DIR=str(cache), KERCHUNK_GENERATION_ISOLATION=mode,
+                       KERCHUNK_GENERATION_TIMEOUT=str(limit), KERCHUNK_FALLBACK="NO")
+        out = subprocess.run([sys.executable, "-c", INTERRUPT, str(source)], env=run_env,
+                             capture_output=True, text=True, check=True).stdout.split()
+        print(f"KERCHUNK_GENERATION_TIMEOUT={limit} inside one array, {mode:10}: "
+              f"returned after {float(out[0]):6.2f} s ({' '.join(out[1:])})")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--workdir", help="where the sources are written (kept)")
@@ -73,6 +101,7 @@ def main():
     cache = workdir / "cache"
     measure("small file (10 chunks)   ", small, env, cache, args.repeat)
     measure("100,000-chunk file       ", large, env, cache, args.repeat_large)
+    timeout_inside_one_array(large, env, cache, 1.5)
 
 
 if __name__ == "__main__":

@@ -35,6 +35,9 @@ constexpr int kPollMilliseconds = 100;
 // Lines of the child's stderr that are not events (libhdf5 diagnostics, a
 // glibc abort message) quoted in the error, at most this many bytes.
 constexpr size_t kMaxQuotedOutput = 2000;
+// A stderr "line" longer than this is handled as it is (never an event):
+// a child printing without newlines must not grow our memory unbounded.
+constexpr size_t kMaxLineLength = 1 << 20;
 
 class UniqueFd
 {
@@ -303,6 +306,11 @@ bool ChildSession::ReadInto(int nFd, bool bReferences)
         nStart = nEnd + 1;
     }
     m_osPartialLine.erase(0, nStart);
+    if (m_osPartialLine.size() > kMaxLineLength)
+    {
+        HandleLine(m_osPartialLine.substr(0, kMaxQuotedOutput));
+        m_osPartialLine.clear();
+    }
     return true;
 }
 

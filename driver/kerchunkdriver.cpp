@@ -46,8 +46,11 @@ std::vector<std::unique_ptr<CPLConfigOptionSetter>>
 BoundRequestsByGenerationTimeout(const std::string &osPath, double &dfTimeout)
 {
     std::vector<std::unique_ptr<CPLConfigOptionSetter>> apoSetters;
+    dfTimeout = 0;
+    if (!IsNetworkGDALPath(osPath))
+        return apoSetters;
     dfTimeout = CacheConfig::FromConfigOptions().dfGenerationTimeout;
-    if (!(dfTimeout > 0) || !IsNetworkGDALPath(osPath))
+    if (!(dfTimeout > 0))
         return apoSetters;
     apoSetters.push_back(std::make_unique<CPLConfigOptionSetter>(
         "GDAL_HTTP_TIMEOUT", CPLSPrintf("%.0f", std::ceil(dfTimeout) + 1), true));
