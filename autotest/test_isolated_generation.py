@@ -325,3 +325,27 @@ def test_server_that_never_answers_times_out(tmp_path, cache, config_options, gd
     assert elapsed < 7, elapsed
     assert f"{url}: no such file, or no answer within KERCHUNK_GENERATION_TIMEOUT=3 s" \
         in gdal_errors.text
+
+
+def test_plugin_without_the_command_generates_in_process(tmp_path):
+    """A plugin copied alone (no gdal_kerchunk beside it) still opens sources,
+    generating in-process, and says so in a debug line."""
+    plugins = tmp_path / "lib" / "gdalplugins"
+    plugins.mkdir(parents=True)
+    shutil.copy(PLUGIN_DIR / "gdal_KERCHUNK.so", plugins)
+    src = tmp_path / "a.nc"
+    native = write_netcdf(src, "NETCDF4", seed=21)
+    log = tmp_path / "debug.log"
+    code = ("import sys\nfrom osgeo import gdal\n"
+            "ds = gdal.Open('KERCHUNK:\"%s\":t' % sys.argv[1])\n"
+            "sys.stdout.buffer.write(ds.GetRasterBand(1).ReadAsArray().tobytes())\n")
+    env = dict(os.environ, GDAL_DRIVER_PATH=str(plugins), CPL_DEBUG="ON", CPL_LOG=str(log),
+               KERCHUNK_CACHE_DIR=str(tmp_path / "cache"))
+    env.pop("KERCHUNK_GENERATOR_COMMAND", None)
+    out = subprocess.run(["/usr/bin/python3", "-c", code, str(src)], env=env, check=True,
+                         capture_output=True).stdout
+    assert same_bits(np.frombuffer(out, "f4").reshape(30, 40)[::-1], native["t"])
+    text = log.read_text()
+    assert ("KERCHUNK: gdal_kerchunk not found beside the plugin: generating references "
+            "in this process (set KERCHUNK_GENERATOR_COMMAND)") in text
+    assert "isolated generation: running" not in text

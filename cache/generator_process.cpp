@@ -325,7 +325,10 @@ void ChildSession::HandleLine(const std::string &osLine)
             break;
         case GeneratorEvent::Kind::CPLErrorMessage:
             if (oEvent.nErrClass == CE_Debug)
-                CPLDebug("KERCHUNK", "generator process: %s", oEvent.osText.c_str());
+                CPLDebug("KERCHUNK", "generator process: %s",
+                         STARTS_WITH(oEvent.osText.c_str(), "KERCHUNK: ")
+                             ? oEvent.osText.c_str() + strlen("KERCHUNK: ")
+                             : oEvent.osText.c_str());
             else if (oEvent.nErrClass == CE_Warning)
                 CPLError(CE_Warning, oEvent.nErrNum, "%s", oEvent.osText.c_str());
             else  // failures come back as the `failed` event
