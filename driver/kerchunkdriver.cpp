@@ -9,14 +9,19 @@
 #include "config_options.h"
 #include "kerchunk_dataset.h"
 #include "kerchunk_dataset_name.h"
+#include "gdal_paths.h"
 #include "generator.h"
+#include "reference_cache.h"
 #include "source_open.h"
 #include "vsikerchunk.h"
 
 #include "cpl_string.h"
 #include "gdal_priv.h"
 
+#include <cmath>
 #include <exception>
+#include <memory>
+#include <vector>
 
 namespace kerchunk
 {
@@ -31,9 +36,35 @@ int KerchunkIdentify(GDALOpenInfo *poOpenInfo)
     return STARTS_WITH_CI(poOpenInfo->pszFilename, KERCHUNK_DATASET_PREFIX);
 }
 
+// With KERCHUNK_GENERATION_TIMEOUT, no single request made in this process
+// to open a remote source may outlast it: a server that accepts and never
+// answers would otherwise hang the probes (GDAL sets no HTTP timeout by
+// default). One second more than the limit, so that a generator child stuck
+// in a read is ended by the timeout itself, whose error says so; and no
+// listing of the source's folder, one request less to wait for. Options the
+// user set are kept. Empty when there is nothing to bound.
+std::vector<std::unique_ptr<CPLConfigOptionSetter>>
+BoundRequestsByGenerationTimeout(const std::string &osPath, double &dfTimeout)
+{
+    std::vector<std::unique_ptr<CPLConfigOptionSetter>> apoSetters;
+    dfTimeout = 0;
+    if (!IsNetworkGDALPath(osPath))
+        return apoSetters;
+    dfTimeout = CacheConfig::FromConfigOptions().dfGenerationTimeout;
+    if (!(dfTimeout > 0))
+        return apoSetters;
+    apoSetters.push_back(std::make_unique<CPLConfigOptionSetter>(
+        "GDAL_HTTP_TIMEOUT", CPLSPrintf("%.0f", std::ceil(dfTimeout) + 1), true));
+    apoSetters.push_back(std::make_unique<CPLConfigOptionSetter>(
+        "GDAL_DISABLE_READDIR_ON_OPEN", "EMPTY_DIR", true));
+    return apoSetters;
+}
+
 // Kerchunk JSON starts with '{'; anything else is treated as a source file.
 bool LooksLikeJsonReferences(const std::string &osPath)
 {
+    double dfTimeout = 0;
+    const auto apoRequestBounds = BoundRequestsByGenerationTimeout(osPath, dfTimeout);
     VSILFILE *fp = VSIFOpenL(osPath.c_str(), "rb");
     if (fp == nullptr)
         return false;
@@ -158,10 +189,19 @@ GDALDataset *OpenReferences(GDALOpenInfo *poOpenInfo, const std::string &osRefsP
 // (KERCHUNK_FALLBACK / FALLBACK=YES, the default), or it is an error.
 GDALDataset *OpenSource(GDALOpenInfo *poOpenInfo, const KerchunkDatasetName &oName)
 {
+    double dfTimeout = 0;
+    const auto apoRequestBounds = BoundRequestsByGenerationTimeout(oName.osPath, dfTimeout);
     VSIStatBufL sStat;
     if (VSIStatL(oName.osPath.c_str(), &sStat) != 0)
     {
-        CPLError(CE_Failure, CPLE_OpenFailed, "%s: no such file", oName.osPath.c_str());
+        if (!apoRequestBounds.empty())
+            CPLError(CE_Failure, CPLE_OpenFailed,
+                     "%s: no such file, or no answer within "
+                     "KERCHUNK_GENERATION_TIMEOUT=%g s",
+                     oName.osPath.c_str(), dfTimeout);
+        else
+            CPLError(CE_Failure, CPLE_OpenFailed, "%s: no such file",
+                     oName.osPath.c_str());
         return nullptr;
     }
     const SourceFormat eFormat = DetectSourceFormat(oName.osPath);

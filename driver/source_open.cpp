@@ -1,5 +1,6 @@
 #include "source_open.h"
 
+#include "generation_isolation.h"
 #include "reference_cache.h"
 
 namespace kerchunk
@@ -9,7 +10,7 @@ std::string GetReferencesForSource(const std::string &osSource)
 {
     // Config options are read at every open: a test or an application may
     // change KERCHUNK_CACHE_DIR between opens.
-    ReferenceCache oCache(CacheConfig::FromConfigOptions());
+    ReferenceCache oCache(CacheConfig::FromConfigOptions(), SelectGenerateFunc());
     return oCache.GetReferences(osSource).osReferencesPath;
 }
 

@@ -51,6 +51,8 @@ int main(int argc, char **argv)
                 nRet = kerchunk::cli::RunGenerate(aosArgs);
             else if (osCommand == "cache")
                 nRet = kerchunk::cli::RunCache(aosArgs);
+            else if (osCommand == "generate-for-driver")
+                nRet = kerchunk::cli::RunGenerateForDriver(aosArgs);
             else
             {
                 fprintf(stderr, "gdal_kerchunk: unknown command '%s'\n",
