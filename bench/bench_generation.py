@@ -9,6 +9,11 @@ against the native tool that walks the same headers:
                    stepRange,gridType FILE
   HDF5     h5ls -r FILE                      (Debian's hdf5-tools)
 
+For GRIB it also times grib_ls printing the keys the references carry
+("keys" row: cfVarName, name, units, cfName, paramId, ... are eccodes
+concepts, each parsing its own definition files): the floor for
+references that must hold those values, printed for context only.
+
 Each command runs as a child through posix_spawn + wait4 (so the peak RSS
 is the child's own), best of N runs by wall clock; CPU (user + system) is
 printed too, being the steadier figure on a shared machine. Prints one row
@@ -43,6 +48,12 @@ FILES = [  # (corpus path, kind)
 ]
 GOAL_TIME = {"grib": 2.0, "hdf5": 3.0}
 GOAL_RSS = 1.5
+# Keys the GRIB references carry (grib_generator.cpp: AddField, DataAttributes).
+REFERENCED_KEYS = ("shortName,cfVarName,name,units,cfName,paramId,typeOfLevel,stepType,"
+                   "stepUnits,gridType,dataType,gridDefinitionDescription,numberOfPoints,NV,"
+                   "Nx,Ny,iScansNegatively,jScansPositively,jPointsAreConsecutive,"
+                   "alternativeRowScanning,totalNumber,missingValue,dataDate,dataTime,"
+                   "validityDate,validityTime,level,number")
 
 
 def run(argv):
@@ -101,6 +112,11 @@ def main():
             nat = best_of(a.runs, native(kind, path))
             print(f"{rel}")
             print(f"  {'native':6s} wall {nat[0]:7.3f} cpu {nat[1]:7.3f} peak {nat[2] / 1e6:7.1f}")
+            if kind == "grib":
+                keys = best_of(a.runs, ["grib_ls", "-p", REFERENCED_KEYS, str(path)])
+                print(f"  {'keys':6s} wall {keys[0]:7.3f} cpu {keys[1]:7.3f} "
+                      f"peak {keys[2] / 1e6:7.1f}  (grib_ls -p <referenced keys>: "
+                      f"{keys[0] / nat[0]:.2f}x native)")
             for label, binary in bins:
                 res = best_of(a.runs, [binary, "generate", str(path), "-o", out, "-q"])
                 tr = res[0] / nat[0]
