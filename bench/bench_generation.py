@@ -23,7 +23,7 @@ copy of the binary before a change) so a before/after table comes from one
 run.
 
   /usr/bin/python3 bench/bench_generation.py [--build-dir build]
-        [--runs 3] [--baseline /tmp/gdal_kerchunk.before]
+        [--runs 3] [--baseline /tmp/gdal_kerchunk.before] [--only TEXT]
 
 Goals: GRIB time <= 2x grib_ls and peak memory <= 1.5x grib_ls's;
 ref_hdf5_compat1.nc time <= 3x h5ls -r.
@@ -86,6 +86,7 @@ def main():
     ap.add_argument("--build-dir", default=os.environ.get("KERCHUNK_BUILD_DIR", str(ROOT / "build")))
     ap.add_argument("--runs", type=int, default=3, help="best of N runs")
     ap.add_argument("--baseline", help="another gdal_kerchunk binary to compare (e.g. before)")
+    ap.add_argument("--only", help="only the files whose path contains this text")
     a = ap.parse_args()
     cli = pathlib.Path(a.build_dir).resolve() / "gdal_kerchunk"
     if not cli.exists():
@@ -105,6 +106,8 @@ def main():
     with tempfile.TemporaryDirectory(prefix="bench-gen-") as tmp:
         out = os.path.join(tmp, "refs.json")
         for rel, kind in FILES:
+            if a.only and a.only not in rel:
+                continue
             path = CORPUS / rel
             if not path.exists():
                 print(f"{rel}: missing, skipped")
