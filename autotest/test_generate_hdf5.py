@@ -199,6 +199,32 @@ def test_dimension_scales(features):
     assert json.loads(refs["types/i2_le_contig/.zattrs"])["_ARRAY_DIMENSIONS"] == [a, b]
 
 
+def test_dimension_scales_met_after_their_datasets(workdir):
+    """Scales are named from the addresses the traversal met, whatever the
+    order: here every dataset comes before its scales (name order), and the
+    scales sit in another group, deeper or not."""
+    src = workdir / "scales_after.h5"
+    with h5py.File(src, "w") as f:
+        data = [f.create_dataset(f"a_{i:03d}", data=np.zeros((2, 3), "i2")) for i in range(50)]
+        deep = f.create_group("b/c").create_dataset("y_scale", data=np.arange(3, dtype="i2"))
+        top = f.create_dataset("z_scale", data=np.arange(2, dtype="i2"))
+        top.make_scale("z_scale")
+        deep.make_scale("y_scale")
+        for d in data:
+            d.dims[0].attach_scale(top)
+            d.dims[1].attach_scale(deep)
+    out = workdir / "scales_after.json"
+    hc.generate(src, out)
+    refs = hc.load_refs(out)
+    with h5py.File(src, "r") as f:
+        for i in range(50):
+            name = f"a_{i:03d}"
+            native = [pathlib.PurePosixPath(f[name].dims[k][0].name).name for k in range(2)]
+            assert native == ["z_scale", "y_scale"]
+            assert json.loads(refs[f"{name}/.zattrs"])["_ARRAY_DIMENSIONS"] == native, name
+    assert json.loads(refs["b/c/y_scale/.zattrs"])["_ARRAY_DIMENSIONS"] == ["y_scale"]
+
+
 def test_compound_types(features):
     refs = hc.load_refs(features[1])
     assert json.loads(refs["compound/records/.zarray"])["dtype"] == \

@@ -72,6 +72,9 @@ struct DatasetEntry
     std::vector<uint64_t> anZarrShape{};
     std::vector<bool> abUnlimited{};
     std::vector<std::string> aosDimensions{};
+    // Per axis, the object address of its first attached dimension scale
+    // (HADDR_UNDEF: none), resolved to a name once the whole tree is known.
+    std::vector<haddr_t> anScaleAddresses{};
     nlohmann::json oAttributes;
     bool bDimensionOnly = false;
 };
@@ -118,7 +121,8 @@ class HDF5Generator
     void CollectGroup(hid_t hGroup, const std::string &osPath);
     void CollectDataset(hid_t hDataset, const std::string &osPath,
                         const std::string &osGroup);
-    std::vector<std::string> ResolveDimensions(hid_t hDataset, const DatasetEntry &oEntry);
+    std::vector<std::string> ResolveDimensions(const DatasetEntry &oEntry);
+    std::string ScaleName(haddr_t nAddress) const;
     std::string PhonyDimension(const std::string &osGroup, uint64_t nSize, int nOccurrence);
     std::vector<bool> SelectDatasets() const;
     void ApplyNetCDFShapes();
@@ -139,7 +143,10 @@ class HDF5Generator
     ReferenceWriter &m_oWriter;
     Handle m_hFile{};
     VSILFILE *m_fpRaw = nullptr;
-    std::set<haddr_t> m_oVisited{};
+    // Object address -> first path seen by the traversal: dimension-scale
+    // references resolve through it (H5Iget_name searches the whole file on
+    // every call, quadratic in the number of datasets).
+    std::map<haddr_t, std::string> m_oPathByAddress{};
     std::vector<GroupEntry> m_aoGroups{};
     std::vector<DatasetEntry> m_aoDatasets{};
     // Phony dimension names (as netCDF-C names anonymous dimensions) per
@@ -182,7 +189,7 @@ void HDF5Generator::CollectGroup(hid_t hGroup, const std::string &osPath)
         CheckRet(H5Oget_info_by_name2(hGroup, osName.c_str(), &sInfo, H5O_INFO_BASIC,
                                       H5P_DEFAULT),
                  osChild);
-        if (!m_oVisited.insert(sInfo.addr).second)
+        if (!m_oPathByAddress.emplace(sInfo.addr, osChild).second)
             continue;  // hard link to an object already seen
         if (sInfo.type == H5O_TYPE_GROUP)
         {
@@ -208,40 +215,59 @@ std::string HDF5Generator::PhonyDimension(const std::string &osGroup, uint64_t n
     return aosNames[nOccurrence];
 }
 
-std::vector<std::string> HDF5Generator::ResolveDimensions(hid_t hDataset,
-                                                          const DatasetEntry &oEntry)
+// HDF5 dimension scales (H5DS spec): DIMENSION_LIST holds, per axis, a
+// variable-length list of object references to the attached scales. An
+// object reference (H5R_OBJECT, hobj_ref_t) is the object's header address.
+std::vector<haddr_t> ReadScaleAddresses(hid_t hDataset, size_t nRank)
+{
+    std::vector<haddr_t> anAddresses(nRank, HADDR_UNDEF);
+    if (nRank == 0 || H5Aexists(hDataset, "DIMENSION_LIST") <= 0)
+        return anAddresses;
+    Handle hAttr(H5Aopen(hDataset, "DIMENSION_LIST", H5P_DEFAULT));
+    Handle hSpace(hAttr ? H5Aget_space(hAttr.get()) : -1);
+    Handle hMem(H5Tvlen_create(H5T_STD_REF_OBJ));
+    if (hSpace && H5Sget_simple_extent_npoints(hSpace.get()) == static_cast<hssize_t>(nRank))
+    {
+        std::vector<hvl_t> asLists(nRank);
+        if (H5Aread(hAttr.get(), hMem.get(), asLists.data()) >= 0)
+        {
+            for (size_t i = 0; i < nRank; ++i)
+            {
+                if (asLists[i].len != 0 && asLists[i].p != nullptr)
+                    anAddresses[i] = *static_cast<const hobj_ref_t *>(asLists[i].p);
+            }
+            H5Dvlen_reclaim(hMem.get(), hSpace.get(), H5P_DEFAULT, asLists.data());
+        }
+    }
+    H5Eclear2(H5E_DEFAULT);
+    return anAddresses;
+}
+
+// The base name of the scale at `nAddress`, "" when there is none.
+std::string HDF5Generator::ScaleName(haddr_t nAddress) const
+{
+    if (nAddress == HADDR_UNDEF)
+        return std::string();
+    const auto oIt = m_oPathByAddress.find(nAddress);
+    if (oIt != m_oPathByAddress.end())
+        return BaseName(oIt->second);
+    // Not reached by hard links from the root: ask libhdf5 (slow path).
+    hobj_ref_t nRef = nAddress;
+    Handle hScale(H5Rdereference2(m_hFile.get(), H5P_DEFAULT, H5R_OBJECT, &nRef));
+    char szName[1024] = {};
+    std::string osName;
+    if (hScale && H5Iget_name(hScale.get(), szName, sizeof(szName)) > 0)
+        osName = BaseName(szName);
+    H5Eclear2(H5E_DEFAULT);
+    return osName;
+}
+
+std::vector<std::string> HDF5Generator::ResolveDimensions(const DatasetEntry &oEntry)
 {
     const size_t nRank = oEntry.anShape.size();
     std::vector<std::string> aosDims(nRank);
-    // HDF5 dimension scales (H5DS spec): DIMENSION_LIST holds, per axis, a
-    // variable-length list of object references to the attached scales.
-    if (nRank > 0 && H5Aexists(hDataset, "DIMENSION_LIST") > 0)
-    {
-        Handle hAttr(H5Aopen(hDataset, "DIMENSION_LIST", H5P_DEFAULT));
-        Handle hSpace(hAttr ? H5Aget_space(hAttr.get()) : -1);
-        Handle hMem(H5Tvlen_create(H5T_STD_REF_OBJ));
-        if (hSpace && H5Sget_simple_extent_npoints(hSpace.get()) == static_cast<hssize_t>(nRank))
-        {
-            std::vector<hvl_t> asLists(nRank);
-            if (H5Aread(hAttr.get(), hMem.get(), asLists.data()) >= 0)
-            {
-                for (size_t i = 0; i < nRank; ++i)
-                {
-                    if (asLists[i].len == 0 || asLists[i].p == nullptr)
-                        continue;
-                    auto *pRef = static_cast<hobj_ref_t *>(asLists[i].p);
-                    Handle hScale(H5Rdereference2(hDataset, H5P_DEFAULT, H5R_OBJECT, pRef));
-                    if (!hScale)
-                        continue;
-                    char szName[1024] = {};
-                    if (H5Iget_name(hScale.get(), szName, sizeof(szName)) > 0)
-                        aosDims[i] = BaseName(szName);
-                }
-                H5Dvlen_reclaim(hMem.get(), hSpace.get(), H5P_DEFAULT, asLists.data());
-            }
-        }
-        H5Eclear2(H5E_DEFAULT);
-    }
+    for (size_t i = 0; i < nRank && i < oEntry.anScaleAddresses.size(); ++i)
+        aosDims[i] = ScaleName(oEntry.anScaleAddresses[i]);
     const auto oClass = oEntry.oAttributes.find("CLASS");
     const bool bIsScale = oClass != oEntry.oAttributes.end() && oClass->is_string() &&
                           oClass->get<std::string>() == "DIMENSION_SCALE";
@@ -279,7 +305,7 @@ void HDF5Generator::CollectDataset(hid_t hDataset, const std::string &osPath,
     const auto oName = oEntry.oAttributes.find("NAME");
     oEntry.bDimensionOnly = oName != oEntry.oAttributes.end() && oName->is_string() &&
                             oName->get<std::string>().rfind(NETCDF_DIM_ONLY_PREFIX, 0) == 0;
-    oEntry.aosDimensions = ResolveDimensions(hDataset, oEntry);
+    oEntry.anScaleAddresses = ReadScaleAddresses(hDataset, oEntry.anShape.size());
     oEntry.anZarrShape = oEntry.anShape;
     m_aoDatasets.push_back(std::move(oEntry));
 }
@@ -652,6 +678,9 @@ GenerateStats HDF5Generator::Run()
         try
         {
             CollectGroup(hRoot.get(), "/");
+            // In traversal order: phony dimension names are numbered as met.
+            for (auto &oEntry : m_aoDatasets)
+                oEntry.aosDimensions = ResolveDimensions(oEntry);
         }
         catch (const std::exception &e)
         {
