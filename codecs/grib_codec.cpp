@@ -5,6 +5,7 @@
 // that have missing values (bitmap or missing value management), so that
 // real values equal to missingValue stay what eccodes decodes.
 #include "codec_contract.h"
+#include "eccodes_assertions.h"
 
 #include "cpl_conv.h"
 
@@ -79,6 +80,40 @@ void CheckMessageFraming(const GByte *pIn, size_t nIn)
                         static_cast<unsigned long long>(nLength));
 }
 
+// Widths in bits that eccodes reads with one machine word: a corrupt value
+// above 64 makes it assert (grib_bits_any_endian.c) or read past the data.
+void CheckPackingFields(codes_handle *poHandle)
+{
+    static const char *const apszBitWidths[] = {
+        "bitsPerValue", "numberOfBitsUsedForTheGroupWidths",
+        "numberOfBitsForScaledGroupLengths"};
+    for (const char *pszKey : apszBitWidths)
+    {
+        long nValue = 0;
+        if (codes_is_defined(poHandle, pszKey) &&
+            codes_get_long(poHandle, pszKey, &nValue) == 0 &&
+            (nValue < 0 || nValue > 64))
+            ThrowCodecError("grib: corrupt packing: %s is %ld (at most 64)",
+                            pszKey, nValue);
+    }
+    // GRIB2 data representation template 5.3: extra descriptors of spatial
+    // differencing, in octets read as one word.
+    long nOctets = 0;
+    if (codes_is_defined(poHandle, "numberOfOctetsExtraDescriptors") &&
+        codes_get_long(poHandle, "numberOfOctetsExtraDescriptors", &nOctets) == 0 &&
+        (nOctets < 0 || nOctets > 8))
+        ThrowCodecError("grib: corrupt packing: numberOfOctetsExtraDescriptors "
+                        "is %ld (at most 8)",
+                        nOctets);
+}
+
+void ThrowIfAsserted(const EccodesAssertionScope &oScope, const char *pszStep)
+{
+    if (oScope.Failed())
+        ThrowCodecError("grib: corrupt message: eccodes failed while %s (%s)",
+                        pszStep, oScope.GetFailure().c_str());
+}
+
 }  // namespace
 
 size_t DecodeGrib(const GByte *pIn, size_t nIn, GByte *pOut,
@@ -94,9 +129,13 @@ size_t DecodeGrib(const GByte *pIn, size_t nIn, GByte *pOut,
     std::string osMissing;
     {
         std::lock_guard<std::mutex> oLock(EccodesMutex());
+        const EccodesAssertionScope oAssertions;
         HandlePtr poHandle(codes_handle_new_from_message(nullptr, pIn, nIn));
+        ThrowIfAsserted(oAssertions, "reading the message");
         if (!poHandle)
             ThrowCodecError("grib: eccodes cannot decode the message");
+        CheckPackingFields(poHandle.get());
+        ThrowIfAsserted(oAssertions, "reading the packing");
         size_t nValues = 0;
         int nErr = codes_get_size(poHandle.get(), osKey.c_str(), &nValues);
         if (nErr != 0)
@@ -112,6 +151,7 @@ size_t DecodeGrib(const GByte *pIn, size_t nIn, GByte *pOut,
         size_t nGot = nValues;
         nErr = codes_get_double_array(poHandle.get(), osKey.c_str(),
                                       adfValues.data(), &nGot);
+        ThrowIfAsserted(oAssertions, ("decoding '" + osKey + "'").c_str());
         if (nErr != 0 || nGot != nValues)
             ThrowCodecError("grib: eccodes cannot decode '%s': %s",
                             osKey.c_str(), codes_get_error_message(nErr));
@@ -123,6 +163,7 @@ size_t DecodeGrib(const GByte *pIn, size_t nIn, GByte *pOut,
         long nMissingManagement = 0;
         codes_get_long(poHandle.get(), "bitmapPresent", &nBitmapPresent);
         codes_get_long(poHandle.get(), "missingValueManagementUsed", &nMissingManagement);
+        ThrowIfAsserted(oAssertions, "reading the missing value flags");
         if (!bCoordinate && (nBitmapPresent != 0 || nMissingManagement > 0))
         {
             char szMissing[64] = {};

@@ -1,4 +1,5 @@
 #include "kerchunk_json_parser.h"
+#include "json_nesting.h"
 #include "template_renderer.h"
 
 #include "cpl_conv.h"
@@ -357,6 +358,8 @@ bool Parser::ParseGen(const json &oGen)
 std::unique_ptr<ReferenceSet> Parser::Parse(const std::string &osText,
                                             std::string &osError)
 {
+    if (!CheckJsonNesting(osText, osError))
+        return nullptr;
     json oDoc;
     try
     {
@@ -384,7 +387,12 @@ std::unique_ptr<ReferenceSet> Parser::Parse(const std::string &osText,
                 break;
         }
     }
-    else if (!oVersion->is_number_integer() || oVersion->get<int64_t>() != 1)
+    else if (!oVersion->is_number_integer())
+    {
+        bOK = Fail("'version' must be an integer, got " +
+                   std::string(oVersion->type_name()) + " " + oVersion->dump());
+    }
+    else if (oVersion->get<int64_t>() != 1)
     {
         bOK = Fail("unsupported kerchunk references version " + oVersion->dump() +
                    " (0 and 1 are supported)");
