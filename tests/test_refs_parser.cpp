@@ -235,6 +235,34 @@ TEST(KerchunkJson, DeepJsonIsRefusedBeforeParsing)
     EXPECT_EQ(poSet->Find("b")->osInline, osFine);
 }
 
+// Resource bounds: text multiplied by templates, bytes made by gen.
+TEST(KerchunkJson, TemplateAndGenOutputIsBounded)
+{
+    // Each level doubles: 2^8 * 1000 bytes after 8 levels of calls.
+    std::string osLaughs = R"({"version": 1, "templates": {"t0": ")" +
+                           std::string(1000, 'x') + R"(")";
+    for (int i = 1; i <= 8; ++i)
+        osLaughs += ", \"t" + std::to_string(i) + "\": \"{{t" + std::to_string(i - 1) +
+                    "}}{{t" + std::to_string(i - 1) + "}}\"";
+    osLaughs += R"(}, "refs": {"a/0": ["{{t8}}", 0, 1]}})";
+    std::string osError;
+    EXPECT_EQ(ParseKerchunkJson(osLaughs, osError), nullptr);
+    EXPECT_NE(osError.find("key 'a/0': template 't8': template 't7': "), std::string::npos)
+        << osError.substr(0, 300);
+    EXPECT_NE(osError.find("rendered text longer than 65536 bytes"), std::string::npos)
+        << osError.substr(0, 300);
+
+    CPLSetConfigOption("KERCHUNK_MAX_GENERATED_BYTES", "1000");
+    EXPECT_EQ(ParseKerchunkJson(R"({"version": 1, "gen": [{"key": "k/{{i}}",
+        "url": "https://example.com/some/long/path/{{i}}.nc",
+        "dimensions": {"i": {"stop": 100}}}]})",
+                                osError),
+              nullptr);
+    CPLSetConfigOption("KERCHUNK_MAX_GENERATED_BYTES", nullptr);
+    EXPECT_EQ(osError, "gen[0] generates more than 1000 bytes of keys and URLs "
+                       "(KERCHUNK_MAX_GENERATED_BYTES)");
+}
+
 // Python's repr(float), which Jinja2 prints (autotest/test_hardening.py
 // compares many more values with Python itself).
 TEST(TemplateRenderer, FloatsPrintAsPythonRepr)

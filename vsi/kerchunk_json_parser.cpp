@@ -37,6 +37,7 @@ class Parser
     std::map<std::string, std::string> m_oTemplates{};
     std::string m_osError{};
     uint64_t m_nGenerated = 0;  // references made by all `gen` entries
+    uint64_t m_nGeneratedBytes = 0;  // their keys and URLs, in bytes
 
     bool Fail(const std::string &osMsg)
     {
@@ -265,6 +266,8 @@ bool Parser::ParseGenEntry(const json &oEntry, size_t nIndex)
 
     const uint64_t nMaxEntries = static_cast<uint64_t>(CPLAtoGIntBig(
         CPLGetConfigOption("KERCHUNK_MAX_GENERATED_REFS", "10000000")));
+    const uint64_t nMaxBytes = static_cast<uint64_t>(CPLAtoGIntBig(
+        CPLGetConfigOption("KERCHUNK_MAX_GENERATED_BYTES", "1073741824")));
     std::vector<std::string> aosNames;
     std::vector<std::vector<TemplateValue>> aaoValues;
     uint64_t nTotal = 1;
@@ -308,6 +311,10 @@ bool Parser::ParseGenEntry(const json &oEntry, size_t nIndex)
         if (!RenderTemplate(osKeyTemplate, oContext, osKey, osError) ||
             !RenderTemplate(osUrlTemplate, oContext, osUrl, osError))
             return Fail(osWhere + ": " + osError);
+        m_nGeneratedBytes += osKey.size() + osUrl.size();
+        if (m_nGeneratedBytes > nMaxBytes)
+            return Fail(osWhere + " generates more than " + std::to_string(nMaxBytes) +
+                        " bytes of keys and URLs (KERCHUNK_MAX_GENERATED_BYTES)");
         json oValue = json::array({osUrl});
         if (bHasOffset)
         {

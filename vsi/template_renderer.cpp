@@ -447,6 +447,15 @@ bool ExpressionParser::RenderTemplateAtDepth(const std::string &osText,
         if (!oParser.Parse(oValue, osError))
             return false;
         osResult += TemplateValueToString(oValue);
+        // Templates calling templates multiply text ("billion laughs"):
+        // stop as soon as a result outgrows any plausible key or URL.
+        if (osResult.size() > MAX_RENDERED_LENGTH)
+        {
+            osError = "rendered text longer than " +
+                      std::to_string(MAX_RENDERED_LENGTH) + " bytes in '" +
+                      Excerpt(osText) + "'";
+            return false;
+        }
         nPos = nClose + 2;
     }
 }

@@ -7,6 +7,7 @@
 // Anything else is an error (fsspec would render unknown names as "").
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -14,6 +15,10 @@
 
 namespace kerchunk
 {
+
+// Longest text a template may render to (keys, URLs, offsets are far
+// shorter; a larger result means templates multiplying each other).
+constexpr size_t MAX_RENDERED_LENGTH = 65536;
 
 // A value in a template expression: integer, float (from "/") or string.
 using TemplateValue = std::variant<int64_t, double, std::string>;
