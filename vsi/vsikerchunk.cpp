@@ -259,6 +259,12 @@ const char *VSIKerchunkFilesystemHandler::GetOptions()
            "  <Option name='KERCHUNK_MAX_GENERATED_REFS' type='int' "
            "description='Most references the gen section may produce' "
            "default='10000000'/>"
+           "  <Option name='KERCHUNK_MAX_GENERATED_BYTES' type='int' "
+           "description='Most bytes of keys and URLs the gen section may produce' "
+           "default='1073741824'/>"
+           "  <Option name='KERCHUNK_ALLOW_SPECIAL_FILES' type='boolean' "
+           "description='Whether references may read local files that are not "
+           "regular files, or under /proc, /sys, /dev' default='NO'/>"
            "</Options>";
 }
 
