@@ -206,6 +206,13 @@ TEST(TemplateRenderer, DeepExpressionsAreRefusedNotCrashing)
     EXPECT_EQ(osOut, "-4");
 }
 
+TEST(KerchunkJson, VersionOneAsFloatIsAcceptedAsFsspecDoes)
+{
+    auto poSet = ParseOK(R"({"version": 1.0, "refs": {"a": "x"}})");
+    ASSERT_TRUE(poSet);
+    EXPECT_EQ(poSet->Find("a")->osInline, "x");
+}
+
 TEST(KerchunkJson, DeepJsonIsRefusedBeforeParsing)
 {
     const int nDepth = 100000;

@@ -394,12 +394,14 @@ std::unique_ptr<ReferenceSet> Parser::Parse(const std::string &osText,
                 break;
         }
     }
-    else if (!oVersion->is_number_integer())
+    // fsspec compares with ==: 1.0 is version 1 too.
+    else if (!oVersion->is_number_integer() &&
+             !(oVersion->is_number_float() && oVersion->get<double>() == 1.0))
     {
         bOK = Fail("'version' must be an integer, got " +
                    std::string(oVersion->type_name()) + " " + oVersion->dump());
     }
-    else if (oVersion->get<int64_t>() != 1)
+    else if (oVersion->is_number_integer() && oVersion->get<int64_t>() != 1)
     {
         bOK = Fail("unsupported kerchunk references version " + oVersion->dump() +
                    " (0 and 1 are supported)");
