@@ -5,6 +5,7 @@
 // that have missing values (bitmap or missing value management), so that
 // real values equal to missingValue stay what eccodes decodes.
 #include "codec_contract.h"
+#include "eccodes_assertions.h"
 
 #include "cpl_conv.h"
 
@@ -79,6 +80,149 @@ void CheckMessageFraming(const GByte *pIn, size_t nIn)
                         static_cast<unsigned long long>(nLength));
 }
 
+// Packing fields eccodes reads as one machine word each: a corrupt value
+// beyond the limit makes it assert (grib_bits_any_endian.c) and read past
+// the data. GRIB2 data representation templates 5.0-5.3 and GRIB1 section 4.
+struct PackingLimit
+{
+    const char *pszKey;
+    long nMax;
+};
+constexpr PackingLimit asPackingLimits[] = {
+    {"bitsPerValue", 64},
+    {"numberOfBitsUsedForTheGroupWidths", 64},
+    {"numberOfBitsForScaledGroupLengths", 64},
+    {"numberOfOctetsExtraDescriptors", 8},  // spatial differencing, 5.3
+};
+constexpr size_t N_PACKING_LIMITS = sizeof(asPackingLimits) / sizeof(asPackingLimits[0]);
+
+// What DecodeGrib asks eccodes. The steps below fill it calling only
+// eccodes' C API, under RunEccodesGuarded (no C++ objects alive in them).
+struct GribQuery
+{
+    const GByte *pIn = nullptr;
+    size_t nIn = 0;
+    codes_handle *poHandle = nullptr;
+    const char *pszKey = nullptr;  // "values", "latitudes" or "longitudes"
+    bool abPackingDefined[N_PACKING_LIMITS] = {};
+    long anPacking[N_PACKING_LIMITS] = {};
+    int nErr = 0;
+    size_t nValues = 0;
+    double *padfValues = nullptr;  // nValues doubles
+    size_t nGot = 0;
+    long nBitmapPresent = 0;
+    long nMissingManagement = 0;
+    char szMissing[64] = {};
+    int nMissingErr = 0;
+};
+
+void StepOpen(void *pUser)
+{
+    auto *q = static_cast<GribQuery *>(pUser);
+    q->poHandle = codes_handle_new_from_message(nullptr, q->pIn, q->nIn);
+}
+
+void StepPacking(void *pUser)
+{
+    auto *q = static_cast<GribQuery *>(pUser);
+    for (size_t i = 0; i < N_PACKING_LIMITS; ++i)
+    {
+        q->abPackingDefined[i] =
+            codes_is_defined(q->poHandle, asPackingLimits[i].pszKey) != 0 &&
+            codes_get_long(q->poHandle, asPackingLimits[i].pszKey, &q->anPacking[i]) == 0;
+    }
+}
+
+void StepSize(void *pUser)
+{
+    auto *q = static_cast<GribQuery *>(pUser);
+    q->nErr = codes_get_size(q->poHandle, q->pszKey, &q->nValues);
+}
+
+void StepValues(void *pUser)
+{
+    auto *q = static_cast<GribQuery *>(pUser);
+    q->nGot = q->nValues;
+    q->nErr = codes_get_double_array(q->poHandle, q->pszKey, q->padfValues, &q->nGot);
+}
+
+// Only messages that declare missing values (a bitmap, or GRIB2 complex
+// packing's missing value management) have any: elsewhere a value equal to
+// missingValue (9999 by default) is real data, and eccodes returns it as such.
+void StepMissing(void *pUser)
+{
+    auto *q = static_cast<GribQuery *>(pUser);
+    codes_get_long(q->poHandle, "bitmapPresent", &q->nBitmapPresent);
+    codes_get_long(q->poHandle, "missingValueManagementUsed", &q->nMissingManagement);
+    size_t nLen = sizeof(q->szMissing) - 1;
+    q->nMissingErr = codes_get_string(q->poHandle, "missingValue", q->szMissing, &nLen);
+}
+
+void RunStep(void (*pfnStep)(void *), GribQuery &oQuery, HandlePtr &poHandle,
+             const char *pszStep)
+{
+    std::string osFailure;
+    if (!RunEccodesGuarded(pfnStep, &oQuery, osFailure))
+    {
+        // eccodes left the handle half-way through: never touch it again.
+        (void)poHandle.release();
+        ThrowCodecError("grib: corrupt message: eccodes failed while %s (%s)",
+                        pszStep, osFailure.c_str());
+    }
+}
+
+void CheckPackingFields(const GribQuery &oQuery)
+{
+    for (size_t i = 0; i < N_PACKING_LIMITS; ++i)
+    {
+        const long nValue = oQuery.anPacking[i];
+        if (oQuery.abPackingDefined[i] && (nValue < 0 || nValue > asPackingLimits[i].nMax))
+            ThrowCodecError("grib: corrupt packing: %s is %ld (at most %ld)",
+                            asPackingLimits[i].pszKey, nValue,
+                            asPackingLimits[i].nMax);
+    }
+}
+
+// Decodes osKey of the message into adfValues (no more values than float32
+// fit in the tile); returns
+// missingValue's text when the message declares missing values, else "".
+std::string ReadWithEccodes(const GByte *pIn, size_t nIn, const std::string &osKey,
+                            size_t nOutCapacity, std::vector<double> &adfValues)
+{
+    std::lock_guard<std::mutex> oLock(EccodesMutex());
+    GribQuery oQuery;
+    oQuery.pIn = pIn;
+    oQuery.nIn = nIn;
+    oQuery.pszKey = osKey.c_str();
+    HandlePtr poHandle;
+    RunStep(StepOpen, oQuery, poHandle, "reading the message");
+    poHandle.reset(oQuery.poHandle);
+    if (!poHandle)
+        ThrowCodecError("grib: eccodes cannot decode the message");
+    RunStep(StepPacking, oQuery, poHandle, "reading the packing");
+    CheckPackingFields(oQuery);
+    RunStep(StepSize, oQuery, poHandle, "reading the number of values");
+    if (oQuery.nErr != 0)
+        ThrowCodecError("grib: eccodes cannot get the size of '%s': %s",
+                        osKey.c_str(), codes_get_error_message(oQuery.nErr));
+    if (oQuery.nValues > nOutCapacity / sizeof(float))
+        ThrowCodecError("grib: message has %llu %s, more than the tile of "
+                        "%llu bytes holds",
+                        static_cast<unsigned long long>(oQuery.nValues),
+                        osKey.c_str(), static_cast<unsigned long long>(nOutCapacity));
+    adfValues.resize(oQuery.nValues);
+    oQuery.padfValues = adfValues.data();
+    RunStep(StepValues, oQuery, poHandle, ("decoding '" + osKey + "'").c_str());
+    if (oQuery.nErr != 0 || oQuery.nGot != oQuery.nValues)
+        ThrowCodecError("grib: eccodes cannot decode '%s': %s", osKey.c_str(),
+                        codes_get_error_message(oQuery.nErr));
+    RunStep(StepMissing, oQuery, poHandle, "reading the missing value");
+    if (osKey == "values" && oQuery.nMissingErr == 0 &&
+        (oQuery.nBitmapPresent != 0 || oQuery.nMissingManagement > 0))
+        return oQuery.szMissing;
+    return std::string();
+}
+
 }  // namespace
 
 size_t DecodeGrib(const GByte *pIn, size_t nIn, GByte *pOut,
@@ -91,47 +235,8 @@ size_t DecodeGrib(const GByte *pIn, size_t nIn, GByte *pOut,
     CheckMessageFraming(pIn, nIn);
 
     std::vector<double> adfValues;
-    std::string osMissing;
-    {
-        std::lock_guard<std::mutex> oLock(EccodesMutex());
-        HandlePtr poHandle(codes_handle_new_from_message(nullptr, pIn, nIn));
-        if (!poHandle)
-            ThrowCodecError("grib: eccodes cannot decode the message");
-        size_t nValues = 0;
-        int nErr = codes_get_size(poHandle.get(), osKey.c_str(), &nValues);
-        if (nErr != 0)
-            ThrowCodecError("grib: eccodes cannot get the size of '%s': %s",
-                            osKey.c_str(), codes_get_error_message(nErr));
-        if (nValues > nOutCapacity / sizeof(float))
-            ThrowCodecError("grib: message has %llu %s, more than the tile of "
-                            "%llu bytes holds",
-                            static_cast<unsigned long long>(nValues),
-                            osKey.c_str(),
-                            static_cast<unsigned long long>(nOutCapacity));
-        adfValues.resize(nValues);
-        size_t nGot = nValues;
-        nErr = codes_get_double_array(poHandle.get(), osKey.c_str(),
-                                      adfValues.data(), &nGot);
-        if (nErr != 0 || nGot != nValues)
-            ThrowCodecError("grib: eccodes cannot decode '%s': %s",
-                            osKey.c_str(), codes_get_error_message(nErr));
-        // Only messages that declare missing values (a bitmap, or GRIB2
-        // complex packing's missing value management) have any: elsewhere a
-        // value equal to missingValue (9999 by default) is real data, and
-        // eccodes returns it as such.
-        long nBitmapPresent = 0;
-        long nMissingManagement = 0;
-        codes_get_long(poHandle.get(), "bitmapPresent", &nBitmapPresent);
-        codes_get_long(poHandle.get(), "missingValueManagementUsed", &nMissingManagement);
-        if (!bCoordinate && (nBitmapPresent != 0 || nMissingManagement > 0))
-        {
-            char szMissing[64] = {};
-            size_t nLen = sizeof(szMissing);
-            if (codes_get_string(poHandle.get(), "missingValue", szMissing,
-                                 &nLen) == 0)
-                osMissing = szMissing;
-        }
-    }
+    const std::string osMissing =
+        ReadWithEccodes(pIn, nIn, osKey, nOutCapacity, adfValues);
 
     // As kerchunk: data[data == float(missingValue)] = nan, on "values"
     // only (and, unlike kerchunk, only when the message has missing values).

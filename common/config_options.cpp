@@ -28,6 +28,11 @@ const std::vector<ConfigOptionSpec> &GetConfigOptionSpecs()
          "Largest references file, in bytes"},
         {"KERCHUNK_MAX_GENERATED_REFS", T::Integer, "10000000", "10000000",
          "Most references a `gen` section may produce"},
+        {"KERCHUNK_MAX_GENERATED_BYTES", T::Integer, "1073741824", "1073741824",
+         "Most bytes of keys and URLs `gen` may produce"},
+        {"KERCHUNK_ALLOW_SPECIAL_FILES", T::Boolean, "NO", "`NO`",
+         "References may read local files other than regular ones (FIFOs, "
+         "devices, `/proc`, `/sys`, `/dev`)"},
         {"KERCHUNK_CACHE_DIR", T::String, "",
          "`$XDG_CACHE_HOME/gdal-kerchunk`, else `~/.cache/gdal-kerchunk`",
          "Reference cache for `KERCHUNK:<source>`; any writable GDAL path, "
@@ -36,6 +41,12 @@ const std::vector<ConfigOptionSpec> &GetConfigOptionSpecs()
          "Entries older than this are regenerated before use"},
         {"KERCHUNK_GENERATION_TIMEOUT", T::Number, "0", "0 (no limit)",
          "Seconds an open may spend generating or waiting for another generator"},
+        {"KERCHUNK_GENERATION_ISOLATION", T::String, "PROCESS", "`PROCESS`",
+         "`PROCESS`: generate references in a child process (`gdal_kerchunk` "
+         "beside the plugin), so a crash or hang ends the child, not the "
+         "application; `IN_PROCESS`: in the opening process"},
+        {"KERCHUNK_GENERATOR_COMMAND", T::String, "", "`gdal_kerchunk` beside the plugin",
+         "The command run for isolated generation"},
         {"KERCHUNK_FALLBACK", T::Boolean, "YES", "`YES`",
          "When references cannot be made, open the source with GDAL's own "
          "driver and warn; `NO`: error"},

@@ -1,4 +1,5 @@
 #include "array_checks.h"
+#include "json_nesting.h"
 
 #include "cpl_compressor.h"
 
@@ -36,6 +37,11 @@ std::vector<ArrayProblem> FindArrayProblems(const LoadedReferences &oRefs)
         if (!ReadKey(oRefs, osKey, osBytes, osError))
         {
             aoProblems.push_back({osArray, osError});
+            continue;
+        }
+        if (!CheckJsonNesting(osBytes, osError))
+        {
+            aoProblems.push_back({osArray, ".zarray: " + osError});
             continue;
         }
         const auto oDoc = nlohmann::json::parse(osBytes, nullptr, false);

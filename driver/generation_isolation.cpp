@@ -2,6 +2,7 @@
 
 #include "generator_process.h"
 
+#include "config_options.h"
 #include "error.h"
 
 #include "cpl_conv.h"
@@ -52,22 +53,21 @@ std::string FindGeneratorCommandBesidePlugin()
 
 GenerateFunc SelectGenerateFunc()
 {
-    const std::string osMode =
-        CPLGetConfigOption("KERCHUNK_GENERATION_ISOLATION", "PROCESS");
+    const std::string osMode = GetStringOption("KERCHUNK_GENERATION_ISOLATION");
     if (EQUAL(osMode.c_str(), "IN_PROCESS"))
         return DefaultGenerate;
     if (!EQUAL(osMode.c_str(), "PROCESS"))
         throw Error("KERCHUNK_GENERATION_ISOLATION=" + osMode +
                     ": expected PROCESS or IN_PROCESS");
 
-    const char *pszCommand = CPLGetConfigOption("KERCHUNK_GENERATOR_COMMAND", nullptr);
-    if (pszCommand && pszCommand[0] != '\0')
+    const std::string osNamedCommand = GetStringOption("KERCHUNK_GENERATOR_COMMAND");
+    if (!osNamedCommand.empty())
     {
         // Named explicitly: not finding it is an error, not a silent change.
-        if (!IsExecutableFile(pszCommand))
-            throw Error(std::string("KERCHUNK_GENERATOR_COMMAND=") + pszCommand +
+        if (!IsExecutableFile(osNamedCommand))
+            throw Error("KERCHUNK_GENERATOR_COMMAND=" + osNamedCommand +
                         ": not an executable file");
-        return MakeChildProcessGenerate(pszCommand);
+        return MakeChildProcessGenerate(osNamedCommand);
     }
     const std::string osCommand = FindGeneratorCommandBesidePlugin();
     if (osCommand.empty())

@@ -1776,10 +1776,11 @@ TEST(Codecs, HostileMutationsOfRealChunks)
 TEST(Codecs, GribSharedCorpusOptional)
 {
     // Real messages from many producers (complex/JPEG/PNG/CCSDS packing,
-    // bitmaps, GRIB1 and 2). Reads ../shared directly, so optional.
+    // bitmaps, GRIB1 and 2). Reads ../shared/corpus beside the source tree
+    // (or KERCHUNK_SHARED_CORPUS), so optional.
     const char *pszCorpus = std::getenv("KERCHUNK_SHARED_CORPUS");
     const std::string osCorpus =
-        pszCorpus ? pszCorpus : std::string("/work/shared/corpus");
+        pszCorpus ? pszCorpus : TestDataDir() + "/../../../../shared/corpus";
     int nMessages = 0;
     for (const char *pszSub : {"grib1", "grib2"})
     {

@@ -178,6 +178,124 @@ TEST(TemplateRenderer, RecursiveTemplatesAreBounded)
     EXPECT_NE(osError.find("nested too deeply"), std::string::npos) << osError;
 }
 
+// Finding 1 of issue 12: input-driven recursion ended the process.
+TEST(TemplateRenderer, DeepExpressionsAreRefusedNotCrashing)
+{
+    kerchunk::TemplateContext oContext;
+    std::string osOut, osError;
+    const std::string osParens =
+        "{{" + std::string(200000, '(') + "1" + std::string(200000, ')') + "}}";
+    EXPECT_FALSE(kerchunk::RenderTemplate(osParens, oContext, osOut, osError));
+    EXPECT_NE(osError.find("expression nested more than 100 levels deep in "
+                           "expression '((((("),
+              std::string::npos)
+        << osError.substr(0, 200);
+    EXPECT_LT(osError.size(), 300u);  // the expression is quoted, not copied
+
+    const std::string osUnary = "{{" + std::string(1000000, '-') + "1}}";
+    EXPECT_FALSE(kerchunk::RenderTemplate(osUnary, oContext, osOut, osError));
+    EXPECT_NE(osError.find("expression nested more than 100 levels deep"),
+              std::string::npos)
+        << osError.substr(0, 200);
+
+    // Up to the limit, nesting works as in Python.
+    const std::string osFine =
+        "{{" + std::string(80, '(') + "-" + std::string(8, '-') + "7" +
+        std::string(80, ')') + " // 2}}";
+    ASSERT_TRUE(kerchunk::RenderTemplate(osFine, oContext, osOut, osError)) << osError;
+    EXPECT_EQ(osOut, "-4");
+}
+
+TEST(KerchunkJson, VersionOneAsFloatIsAcceptedAsFsspecDoes)
+{
+    auto poSet = ParseOK(R"({"version": 1.0, "refs": {"a": "x"}})");
+    ASSERT_TRUE(poSet);
+    EXPECT_EQ(poSet->Find("a")->osInline, "x");
+}
+
+TEST(KerchunkJson, DeepJsonIsRefusedBeforeParsing)
+{
+    const int nDepth = 100000;
+    const std::string osDeep = R"({"a/.zattrs": )" + std::string(nDepth, '[') +
+                               std::string(nDepth, ']') + "}";
+    std::string osError;
+    EXPECT_EQ(ParseKerchunkJson(osDeep, osError), nullptr);
+    EXPECT_NE(osError.find("JSON nested more than 512 levels deep"), std::string::npos)
+        << osError;
+    std::string osObjects;
+    for (int i = 0; i < nDepth; ++i)
+        osObjects += R"({"k":)";
+    osObjects += "1" + std::string(nDepth, '}');
+    EXPECT_EQ(ParseKerchunkJson(R"({"version": 1, "refs": {"a/.zattrs": )" +
+                                    osObjects + "}}",
+                                osError),
+              nullptr);
+    EXPECT_NE(osError.find("JSON nested more than 512 levels deep"), std::string::npos)
+        << osError;
+    // Brackets inside strings do not count; 500 levels are fine.
+    std::string osFine;
+    for (int i = 0; i < 499; ++i)
+        osFine += R"({"k":)";
+    osFine += "[]" + std::string(499, '}');
+    auto poSet = ParseOK(R"({"a": "[[[[[[[[{{{{{{{{\"[[[", "b": )" + osFine + "}");
+    ASSERT_TRUE(poSet);
+    EXPECT_EQ(poSet->Find("b")->osInline, osFine);
+}
+
+// Resource bounds: text multiplied by templates, bytes made by gen.
+TEST(KerchunkJson, TemplateAndGenOutputIsBounded)
+{
+    // Each level doubles: 2^8 * 1000 bytes after 8 levels of calls.
+    std::string osLaughs = R"({"version": 1, "templates": {"t0": ")" +
+                           std::string(1000, 'x') + R"(")";
+    for (int i = 1; i <= 8; ++i)
+        osLaughs += ", \"t" + std::to_string(i) + "\": \"{{t" + std::to_string(i - 1) +
+                    "}}{{t" + std::to_string(i - 1) + "}}\"";
+    osLaughs += R"(}, "refs": {"a/0": ["{{t8}}", 0, 1]}})";
+    std::string osError;
+    EXPECT_EQ(ParseKerchunkJson(osLaughs, osError), nullptr);
+    EXPECT_NE(osError.find("key 'a/0': template 't8': template 't7': "), std::string::npos)
+        << osError.substr(0, 300);
+    EXPECT_NE(osError.find("rendered text longer than 65536 bytes"), std::string::npos)
+        << osError.substr(0, 300);
+
+    CPLSetConfigOption("KERCHUNK_MAX_GENERATED_BYTES", "1000");
+    EXPECT_EQ(ParseKerchunkJson(R"({"version": 1, "gen": [{"key": "k/{{i}}",
+        "url": "https://example.com/some/long/path/{{i}}.nc",
+        "dimensions": {"i": {"stop": 100}}}]})",
+                                osError),
+              nullptr);
+    CPLSetConfigOption("KERCHUNK_MAX_GENERATED_BYTES", nullptr);
+    EXPECT_EQ(osError, "gen[0] generates more than 1000 bytes of keys and URLs "
+                       "(KERCHUNK_MAX_GENERATED_BYTES)");
+}
+
+// Python's repr(float), which Jinja2 prints (autotest/test_hardening.py
+// compares many more values with Python itself).
+TEST(TemplateRenderer, FloatsPrintAsPythonRepr)
+{
+    const std::pair<double, const char *> aoCases[] = {
+        {0.1, "0.1"},          {0.0, "0.0"},
+        {-0.0, "-0.0"},        {1.0, "1.0"},
+        {100.0, "100.0"},      {1.5, "1.5"},
+        {0.30000000000000004, "0.30000000000000004"},
+        {1e16, "1e+16"},       {1e15, "1000000000000000.0"},
+        {123456789012345678.0, "1.2345678901234568e+17"},
+        {0.0001, "0.0001"},    {0.00001, "1e-05"},
+        {1.5e-7, "1.5e-07"},   {5e-324, "5e-324"},
+        {1.7976931348623157e308, "1.7976931348623157e+308"},
+        {-2.5, "-2.5"},        {1.0 / 3, "0.3333333333333333"},
+        {9007199254740993.0, "9007199254740992.0"}};
+    for (const auto &oCase : aoCases)
+        EXPECT_EQ(kerchunk::PythonFloatRepr(oCase.first), oCase.second);
+    kerchunk::TemplateContext oContext;
+    oContext.oVariables["i"] = int64_t{3};
+    std::string osOut, osError;
+    ASSERT_TRUE(kerchunk::RenderTemplate("{{ i / 10 }}|{{ i / 1 }}|{{ 0 / 7 }}",
+                                         oContext, osOut, osError));
+    EXPECT_EQ(osOut, "0.3|3.0|0.0");
+}
+
 TEST(Base64, StrictDecoding)
 {
     std::string osOut;
@@ -215,7 +333,9 @@ const MalformedCase gasMalformedCases[] = {
     {"not_json", "{\"a\": ", "invalid JSON"},
     {"not_object", "[1, 2]", "the document must be a JSON object"},
     {"bad_version", R"({"version": 2, "refs": {}})", "unsupported kerchunk references version 2"},
-    {"version_string", R"({"version": "1", "refs": {}})", "unsupported kerchunk references version \"1\""},
+    {"version_string", R"({"version": "1", "refs": {}})", "'version' must be an integer, got string \"1\""},
+    {"version_float", R"({"version": 1.5, "refs": {}})", "'version' must be an integer, got number 1.5"},
+    {"template_with_undefined_name", R"({"version": 1, "templates": {"u": "{{v}}"}, "refs": {"a/0": ["{{u}}", 0, 1]}})", "key 'a/0': template 'u': undefined name 'v' in expression 'v'"},
     {"refs_not_object", R"({"version": 1, "refs": []})", "'refs' must be a JSON object"},
     {"no_refs", R"({"version": 1})", "version 1 references need a 'refs' object"},
     {"templates_not_object", R"({"version": 1, "templates": [], "refs": {}})", "'templates' must be a JSON object"},

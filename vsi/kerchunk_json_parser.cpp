@@ -1,6 +1,7 @@
 #include "kerchunk_json_parser.h"
 #include "config_options.h"
 #include "error.h"
+#include "json_nesting.h"
 #include "template_renderer.h"
 
 #include "cpl_conv.h"
@@ -38,6 +39,7 @@ class Parser
     std::map<std::string, std::string> m_oTemplates{};
     std::string m_osError{};
     uint64_t m_nGenerated = 0;  // references made by all `gen` entries
+    uint64_t m_nGeneratedBytes = 0;  // their keys and URLs, in bytes
 
     bool Fail(const std::string &osMsg)
     {
@@ -265,9 +267,11 @@ bool Parser::ParseGenEntry(const json &oEntry, size_t nIndex)
         return Fail(osWhere + ": 'dimensions' must be a JSON object");
 
     uint64_t nMaxEntries = 0;
+    uint64_t nMaxBytes = 0;
     try
     {
         nMaxEntries = GetIntegerOption("KERCHUNK_MAX_GENERATED_REFS");
+        nMaxBytes = GetIntegerOption("KERCHUNK_MAX_GENERATED_BYTES");
     }
     catch (const Error &e)
     {
@@ -316,6 +320,10 @@ bool Parser::ParseGenEntry(const json &oEntry, size_t nIndex)
         if (!RenderTemplate(osKeyTemplate, oContext, osKey, osError) ||
             !RenderTemplate(osUrlTemplate, oContext, osUrl, osError))
             return Fail(osWhere + ": " + osError);
+        m_nGeneratedBytes += osKey.size() + osUrl.size();
+        if (m_nGeneratedBytes > nMaxBytes)
+            return Fail(osWhere + " generates more than " + std::to_string(nMaxBytes) +
+                        " bytes of keys and URLs (KERCHUNK_MAX_GENERATED_BYTES)");
         json oValue = json::array({osUrl});
         if (bHasOffset)
         {
@@ -366,6 +374,8 @@ bool Parser::ParseGen(const json &oGen)
 std::unique_ptr<ReferenceSet> Parser::Parse(const std::string &osText,
                                             std::string &osError)
 {
+    if (!CheckJsonNesting(osText, osError))
+        return nullptr;
     json oDoc;
     try
     {
@@ -393,7 +403,14 @@ std::unique_ptr<ReferenceSet> Parser::Parse(const std::string &osText,
                 break;
         }
     }
-    else if (!oVersion->is_number_integer() || oVersion->get<int64_t>() != 1)
+    // fsspec compares with ==: 1.0 is version 1 too.
+    else if (!oVersion->is_number_integer() &&
+             !(oVersion->is_number_float() && oVersion->get<double>() == 1.0))
+    {
+        bOK = Fail("'version' must be an integer, got " +
+                   std::string(oVersion->type_name()) + " " + oVersion->dump());
+    }
+    else if (oVersion->is_number_integer() && oVersion->get<int64_t>() != 1)
     {
         bOK = Fail("unsupported kerchunk references version " + oVersion->dump() +
                    " (0 and 1 are supported)");

@@ -4,6 +4,7 @@
 #include "consolidated_metadata.h"
 #include "error.h"
 #include "kerchunk_json_parser.h"
+#include "target_policy.h"
 #include "url_mapping.h"
 #include "vsikerchunk.h"
 
@@ -135,6 +136,12 @@ LoadReferences(const std::string &osRefsPath, std::string &osError)
         osError = "kerchunk references " + osRefsPath + " not found";
         return nullptr;
     }
+    // A FIFO or device would block or never end.
+    if (!VSI_ISREG(sStat.st_mode))
+    {
+        osError = "kerchunk references " + osRefsPath + " is not a regular file";
+        return nullptr;
+    }
 
     // Parse outside the lock: another thread may parse the same file at the
     // same time, which only costs duplicate work.
@@ -169,12 +176,45 @@ bool ResolveTarget(const LoadedReferences &oRefs, const std::string &osKey,
                    std::string &osError)
 {
     std::string osMapError;
-    if (!MapUrlToGDALPath(*oRef.posPath, oRefs.osRefsPath, osTargetPath, osMapError))
+    if (!MapUrlToGDALPath(*oRef.posPath, oRefs.osRefsPath, osTargetPath, osMapError) ||
+        !CheckTargetPolicy(osTargetPath, osMapError))
     {
         osError = oRefs.osRefsPath + ": key '" + osKey + "': " + osMapError;
         return false;
     }
     return true;
+}
+
+bool CheckRawChunkLength(const LoadedReferences &oRefs, const std::string &osKey,
+                         uint64_t nLength, std::string &osError)
+{
+    if (oRefs.oRawChunkSizes.empty())
+        return true;
+    const size_t nLastSlash = osKey.rfind('/');
+    const size_t nNameStart = nLastSlash == std::string::npos ? 0 : nLastSlash + 1;
+    if (osKey.compare(nNameStart, 1, ".") == 0)
+        return true;  // metadata, not a chunk
+    // The array is the longest "dir/" prefix with a .zarray ("" = the root);
+    // with dimension_separator "/" the chunk key has several components.
+    for (size_t nEnd = nLastSlash == std::string::npos ? 0 : nLastSlash + 1;;)
+    {
+        const auto oIter = oRefs.oRawChunkSizes.find(osKey.substr(0, nEnd));
+        if (oIter != oRefs.oRawChunkSizes.end())
+        {
+            if (nLength == oIter->second)
+                return true;
+            osError = oRefs.osRefsPath + ": key '" + osKey + "': length " +
+                      std::to_string(nLength) + " is not the " +
+                      std::to_string(oIter->second) +
+                      " bytes of a chunk of array '/" + osKey.substr(0, nEnd ? nEnd - 1 : 0) +
+                      "', which has no compressor and no filters";
+            return false;
+        }
+        if (nEnd == 0)
+            return true;
+        const size_t nPrev = osKey.rfind('/', nEnd - 2);
+        nEnd = nPrev == std::string::npos || nEnd < 2 ? 0 : nPrev + 1;
+    }
 }
 
 bool ReadKey(const LoadedReferences &oRefs, const std::string &osKey,

@@ -1,6 +1,7 @@
 #include "template_renderer.h"
 
 #include <cctype>
+#include <charconv>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -16,6 +17,18 @@ namespace
 
 // Bounds recursion through templates calling templates.
 constexpr int MAX_RENDER_DEPTH = 8;
+// Bounds the parser's recursion through parentheses and unary signs, so that
+// a hostile expression ("((((...", "- - - ...") cannot exhaust the stack.
+// Python's own parser stops at 200 nested parentheses.
+constexpr int MAX_EXPRESSION_DEPTH = 100;
+
+// Hostile expressions can be megabytes long: quote at most their start.
+std::string Excerpt(const std::string &osText)
+{
+    constexpr size_t MAX_QUOTED = 80;
+    return osText.size() <= MAX_QUOTED ? osText
+                                       : osText.substr(0, MAX_QUOTED) + "...";
+}
 
 class ExpressionParser
 {
@@ -36,8 +49,8 @@ class ExpressionParser
         SkipSpaces();
         if (m_nPos != m_osExpr.size())
         {
-            osError = "unexpected '" + m_osExpr.substr(m_nPos) +
-                      "' in expression '" + m_osExpr + "'";
+            osError = "unexpected '" + Excerpt(m_osExpr.substr(m_nPos)) +
+                      "' in expression '" + Excerpt(m_osExpr) + "'";
             return false;
         }
         return true;
@@ -48,12 +61,31 @@ class ExpressionParser
     const TemplateContext &m_oContext;
     int m_nDepth;
     size_t m_nPos = 0;
+    int m_nNesting = 0;  // current ParseUnary/ParsePrimary recursion
     std::string m_osError{};
+
+    // Counts one level of recursion for the scope of a parse function.
+    class NestingGuard
+    {
+      public:
+        explicit NestingGuard(int &nNesting) : m_nNesting(++nNesting)
+        {
+        }
+        ~NestingGuard()
+        {
+            --m_nNesting;
+        }
+        NestingGuard(const NestingGuard &) = delete;
+        NestingGuard &operator=(const NestingGuard &) = delete;
+
+      private:
+        int &m_nNesting;
+    };
 
     bool Fail(const std::string &osMsg)
     {
         if (m_osError.empty())
-            m_osError = osMsg + " in expression '" + m_osExpr + "'";
+            m_osError = osMsg + " in expression '" + Excerpt(m_osExpr) + "'";
         return false;
     }
 
@@ -218,6 +250,10 @@ class ExpressionParser
 
     bool ParseUnary(TemplateValue &oValue)
     {
+        const NestingGuard oGuard(m_nNesting);
+        if (m_nNesting > MAX_EXPRESSION_DEPTH)
+            return Fail("expression nested more than " +
+                        std::to_string(MAX_EXPRESSION_DEPTH) + " levels deep");
         if (Accept("-"))
         {
             if (!ParseUnary(oValue))
@@ -316,6 +352,30 @@ class ExpressionParser
         return true;
     }
 
+    // A template named without a call: its text, rendered when it holds
+    // expressions (fsspec would print a Python function's repr there; an
+    // expression left unrendered would end up in a URL).
+    bool ExpandTemplate(const std::string &osName, const std::string &osText,
+                        TemplateValue &oValue)
+    {
+        if (osText.find("{{") == std::string::npos)
+        {
+            oValue = osText;
+            return true;
+        }
+        if (m_nDepth >= MAX_RENDER_DEPTH)
+            return Fail("templates nested too deeply");
+        TemplateContext oCallContext;
+        oCallContext.poTemplates = m_oContext.poTemplates;
+        std::string osResult;
+        std::string osError;
+        if (!RenderTemplateAtDepth(osText, oCallContext, osResult, osError,
+                                   m_nDepth + 1))
+            return Fail("template '" + osName + "': " + osError);
+        oValue = osResult;
+        return true;
+    }
+
     bool ParsePrimary(TemplateValue &oValue)
     {
         SkipSpaces();
@@ -347,10 +407,7 @@ class ExpressionParser
         {
             const auto oTemplate = m_oContext.poTemplates->find(osName);
             if (oTemplate != m_oContext.poTemplates->end())
-            {
-                oValue = oTemplate->second;
-                return true;
-            }
+                return ExpandTemplate(oTemplate->first, oTemplate->second, oValue);
         }
         return Fail("undefined name '" + osName + "'");
     }
@@ -390,6 +447,15 @@ bool ExpressionParser::RenderTemplateAtDepth(const std::string &osText,
         if (!oParser.Parse(oValue, osError))
             return false;
         osResult += TemplateValueToString(oValue);
+        // Templates calling templates multiply text ("billion laughs"):
+        // stop as soon as a result outgrows any plausible key or URL.
+        if (osResult.size() > MAX_RENDERED_LENGTH)
+        {
+            osError = "rendered text longer than " +
+                      std::to_string(MAX_RENDERED_LENGTH) + " bytes in '" +
+                      Excerpt(osText) + "'";
+            return false;
+        }
         nPos = nClose + 2;
     }
 }
@@ -402,15 +468,52 @@ std::string TemplateValueToString(const TemplateValue &oValue)
         return std::to_string(*pnInt);
     if (const auto *posStr = std::get_if<std::string>(&oValue))
         return *posStr;
-    // Python's repr of a float: "100.0", "0.5", "1e+20".
-    const double dfValue = std::get<double>(oValue);
-    char szBuffer[64];
-    if (std::isfinite(dfValue) && dfValue == std::floor(dfValue) &&
-        std::fabs(dfValue) < 1e16)
-        snprintf(szBuffer, sizeof(szBuffer), "%.1f", dfValue);
-    else
-        snprintf(szBuffer, sizeof(szBuffer), "%.17g", dfValue);
-    return szBuffer;
+    return PythonFloatRepr(std::get<double>(oValue));
+}
+
+std::string PythonFloatRepr(double dfValue)
+{
+    if (std::isnan(dfValue))
+        return "nan";
+    if (std::isinf(dfValue))
+        return dfValue < 0 ? "-inf" : "inf";
+    // The shortest digits that round-trip, as Python's repr picks them, then
+    // Python's layout (float_repr_style 'short', Objects/floatobject.c):
+    // positional when -4 < exponent < 16 with at least one decimal, else
+    // "1.5e+16" / "1e-05" (exponent of two digits at least).
+    char szSci[64];
+    const auto oRes = std::to_chars(szSci, szSci + sizeof(szSci), dfValue,
+                                    std::chars_format::scientific);
+    const std::string osSci(szSci, oRes.ptr);
+    const size_t nE = osSci.find('e');
+    const bool bNegative = osSci[0] == '-';
+    std::string osDigits;
+    for (size_t i = bNegative ? 1 : 0; i < nE; ++i)
+    {
+        if (osSci[i] != '.')
+            osDigits += osSci[i];
+    }
+    const int nExp = std::atoi(osSci.c_str() + nE + 1);
+    std::string osOut = bNegative ? "-" : "";
+    if (nExp < -4 || nExp >= 16)
+    {
+        osOut += osDigits.substr(0, 1);
+        if (osDigits.size() > 1)
+            osOut += "." + osDigits.substr(1);
+        char szExp[16];
+        snprintf(szExp, sizeof(szExp), "e%c%02d", nExp < 0 ? '-' : '+',
+                 std::abs(nExp));
+        return osOut + szExp;
+    }
+    if (nExp < 0)
+        return osOut + "0." + std::string(static_cast<size_t>(-nExp - 1), '0') +
+               osDigits;
+    const size_t nIntDigits = static_cast<size_t>(nExp) + 1;
+    if (osDigits.size() <= nIntDigits)
+        return osOut + osDigits + std::string(nIntDigits - osDigits.size(), '0') +
+               ".0";
+    return osOut + osDigits.substr(0, nIntDigits) + "." +
+           osDigits.substr(nIntDigits);
 }
 
 bool RenderTemplate(const std::string &osText, const TemplateContext &oContext,

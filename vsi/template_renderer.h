@@ -2,10 +2,12 @@
 //   "{{u}}"                      a template or a `gen` dimension value
 //   "{{f(c='text', i=3)}}"       a template that itself contains {{...}},
 //                                called with keyword arguments
-//   "{{(i + 1) * 1000}}"         integer arithmetic: + - * // % / and ( )
+//   "{{(i + 1) * 1000}}"         integer arithmetic: + - * // % / and ( ),
+//                                nested at most 100 levels deep
 // Anything else is an error (fsspec would render unknown names as "").
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -13,6 +15,10 @@
 
 namespace kerchunk
 {
+
+// Longest text a template may render to (keys, URLs, offsets are far
+// shorter; a larger result means templates multiplying each other).
+constexpr size_t MAX_RENDERED_LENGTH = 65536;
 
 // A value in a template expression: integer, float (from "/") or string.
 using TemplateValue = std::variant<int64_t, double, std::string>;
@@ -32,5 +38,8 @@ bool RenderTemplate(const std::string &osText, const TemplateContext &oContext,
 
 // Python's str() of a value, as Jinja2 prints it.
 std::string TemplateValueToString(const TemplateValue &oValue);
+
+// Python's repr() of a float: "0.1", "100.0", "1e+16", "1.5e-05", "nan".
+std::string PythonFloatRepr(double dfValue);
 
 }  // namespace kerchunk

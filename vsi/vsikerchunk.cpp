@@ -134,6 +134,12 @@ VSIOpenResult VSIKerchunkFilesystemHandler::Open(const char *pszFilename,
         CPLError(CE_Failure, CPLE_AppDefined, "%s", osError.c_str());
         return MakeVSIHandle<FailingHandle>(osError, 0);
     }
+    if (!poRef->bWholeFile &&
+        !CheckRawChunkLength(oRefs, oPath.osKey, poRef->nSize, osError))
+    {
+        CPLError(CE_Failure, CPLE_AppDefined, "%s", osError.c_str());
+        return MakeVSIHandle<FailingHandle>(osError, nDeclaredSize);
+    }
     // VSILFILE is GDAL's opaque name for a VSIVirtualHandle.
     auto poTarget = std::unique_ptr<VSIVirtualHandle>(reinterpret_cast<VSIVirtualHandle *>(
         VSIFOpenExL(osTarget.c_str(), "rb", TRUE)));

@@ -17,6 +17,8 @@
 
 #include "reference_set.h"
 
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -42,7 +44,16 @@ struct LoadedReferences
     std::string osRefsPath{};
     ReferenceSet oSet{};
     std::string osZMetadata{};  // synthesized consolidated metadata
+    // Arrays stored without any codec (compressor and filters null): array
+    // path -> the exact byte size each chunk must have.
+    std::map<std::string, uint64_t> oRawChunkSizes{};
 };
+
+// When osKey is a chunk of an array stored without any codec and its
+// declared length is not that array's chunk size, false with osError naming
+// the key (Python's zarr refuses such a chunk too).
+bool CheckRawChunkLength(const LoadedReferences &oRefs, const std::string &osKey,
+                         uint64_t nLength, std::string &osError);
 
 // Parsed references of `osRefsPath`, from a bounded in-memory cache that
 // drops an entry when the file's size or modification time changes. Returns

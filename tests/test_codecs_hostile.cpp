@@ -1,0 +1,168 @@
+// The grib codec on hostile input (issue 12, finding 2): a corrupt message
+// that made eccodes abort the process ends in a CPLError; the assertion
+// handler keeps eccodes' default (abort) outside our decoder.
+#include "codecs.h"
+#include "eccodes_assertions.h"
+
+#include "cpl_compressor.h"
+#include "cpl_conv.h"
+#include "cpl_error.h"
+#include "cpl_vsi.h"
+
+#include <eccodes.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <vector>
+
+// Exported by libeccodes (what its Assert() macro calls), not declared in
+// its headers.
+extern "C" void codes_assertion_failed(const char *message, const char *file, int line);
+
+namespace
+{
+
+using Bytes = std::vector<GByte>;
+
+std::string HostileDir()
+{
+    const char *pszDir = std::getenv("KERCHUNK_TEST_DATA");
+    return std::string(pszDir ? pszDir : "tests/data") + "/hostile";
+}
+
+// The GRIB2 messages of a file (section 0's 8-byte length), skipping the WMO
+// headers between them.
+std::vector<Bytes> ReadGrib2Messages(const std::string &osPath)
+{
+    GByte *pabyData = nullptr;
+    vsi_l_offset nSize = 0;
+    std::vector<Bytes> aoMessages;
+    if (!VSIIngestFile(nullptr, osPath.c_str(), &pabyData, &nSize, 10 * 1024 * 1024))
+        return aoMessages;
+    const Bytes abyFile(pabyData, pabyData + nSize);
+    VSIFree(pabyData);
+    for (size_t nPos = 0; nPos + 16 <= abyFile.size();)
+    {
+        if (memcmp(&abyFile[nPos], "GRIB", 4) != 0 || abyFile[nPos + 7] != 2)
+        {
+            ++nPos;
+            continue;
+        }
+        uint64_t nLength = 0;
+        for (int i = 8; i < 16; ++i)
+            nLength = (nLength << 8) | abyFile[nPos + i];
+        if (nLength < 16 || nLength > abyFile.size() - nPos)
+            break;
+        aoMessages.emplace_back(abyFile.begin() + nPos, abyFile.begin() + nPos + nLength);
+        nPos += nLength;
+    }
+    return aoMessages;
+}
+
+// eccodes' own decoding of a message's values, as float32.
+std::vector<float> EccodesValues(const Bytes &abyMsg)
+{
+    codes_handle *h = codes_handle_new_from_message(nullptr, abyMsg.data(), abyMsg.size());
+    std::vector<float> afValues;
+    if (h == nullptr)
+        return afValues;
+    size_t nValues = 0;
+    codes_get_size(h, "values", &nValues);
+    std::vector<double> adf(nValues);
+    codes_get_double_array(h, "values", adf.data(), &nValues);
+    // kerchunk's rule: missingValue -> NaN, in messages declaring missing values.
+    long nBitmap = 0, nManagement = 0;
+    double dfMissing = 0;
+    codes_get_long(h, "bitmapPresent", &nBitmap);
+    codes_get_long(h, "missingValueManagementUsed", &nManagement);
+    codes_get_double(h, "missingValue", &dfMissing);
+    codes_handle_delete(h);
+    for (double df : adf)
+        afValues.push_back((nBitmap || nManagement > 0) && df == dfMissing
+                               ? std::numeric_limits<float>::quiet_NaN()
+                               : static_cast<float>(df));
+    return afValues;
+}
+
+TEST(GribHostile, CorruptPackingIsAnErrorNotAnAbort)
+{
+    kerchunk::RegisterCodecs();
+    const auto aoMessages = ReadGrib2Messages(HostileDir() + "/grib2_eccodes_assert.grib2");
+    ASSERT_EQ(aoMessages.size(), 4u);
+    const CPLCompressor *psDec = CPLGetDecompressor("grib");
+    ASSERT_NE(psDec, nullptr);
+    constexpr size_t N_VALUES = 339 * 224;
+    for (size_t i = 0; i < aoMessages.size(); ++i)
+    {
+        std::vector<float> afOut(N_VALUES);
+        void *pOut = afOut.data();
+        size_t nOut = afOut.size() * sizeof(float);
+        CPLErrorHandlerPusher oQuiet(CPLQuietErrorHandler);
+        CPLErrorReset();
+        const bool bOK = psDec->pfnFunc(aoMessages[i].data(), aoMessages[i].size(),
+                                        &pOut, &nOut, nullptr, psDec->user_data);
+        if (i == 0)
+        {
+            // The mutated message: 128-bit group widths.
+            EXPECT_FALSE(bOK);
+            EXPECT_STREQ(CPLGetLastErrorMsg(),
+                         "grib: corrupt packing: numberOfBitsUsedForTheGroupWidths "
+                         "is 128 (at most 64)");
+            continue;
+        }
+        // The others decode exactly as eccodes does.
+        ASSERT_TRUE(bOK) << i << ": " << CPLGetLastErrorMsg();
+        const auto afExpected = EccodesValues(aoMessages[i]);
+        ASSERT_EQ(afExpected.size(), N_VALUES);
+        EXPECT_EQ(memcmp(afOut.data(), afExpected.data(), N_VALUES * sizeof(float)), 0) << i;
+    }
+}
+
+void AssertTwice(void *pnCalls)
+{
+    ++*static_cast<int *>(pnCalls);
+    codes_assertion_failed("nbits <= max_nbits", "grib_bits_any_endian.c", 207);
+    ++*static_cast<int *>(pnCalls);  // never reached: the handler jumps out
+    codes_assertion_failed("second", "x.c", 1);
+}
+
+void RunNested(void *pnCalls)
+{
+    std::string osInner;
+    // (a C++ object here is fine: the inner run returns normally)
+    if (!kerchunk::RunEccodesGuarded(AssertTwice, pnCalls, osInner))
+        *static_cast<int *>(pnCalls) += 100;
+}
+
+TEST(GribHostile, AssertionLeavesTheGuardedCall)
+{
+    int nCalls = 0;
+    std::string osFailure;
+    EXPECT_FALSE(kerchunk::RunEccodesGuarded(AssertTwice, &nCalls, osFailure));
+    EXPECT_EQ(nCalls, 1);
+    EXPECT_EQ(osFailure, "ecCodes assertion failed: `nbits <= max_nbits' "
+                         "in grib_bits_any_endian.c:207");
+    // Nested runs: the innermost one catches, the outer one completes.
+    nCalls = 0;
+    osFailure.clear();
+    EXPECT_TRUE(kerchunk::RunEccodesGuarded(RunNested, &nCalls, osFailure));
+    EXPECT_EQ(nCalls, 101);
+    EXPECT_EQ(osFailure, "");
+}
+
+TEST(GribHostileDeathTest, AssertionOutsideAGuardStillAborts)
+{
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    std::string osFailure;
+    int nCalls = 0;
+    // Installs the handler, and leaves no guard behind.
+    EXPECT_FALSE(kerchunk::RunEccodesGuarded(AssertTwice, &nCalls, osFailure));
+    EXPECT_DEATH(codes_assertion_failed("outside", "y.c", 2),
+                 "ecCodes assertion failed: `outside' in y.c:2");
+}
+
+}  // namespace

@@ -1,0 +1,21 @@
+// A depth check run on JSON text before nlohmann parses it: parsing is
+// iterative, but dump() and our own walks recurse once per level, so a
+// hostile document nested 100,000 deep would end the process on a stack
+// overflow.
+#pragma once
+
+#include <string>
+
+namespace kerchunk
+{
+
+// Deepest nesting of arrays and objects accepted in references and in the
+// metadata documents they hold (Zarr metadata needs a handful of levels).
+constexpr int MAX_JSON_NESTING = 512;
+
+// False, with osError saying so, when the arrays and objects of osText nest
+// deeper than nMaxDepth. Malformed text is left for the parser to report.
+bool CheckJsonNesting(const std::string &osText, std::string &osError,
+                      int nMaxDepth = MAX_JSON_NESTING);
+
+}  // namespace kerchunk
