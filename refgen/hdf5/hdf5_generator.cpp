@@ -8,6 +8,7 @@
 #include "hdf5_vfd.h"
 
 #include "../error.h"
+#include "../read_counter.h"
 #include "../generator.h"
 #include "../zarr_metadata.h"
 
@@ -336,6 +337,7 @@ std::string HDF5Generator::ReadRaw(uint64_t nOffset, uint64_t nSize)
         VSIFReadL(osBytes.data(), 1, osBytes.size(), m_fpRaw) != osBytes.size())
         throw Error("cannot read " + std::to_string(nSize) + " bytes at offset " +
                     std::to_string(nOffset) + " (truncated file?)");
+    CountSourceBytesRead(nSize);
     return osBytes;
 }
 
