@@ -1,5 +1,5 @@
 # kerchunk_cache_tests: SHA-256, entries, staleness, locking across threads
 # and processes, atomicity under kill -9, read-only and full directories.
 kerchunk_add_unit_test(kerchunk_cache_tests
-  SOURCES test_cache.cpp test_cache_sha256.cpp
+  SOURCES test_cache.cpp test_cache_metrics.cpp test_cache_sha256.cpp
   LIBRARIES kerchunk_cache)
