@@ -66,6 +66,8 @@ double Now()
         .count();
 }
 
+}  // namespace
+
 std::string FormatUtc(double dfTime, const char *pszFormat)
 {
     const time_t t = static_cast<time_t>(dfTime);
@@ -74,6 +76,9 @@ std::string FormatUtc(double dfTime, const char *pszFormat)
     strftime(szTime, sizeof(szTime), pszFormat, gmtime_r(&t, &sTm));
     return szTime;
 }
+
+namespace
+{
 
 std::string HostName()
 {
@@ -153,16 +158,21 @@ std::string MetricsDir(const std::string &osCacheDir)
 
 bool ReadRecord(const std::string &osPath, GenerationRecord &oRecord)
 {
-    VSILFILE *fp = VSIFOpenL(osPath.c_str(), "rb");
-    if (fp == nullptr)
-        return false;
-    std::string osText;
-    char achBuf[4096];
-    size_t nRead;
-    while ((nRead = VSIFReadL(achBuf, 1, sizeof(achBuf), fp)) > 0 &&
-           osText.size() < 1024 * 1024)
-        osText.append(achBuf, nRead);
-    VSIFCloseL(fp);
+    GByte *pabyText = nullptr;
+    vsi_l_offset nSize = 0;
+    {
+        // A record removed meanwhile (expired) is not worth an error.
+        CPLErrorStateBackuper oErrorState;
+        CPLPushErrorHandler(CPLQuietErrorHandler);
+        const bool bOK = VSIIngestFile(nullptr, osPath.c_str(), &pabyText, &nSize,
+                                       1024 * 1024) != FALSE;
+        CPLPopErrorHandler();
+        if (!bOK)
+            return false;
+    }
+    const std::string osText(reinterpret_cast<const char *>(pabyText),
+                             static_cast<size_t>(nSize));
+    VSIFree(pabyText);
     try
     {
         oRecord = RecordFromJson(nlohmann::json::parse(osText));

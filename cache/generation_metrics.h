@@ -36,6 +36,9 @@ struct GenerationRecord
     int64_t nPid = 0;
 };
 
+// A Unix time as UTC with a strftime format (default ISO 8601).
+std::string FormatUtc(double dfTime, const char *pszFormat = "%Y-%m-%dT%H:%M:%SZ");
+
 // The causes failures are grouped by (a short, fixed list: fit for
 // Prometheus labels), the last being "other".
 const std::vector<std::string> &FailureCauses();

@@ -3,6 +3,7 @@
 #include "commands.h"
 #include "command_cache_stats.h"
 
+#include "generation_metrics.h"
 #include "reference_cache.h"
 
 #include "error.h"
@@ -20,11 +21,7 @@ namespace
 
 std::string FormatTime(double dfUnixTime)
 {
-    const time_t t = static_cast<time_t>(dfUnixTime);
-    struct tm sTm;
-    char szTime[64] = {};
-    strftime(szTime, sizeof(szTime), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &sTm));
-    return szTime;
+    return FormatUtc(dfUnixTime);
 }
 
 std::string FormatBytes(uint64_t nBytes)

@@ -23,11 +23,7 @@ namespace
 
 std::string IsoTime(double dfUnixTime)
 {
-    const time_t t = static_cast<time_t>(dfUnixTime);
-    struct tm sTm;
-    char szTime[64] = {};
-    strftime(szTime, sizeof(szTime), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &sTm));
-    return szTime;
+    return FormatUtc(dfUnixTime);
 }
 
 // -of FORMAT among the allowed ones; --since DAYS when pdfDays is given.
