@@ -2,7 +2,7 @@
 
 Blocks preceded by `.. tested-by: autotest/test_user_guide.py` are run in
 order, in one folder holding a copy of the bundled sample air.nc, with the
-built gdal_kerchunk on PATH and the plugin on GDAL_DRIVER_PATH (bash blocks
+built gdal_kerchunk on PATH (and example_1.nc, a NetCDF-3 sample) and the plugin on GDAL_DRIVER_PATH (bash blocks
 with `set -euo pipefail`, python blocks with /usr/bin/python3). Every other
 `gdal_kerchunk ...` command line of the guide is run too, and must not be
 rejected for its arguments (it may fail for want of its files or servers).
@@ -50,6 +50,7 @@ def code_blocks(text):
 def sandbox(tmp_path_factory):
     work = tmp_path_factory.mktemp("guide")
     shutil.copy(DATA_DIR / "kerchunk_refs" / "air.nc", work / "air.nc")
+    shutil.copy(DATA_DIR / "netcdf3" / "example_1.nc", work / "example_1.nc")
     env = dict(os.environ)
     env["PATH"] = f"{BUILD_DIR}:{env['PATH']}"
     env["GDAL_DRIVER_PATH"] = str(PLUGIN_DIR)
@@ -90,10 +91,10 @@ def test_tested_blocks_run(sandbox):
         expected = float(np.asarray(nc["air"][:], dtype="f8").mean())
     # xarray applies scale_factor: the mean of the unpacked values.
     assert float(xarray_py) == pytest.approx(expected, rel=1e-5)
-    # The lazy open of the quick start was the one generation; the archive
-    # run found the entry up to date.
-    assert "Generations:      1 (1 ok, 0 failed)" in archive
-    assert archive.endswith("1 entries: 1 ok, 0 stale, 0 source gone, 0 corrupt\n")
+    # The lazy open of the quick start generated air.nc; the archive run
+    # found it up to date and generated example_1.nc.
+    assert "Generations:      2 (2 ok, 0 failed)" in archive
+    assert archive.endswith("2 entries: 2 ok, 0 stale, 0 source gone, 0 corrupt\n")
 
 
 def command_lines(text):
