@@ -25,7 +25,11 @@ std::string ReferenceCache::Verify(const CacheEntryInfo &oEntry,
     }
     catch (const Error &e)
     {
+        // "<source>: no such file": the table already names the source.
         osDetail = e.what();
+        const std::string osPrefix = oEntry.osSource + ": ";
+        if (osDetail.compare(0, osPrefix.size(), osPrefix) == 0)
+            osDetail.erase(0, osPrefix.size());
         return "source gone";
     }
     CacheEntryInfo oChecked;
