@@ -115,12 +115,15 @@ def make_cache(tmp_path):
     r = cli(cache, "generate", "--cache", "-q", "-j", "3", src["stale"], src["gone"],
             src["corrupt"])
     assert r.returncode == 0, r.stderr
-    # Failures: a text file (command), a truncated NetCDF-4 file (lazy open).
+    # Failures: a text file and a missing file (command), a truncated
+    # NetCDF-4 file (lazy open).
     notes = tmp_path / "notes.nc"
     notes.write_bytes(b"hello world\n")
-    r = cli(cache, "generate", "--cache", "-q", notes)
+    missing = tmp_path / "missing.nc"
+    r = cli(cache, "generate", "--cache", "-q", notes, missing)
     assert r.returncode == 1
     assert "not a NetCDF-4/HDF5, NetCDF-3 or GRIB file (unknown magic bytes)" in r.stderr
+    assert f"gdal_kerchunk: {missing}: {missing}: no such file" in r.stderr
     truncated = tmp_path / "truncated.nc"
     truncated.write_bytes(src["ok"].read_bytes()[:3000])
     proc = subprocess.run(
@@ -130,7 +133,7 @@ def make_cache(tmp_path):
         env=child_env(cache, extra={"KERCHUNK_FALLBACK": "NO"}), capture_output=True,
         text=True, timeout=120)
     assert proc.returncode != 0 and "cannot open as HDF5" in proc.stderr, proc.stderr
-    src.update(notes=notes, truncated=truncated)
+    src.update(notes=notes, truncated=truncated, missing=missing)
     return cache, src
 
 
@@ -151,7 +154,7 @@ def test_records_stats_and_verify(tmp_path):
 
     # One immutable record per generation, in today's (UTC) folder.
     recs = records_of(cache)
-    assert len(recs) == 6
+    assert len(recs) == 7
     day = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
     assert [p.name for p in (cache / "metrics").iterdir()] == [day]
     by_source = {r["source"]: r for r in recs}
@@ -169,6 +172,8 @@ def test_records_stats_and_verify(tmp_path):
     trunc = by_source[str(src["truncated"])]
     assert trunc["outcome"] == "failed" and trunc["cause"] == "malformed_source"
     assert "cannot open as HDF5" in trunc["error"]
+    gone = by_source[str(src["missing"])]
+    assert gone["cause"] == "source_not_found" and gone["bytes_read"] == 0
     # The lazy open (another process) recorded with its own pid.
     assert by_source[str(src["ok"])]["pid"] != by_source[str(src["stale"])]["pid"]
 
@@ -182,7 +187,7 @@ def test_records_stats_and_verify(tmp_path):
     assert r.returncode == 0, r.stderr
     print(r.stdout)
     assert f"Entries:          4 ({entries_size} bytes of references)\n" in r.stdout
-    assert "Generations:      6 (4 ok, 2 failed)\n" in r.stdout
+    assert "Generations:      7 (4 ok, 3 failed)\n" in r.stdout
     p = [nearest_rank(durations, q) for q in (0.5, 0.9, 0.99)] + [max(durations)]
     assert ("Generation time:  p50 %.3f s, p90 %.3f s, p99 %.3f s, max %.3f s\n"
             % tuple(p)) in r.stdout
@@ -190,19 +195,21 @@ def test_records_stats_and_verify(tmp_path):
     assert f"Bytes read:       {sum(x['bytes_read'] for x in recs)}\n" in r.stdout
     assert re.search(r"^  malformed_source +1$", r.stdout, re.M)
     assert re.search(r"^  unknown_format +1$", r.stdout, re.M)
+    assert re.search(r"^  source_not_found +1$", r.stdout, re.M)
     assert "unknown_format  " + notes["error"] in r.stdout
 
     # --- stats, JSON
     r = cli(cache, "cache", "stats", "-of", "json")
     doc = json.loads(r.stdout)
-    assert doc["generations"] == {"total": 6, "ok": 4, "failed": 2}
+    assert doc["generations"] == {"total": 7, "ok": 4, "failed": 3}
     assert doc["entries"] == 4 and doc["size_bytes"] == entries_size
     assert doc["failures_by_cause"]["unknown_format"] == 1
     assert doc["failures_by_cause"]["malformed_source"] == 1
-    assert sum(doc["failures_by_cause"].values()) == 2
+    assert sum(doc["failures_by_cause"].values()) == 3
     assert doc["duration_s"]["p50"] == pytest.approx(p[0], abs=1e-9)
     assert doc["duration_s"]["max"] == pytest.approx(p[3], abs=1e-9)
-    assert {f["source"] for f in doc["failures"]} == {str(src["notes"]), str(src["truncated"])}
+    assert {f["source"] for f in doc["failures"]} == {str(src[n]) for n in
+                                                      ("notes", "truncated", "missing")}
 
     # --- stats, Prometheus
     r = cli(cache, "cache", "stats", "-of", "prometheus")
@@ -211,7 +218,7 @@ def test_records_stats_and_verify(tmp_path):
     assert all(name.startswith("gdal_kerchunk_") for name, _ in samples)
     assert types["gdal_kerchunk_generation_duration_seconds"] == "summary"
     assert value(samples, "gdal_kerchunk_generations_total", outcome="ok") == 4
-    assert value(samples, "gdal_kerchunk_generations_total", outcome="failed") == 2
+    assert value(samples, "gdal_kerchunk_generations_total", outcome="failed") == 3
     assert value(samples, "gdal_kerchunk_generation_failures_total", cause="unknown_format") == 1
     assert value(samples, "gdal_kerchunk_generation_failures_total", cause="timeout") == 0
     for q, expected in zip(("0.5", "0.9", "0.99", "1"), p):
@@ -250,7 +257,7 @@ def test_records_stats_and_verify(tmp_path):
     assert doc["counts"] == {"ok": 1, "stale": 1, "source gone": 1, "corrupt": 1}
     assert {e["state"] for e in doc["entries"]} == {"ok", "stale", "source gone", "corrupt"}
     # verify only reads: it regenerates nothing.
-    assert len(records_of(cache)) == 6
+    assert len(records_of(cache)) == 7
 
     # Repaired: regenerate the stale and corrupt entries, remove the gone one.
     r = cli(cache, "generate", "--cache", "-q", src["stale"], src["corrupt"])
@@ -260,7 +267,7 @@ def test_records_stats_and_verify(tmp_path):
     assert r.returncode == 0 and r.stdout.endswith("3 entries: 3 ok, 0 stale, 0 source gone, "
                                                    "0 corrupt\n"), r.stdout
     assert json.loads(cli(cache, "cache", "stats", "-of", "json").stdout)[
-        "generations"] == {"total": 8, "ok": 6, "failed": 2}
+        "generations"] == {"total": 9, "ok": 6, "failed": 3}
 
 
 def test_stats_since_and_bad_arguments(tmp_path):

@@ -41,7 +41,6 @@ constexpr CauseRule kCauseRules[] = {
     {"timed out", "timeout"},
     {"interrupted", "timeout"},
     {"unknown magic bytes", "unknown_format"},
-    {"source changed while", "source_changed"},
     {"not supported", "unsupported"},
     {"cannot be referenced", "unsupported"},
     {"could be referenced", "unsupported"},
@@ -184,6 +183,25 @@ bool ReadRecord(const std::string &osPath, GenerationRecord &oRecord)
     }
 }
 
+GenerationRecord StartRecord(const std::string &osSource)
+{
+    GenerationRecord oRecord;
+    oRecord.osSource = osSource;
+    oRecord.dfStart = Now();
+    oRecord.osHost = HostName();
+    oRecord.nPid = static_cast<int64_t>(getpid());
+    return oRecord;
+}
+
+// Metrics never fail what they measure: a CPLDebug line says why not.
+void RecordQuietly(const std::string &osCacheDir, const GenerationRecord &oRecord)
+{
+    std::string osWhy;
+    if (!osCacheDir.empty() && !WriteGenerationRecord(osCacheDir, oRecord, osWhy))
+        CPLDebug("KERCHUNK", "generation of %s not recorded: %s",
+                 oRecord.osSource.c_str(), osWhy.c_str());
+}
+
 double Percentile(const std::vector<double> &adfSorted, double dfQuantile)
 {
     if (adfSorted.empty())
@@ -200,9 +218,9 @@ double Percentile(const std::vector<double> &adfSorted, double dfQuantile)
 const std::vector<std::string> &FailureCauses()
 {
     static const std::vector<std::string> aosCauses = {
-        "timeout",          "unknown_format",    "source_changed",
-        "unsupported",      "malformed_source",  "source_not_found",
-        "unreadable_source", "write_failed",     "other"};
+        "timeout",          "unknown_format",   "unsupported",
+        "malformed_source", "source_not_found", "unreadable_source",
+        "write_failed",     "other"};
     return aosCauses;
 }
 
@@ -237,25 +255,13 @@ GenerateStats RecordedGeneration(const std::string &osCacheDir,
                                  const std::string &osSource,
                                  const std::function<GenerateStats()> &fnGenerate)
 {
-    GenerationRecord oRecord;
-    oRecord.osSource = osSource;
-    oRecord.dfStart = Now();
-    oRecord.osHost = HostName();
-    oRecord.nPid = static_cast<int64_t>(getpid());
+    GenerationRecord oRecord = StartRecord(osSource);
     const auto tStart = std::chrono::steady_clock::now();
     auto Elapsed = [&tStart]()
     {
         return std::chrono::duration<double>(std::chrono::steady_clock::now() -
                                              tStart)
             .count();
-    };
-    auto Record = [&]()
-    {
-        std::string osWhy;
-        if (!osCacheDir.empty() &&
-            !WriteGenerationRecord(osCacheDir, oRecord, osWhy))
-            CPLDebug("KERCHUNK", "generation of %s not recorded: %s",
-                     osSource.c_str(), osWhy.c_str());
     };
     // In this thread; a generation run elsewhere reports its own count.
     ScopedReadCounter oCounter;
@@ -270,7 +276,7 @@ GenerateStats RecordedGeneration(const std::string &osCacheDir,
         oRecord.nBytesRead = oCounter.Get();
         oRecord.osError = e.what();
         oRecord.osCause = ClassifyFailure(oRecord.osError);
-        Record();
+        RecordQuietly(osCacheDir, oRecord);
         throw;
     }
     oRecord.dfDuration = Elapsed();
@@ -278,8 +284,25 @@ GenerateStats RecordedGeneration(const std::string &osCacheDir,
     oRecord.nArrays = oStats.nArrays;
     oRecord.nChunks = oStats.nChunks;
     oRecord.nBytesRead = std::max(oStats.nBytesRead, oCounter.Get());
-    Record();
+    RecordQuietly(osCacheDir, oRecord);
     return oStats;
+}
+
+SourceFingerprint FingerprintOrRecordFailure(const std::string &osCacheDir,
+                                             const std::string &osSource)
+{
+    GenerationRecord oRecord = StartRecord(osSource);
+    try
+    {
+        return GetSourceFingerprint(osSource);
+    }
+    catch (const std::exception &e)
+    {
+        oRecord.osError = e.what();
+        oRecord.osCause = ClassifyFailure(oRecord.osError);
+        RecordQuietly(osCacheDir, oRecord);
+        throw;
+    }
 }
 
 GenerationRecords ReadGenerationRecords(const std::string &osCacheDir,

@@ -11,6 +11,7 @@
 #pragma once
 
 #include "generator.h"
+#include "source_uri.h"
 
 #include <cstdint>
 #include <functional>
@@ -52,6 +53,12 @@ std::string ClassifyFailure(const std::string &osError);
 GenerateStats RecordedGeneration(const std::string &osCacheDir,
                                  const std::string &osSource,
                                  const std::function<GenerateStats()> &fnGenerate);
+
+// GetSourceFingerprint(), recording a failed generation when the source
+// cannot be found (a moved or deleted file in a list given to `generate
+// --cache` is a failure operators want to count). Rethrows.
+SourceFingerprint FingerprintOrRecordFailure(const std::string &osCacheDir,
+                                             const std::string &osSource);
 
 // Writes one record; false (with osWhy) when it could not be written.
 bool WriteGenerationRecord(const std::string &osCacheDir,

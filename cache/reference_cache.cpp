@@ -408,7 +408,8 @@ CacheResult ReferenceCache::GetReferences(const std::string &osSource,
     else
         oThreadLock.lock();
 
-    const SourceFingerprint oFingerprint = GetSourceFingerprint(osUri);
+    const SourceFingerprint oFingerprint =
+        FingerprintOrRecordFailure(m_oConfig.osDir, osUri);
     CacheResult oResult;
     std::string osWhy;
     const bool bHaveDir = !m_oConfig.osDir.empty();
