@@ -1,7 +1,9 @@
 #include "reference_cache.h"
 
+#include "atomic_write.h"
 #include "generation_lock.h"
 #include "config_options.h"
+#include "generation_metrics.h"
 #include "gdal_paths.h"
 #include "sha256.h"
 
@@ -133,38 +135,6 @@ bool HashFile(const std::string &osPath, uint64_t &nSize, std::string &osHex)
     }
     VSIFCloseL(fp);
     osHex = oHash.FinishHex();
-    return true;
-}
-
-// Local and /vsimem/: temporary name + rename. Object stores: one upload,
-// which becomes visible only once complete (a PUT, or a multipart upload
-// completed at close), so no temporary object is needed. The temporary name
-// is fixed per entry: only the lock holder writes it.
-bool WriteAtomically(const std::string &osPath, const void *pData,
-                     size_t nSize, std::string &osWhy)
-{
-    const bool bDirect = IsNetworkGDALPath(osPath);
-    const std::string osTarget = bDirect ? osPath : osPath + ".tmp";
-    VSILFILE *fp = VSIFOpenL(osTarget.c_str(), "wb");
-    if (fp == nullptr)
-    {
-        osWhy = "cannot create " + osTarget + ": " + VSIStrerror(errno);
-        return false;
-    }
-    bool bOK = VSIFWriteL(pData, 1, nSize, fp) == nSize;
-    bOK = VSIFCloseL(fp) == 0 && bOK;
-    if (!bOK)
-    {
-        osWhy = "cannot write " + osTarget + " (disk full?)";
-        VSIUnlink(osTarget.c_str());
-        return false;
-    }
-    if (!bDirect && VSIRename(osTarget.c_str(), osPath.c_str()) != 0)
-    {
-        osWhy = "cannot rename " + osTarget + " to " + osPath;
-        VSIUnlink(osTarget.c_str());
-        return false;
-    }
     return true;
 }
 
@@ -426,7 +396,8 @@ CacheResult ReferenceCache::GetReferences(const std::string &osSource,
     else
         oThreadLock.lock();
 
-    const SourceFingerprint oFingerprint = GetSourceFingerprint(osUri);
+    const SourceFingerprint oFingerprint =
+        FingerprintOrRecordFailure(m_oConfig.osDir, osUri);
     CacheResult oResult;
     std::string osWhy;
     const bool bHaveDir = !m_oConfig.osDir.empty();
@@ -510,7 +481,9 @@ CacheResult ReferenceCache::GetReferences(const std::string &osSource,
     GenerateStats oStats;
     try
     {
-        oStats = m_pfnGenerate(osUri, fp, CacheProgress, &sProgress);
+        oStats = RecordedGeneration(
+            m_oConfig.osDir, osUri,
+            [&] { return m_pfnGenerate(osUri, fp, CacheProgress, &sProgress); });
     }
     catch (const std::exception &e)
     {

@@ -122,6 +122,12 @@ class ReferenceCache
     // Returns the number of entries removed.
     size_t Purge(double dfOlderThanDays);
 
+    // Re-checks an entry of List() against its source (cache_verify.cpp):
+    // "ok", "stale", "source gone" or "corrupt", with osDetail saying why.
+    // The checksum is checked when the configuration says so
+    // (bVerifyChecksum).
+    std::string Verify(const CacheEntryInfo &oEntry, std::string &osDetail) const;
+
   private:
     std::string PathOf(const std::string &osKey, const char *pszSuffix) const;
     // Valid entry for (uri, fingerprint)? Fills oInfo; osWhy says why not.

@@ -1,11 +1,15 @@
-// SHA-256 (FIPS 180-4), self-contained: GDAL 3.6 does not install
-// cpl_sha256.h and the cache should not pull in libcrypto for one hash.
+// SHA-256 through OpenSSL's libcrypto (EVP digest API): the cache keys and
+// content checksums. GDAL 3.6 does not install its cpl_sha256.h, and libcurl,
+// which GDAL uses, already brings libcrypto.
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
+
+typedef struct evp_md_ctx_st EVP_MD_CTX;
 
 namespace kerchunk
 {
@@ -13,6 +17,8 @@ namespace kerchunk
 class Sha256
 {
   public:
+    // Throws std::runtime_error if libcrypto cannot set up a digest (out of
+    // memory, or SHA-256 disabled by the FIPS configuration).
     Sha256();
     void Update(const void *pData, size_t nSize);
     void Update(const std::string &osData)
@@ -25,12 +31,11 @@ class Sha256
     std::string FinishHex();
 
   private:
-    void Compress(const uint8_t *pabyBlock);
-
-    std::array<uint32_t, 8> m_anState{};
-    std::array<uint8_t, 64> m_abyBuffer{};
-    size_t m_nBuffered = 0;
-    uint64_t m_nTotalBytes = 0;
+    struct ContextDeleter
+    {
+        void operator()(EVP_MD_CTX *poCtx) const;
+    };
+    std::unique_ptr<EVP_MD_CTX, ContextDeleter> m_poCtx;
 };
 
 // Convenience: hex SHA-256 of a string.

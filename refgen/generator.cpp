@@ -1,5 +1,6 @@
 #include "generator.h"
 #include "error.h"
+#include "read_counter.h"
 
 #include "cpl_vsi.h"
 
@@ -34,6 +35,7 @@ SourceFormat DetectSourceFormat(const std::string &osSource)
     std::array<char, 4096> abyHeader{};
     const size_t nRead = VSIFReadL(abyHeader.data(), 1, abyHeader.size(), fp);
     VSIFCloseL(fp);
+    CountSourceBytesRead(nRead);
 
     // HDF5 superblock signature (HDF5 spec, "Format Signature"); the
     // superblock may also sit at 512, 1024, ... but the common case is 0.
@@ -59,19 +61,25 @@ GenerateStats GenerateReferences(const std::string &osSource,
                                  const GenerateOptions &oOptions,
                                  ReferenceWriter &oWriter)
 {
+    ScopedReadCounter oCounter;
+    GenerateStats oStats;
     switch (DetectSourceFormat(osSource))
     {
         case SourceFormat::HDF5:
-            return GenerateHDF5References(osSource, oOptions, oWriter);
-        case SourceFormat::NetCDF3:
-            return GenerateNetCDF3References(osSource, oOptions, oWriter);
-        case SourceFormat::GRIB:
-            return GenerateGRIBReferences(osSource, oOptions, oWriter);
-        case SourceFormat::Unknown:
+            oStats = GenerateHDF5References(osSource, oOptions, oWriter);
             break;
+        case SourceFormat::NetCDF3:
+            oStats = GenerateNetCDF3References(osSource, oOptions, oWriter);
+            break;
+        case SourceFormat::GRIB:
+            oStats = GenerateGRIBReferences(osSource, oOptions, oWriter);
+            break;
+        case SourceFormat::Unknown:
+            throw Error(osSource + ": not a NetCDF-4/HDF5, NetCDF-3 or GRIB "
+                                   "file (unknown magic bytes)");
     }
-    throw Error(osSource +
-                ": not a NetCDF-4/HDF5, NetCDF-3 or GRIB file (unknown magic bytes)");
+    oStats.nBytesRead = oCounter.Get();
+    return oStats;
 }
 
 }  // namespace kerchunk

@@ -54,6 +54,7 @@ struct GenerateStats
     uint64_t nArrays = 0;
     uint64_t nChunks = 0;
     std::vector<std::string> aosSkipped{};  // "<array>: <reason>"
+    uint64_t nBytesRead = 0;  // from the source, metadata and inlined chunks
 };
 
 // Writes the references of `osSource` into `oWriter` (which knows the URL to

@@ -1,6 +1,11 @@
 #include "reference_writer.h"
 #include "error.h"
 
+#include "cpl_conv.h"
+#include "cpl_string.h"
+
+#include <algorithm>
+
 #include <utility>
 
 namespace kerchunk
@@ -107,31 +112,21 @@ static bool IsValidUtf8(const std::string &s)
 
 std::string Base64Encode(const std::string &osBytes)
 {
-    static const char achAlphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    // CPLBase64Encode takes an int size: encode in pieces of a multiple of 3
+    // bytes, which concatenate into the encoding of the whole.
+    constexpr size_t kPiece = size_t(3) << 28;
     std::string osOut;
     osOut.reserve((osBytes.size() + 2) / 3 * 4);
-    size_t i = 0;
-    for (; i + 2 < osBytes.size(); i += 3)
+    for (size_t nPos = 0; nPos < osBytes.size() || nPos == 0; nPos += kPiece)
     {
-        const uint32_t n = (static_cast<uint8_t>(osBytes[i]) << 16) |
-                           (static_cast<uint8_t>(osBytes[i + 1]) << 8) |
-                           static_cast<uint8_t>(osBytes[i + 2]);
-        osOut += achAlphabet[(n >> 18) & 63];
-        osOut += achAlphabet[(n >> 12) & 63];
-        osOut += achAlphabet[(n >> 6) & 63];
-        osOut += achAlphabet[n & 63];
-    }
-    if (i < osBytes.size())
-    {
-        uint32_t n = static_cast<uint8_t>(osBytes[i]) << 16;
-        const bool bTwo = i + 1 < osBytes.size();
-        if (bTwo)
-            n |= static_cast<uint8_t>(osBytes[i + 1]) << 8;
-        osOut += achAlphabet[(n >> 18) & 63];
-        osOut += achAlphabet[(n >> 12) & 63];
-        osOut += bTwo ? achAlphabet[(n >> 6) & 63] : '=';
-        osOut += '=';
+        const size_t nSize = std::min(kPiece, osBytes.size() - nPos);
+        char *pszEncoded = CPLBase64Encode(
+            static_cast<int>(nSize),
+            reinterpret_cast<const GByte *>(osBytes.data() + nPos));
+        osOut += pszEncoded ? pszEncoded : "";
+        CPLFree(pszEncoded);
+        if (osBytes.empty())
+            break;
     }
     return osOut;
 }

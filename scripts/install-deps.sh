@@ -10,10 +10,10 @@ DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends 
   cmake g++ make pkg-config \
   libgdal-dev gdal-bin python3-gdal \
   libhdf5-dev hdf5-tools libeccodes-dev libeccodes-tools libeccodes-data \
-  libzstd-dev libblosc-dev libaec-dev libbz2-dev liblz4-dev nlohmann-json3-dev libgtest-dev \
+  libzstd-dev libblosc-dev libaec-dev libbz2-dev liblz4-dev nlohmann-json3-dev libgtest-dev libssl-dev \
   python3-pytest python3-numpy python3-h5py python3-netcdf4 python3-eccodes \
   python3-zarr python3-fsspec python3-numcodecs python3-xarray \
-  python3-qgis qgis-providers dpkg-dev
+  python3-qgis qgis-providers dpkg-dev python3-prometheus-client
 # The S3 cache tests start s3rver (npm) on loopback: node and npm from
 # Debian unless the machine already has them.
 if ! command -v npm >/dev/null 2>&1; then

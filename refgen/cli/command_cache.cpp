@@ -1,6 +1,9 @@
 // gdal_kerchunk cache list | info SOURCE | rm SOURCE... | purge [--older-than DAYS]
+//                     | stats [--since DAYS] [-of FORMAT] | verify [-of FORMAT]
 #include "commands.h"
+#include "command_cache_stats.h"
 
+#include "generation_metrics.h"
 #include "reference_cache.h"
 
 #include "error.h"
@@ -18,11 +21,7 @@ namespace
 
 std::string FormatTime(double dfUnixTime)
 {
-    const time_t t = static_cast<time_t>(dfUnixTime);
-    struct tm sTm;
-    char szTime[64] = {};
-    strftime(szTime, sizeof(szTime), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &sTm));
-    return szTime;
+    return FormatUtc(dfUnixTime);
 }
 
 std::string FormatBytes(uint64_t nBytes)
@@ -41,6 +40,8 @@ void CacheUsage()
             "       gdal_kerchunk cache info SOURCE\n"
             "       gdal_kerchunk cache rm SOURCE...\n"
             "       gdal_kerchunk cache purge [--older-than DAYS]\n"
+            "       gdal_kerchunk cache stats [--since DAYS] [-of text|json|prometheus]\n"
+            "       gdal_kerchunk cache verify [-of text|json]\n"
             "The cache directory is KERCHUNK_CACHE_DIR (default "
             "$XDG_CACHE_HOME/gdal-kerchunk or ~/.cache/gdal-kerchunk).\n");
 }
@@ -106,12 +107,23 @@ int RunCache(const std::vector<std::string> &aosArgs)
         CacheUsage();
         return aosArgs.empty() ? 1 : 0;
     }
-    ReferenceCache oCache(CacheConfig::FromConfigOptions());
+    CacheConfig oConfig = CacheConfig::FromConfigOptions();
+    // verify always reads the references through (KERCHUNK_CACHE_VERIFY=NO
+    // is for opens, where speed matters).
+    if (aosArgs[0] == "verify")
+        oConfig.bVerifyChecksum = true;
+    ReferenceCache oCache(std::move(oConfig));
     if (oCache.GetConfig().osDir.empty())
         throw Error("no cache directory: set KERCHUNK_CACHE_DIR, XDG_CACHE_HOME or HOME");
     const std::string &osVerb = aosArgs[0];
     if (osVerb == "list" && aosArgs.size() == 1)
         return RunList(oCache);
+    if (osVerb == "stats" || osVerb == "verify")
+    {
+        const std::vector<std::string> aosRest(aosArgs.begin() + 1, aosArgs.end());
+        return osVerb == "stats" ? RunCacheStats(oCache, aosRest)
+                                 : RunCacheVerify(oCache, aosRest);
+    }
     if (osVerb == "info" && aosArgs.size() == 2)
         return RunInfo(oCache, aosArgs[1]);
     if (osVerb == "rm" && aosArgs.size() >= 2)

@@ -24,7 +24,9 @@ static void Usage()
             "       gdal_kerchunk generate -o FOLDER [-j N] [-q] SOURCE...\n"
             "                     [--from-file LIST] [generation options]\n"
             "       gdal_kerchunk cache list | info SOURCE | rm SOURCE... |\n"
-            "                     purge [--older-than DAYS]\n");
+            "                     purge [--older-than DAYS] |\n"
+            "                     stats [--since DAYS] [-of text|json|prometheus] |\n"
+            "                     verify [-of text|json]\n");
 }
 
 int main(int argc, char **argv)

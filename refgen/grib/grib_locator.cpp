@@ -1,5 +1,6 @@
 #include "grib_locator.h"
 #include "../error.h"
+#include "../read_counter.h"
 
 #include <algorithm>
 #include <cstring>
@@ -46,6 +47,7 @@ bool GribFileReader::Fill(uint64_t nOffset, size_t nMin)
                     std::to_string(nOffset));
     }
     m_nBytesRead += nWant;
+    CountSourceBytesRead(nWant);
     return true;
 }
 
@@ -78,6 +80,7 @@ bool GribFileReader::ReadAside(uint64_t nOffset, size_t nSize, void *pabyOut)
         throw Error(m_osPath + ": read error at offset " +
                     std::to_string(nOffset));
     m_nBytesRead += nSize;
+    CountSourceBytesRead(nSize);
     return true;
 }
 

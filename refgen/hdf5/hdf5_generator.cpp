@@ -9,6 +9,7 @@
 #include "netcdf_dimensions.h"
 
 #include "../error.h"
+#include "../read_counter.h"
 #include "config_options.h"
 #include "../generator.h"
 #include "../zarr_metadata.h"
@@ -386,6 +387,7 @@ std::string HDF5Generator::ReadRaw(uint64_t nOffset, uint64_t nSize)
         VSIFReadL(osBytes.data(), 1, osBytes.size(), m_fpRaw) != osBytes.size())
         throw Error("cannot read " + std::to_string(nSize) + " bytes at offset " +
                     std::to_string(nOffset) + " (truncated file?)");
+    CountSourceBytesRead(nSize);
     return osBytes;
 }
 

@@ -3,6 +3,7 @@
 #include "gdal_paths.h"
 
 #include "../error.h"
+#include "../read_counter.h"
 
 #include "cpl_conv.h"
 #include "cpl_error.h"
@@ -46,8 +47,11 @@ struct VSIH5File
     bool ReadDirect(uint64_t nOffset, size_t nSize, void *pBuffer)
     {
         ++nVSIReads;
-        return VSIFSeekL(fp, nOffset, SEEK_SET) == 0 &&
-               VSIFReadL(pBuffer, 1, nSize, fp) == nSize;
+        if (VSIFSeekL(fp, nOffset, SEEK_SET) != 0 ||
+            VSIFReadL(pBuffer, 1, nSize, fp) != nSize)
+            return false;
+        CountSourceBytesRead(nSize);
+        return true;
     }
 
     const std::vector<GByte> *GetBlock(uint64_t nBlock)

@@ -7,6 +7,7 @@
 #include "utf8.h"
 
 #include "../error.h"
+#include "../read_counter.h"
 #include "config_options.h"
 #include "../generator.h"
 #include "../zarr_metadata.h"
@@ -63,6 +64,7 @@ class WindowedReader
                 throw Error(m_osFilename + ": cannot seek to " +
                             std::to_string(nOffset));
             m_osWindow.resize(VSIFReadL(&m_osWindow[0], 1, m_osWindow.size(), m_fp));
+            CountSourceBytesRead(m_osWindow.size());
             if (m_osWindow.size() < nSize)
                 throw Error(m_osFilename + ": cannot read " +
                             std::to_string(nSize) + " bytes at offset " +

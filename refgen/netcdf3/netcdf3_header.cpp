@@ -3,6 +3,7 @@
 #include "utf8.h"
 
 #include "../error.h"
+#include "../read_counter.h"
 #include "config_options.h"
 
 #include "cpl_conv.h"
@@ -415,6 +416,7 @@ NC3Header ReadNetCDF3Header(VSILFILE *fp, const std::string &osFilename)
                 VSIFReadL(&osBuffer[nHave], 1, osBuffer.size() - nHave, fp) !=
                     osBuffer.size() - nHave)
                 throw Error(osFilename + ": cannot read the NetCDF-3 header");
+            CountSourceBytesRead(osBuffer.size() - nHave);
         }
         auto oHeader = ParseNetCDF3Header(osBuffer.data(), osBuffer.size(),
                                           nFileSize, osFilename);

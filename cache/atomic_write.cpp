@@ -1,0 +1,40 @@
+#include "atomic_write.h"
+
+#include "gdal_paths.h"
+
+#include "cpl_vsi.h"
+
+#include <cerrno>
+
+namespace kerchunk
+{
+
+bool WriteAtomically(const std::string &osPath, const void *pData,
+                     size_t nSize, std::string &osWhy)
+{
+    const bool bDirect = IsNetworkGDALPath(osPath);
+    const std::string osTarget = bDirect ? osPath : osPath + ".tmp";
+    VSILFILE *fp = VSIFOpenL(osTarget.c_str(), "wb");
+    if (fp == nullptr)
+    {
+        osWhy = "cannot create " + osTarget + ": " + VSIStrerror(errno);
+        return false;
+    }
+    bool bOK = VSIFWriteL(pData, 1, nSize, fp) == nSize;
+    bOK = VSIFCloseL(fp) == 0 && bOK;
+    if (!bOK)
+    {
+        osWhy = "cannot write " + osTarget + " (disk full?)";
+        VSIUnlink(osTarget.c_str());
+        return false;
+    }
+    if (!bDirect && VSIRename(osTarget.c_str(), osPath.c_str()) != 0)
+    {
+        osWhy = "cannot rename " + osTarget + " to " + osPath;
+        VSIUnlink(osTarget.c_str());
+        return false;
+    }
+    return true;
+}
+
+}  // namespace kerchunk
