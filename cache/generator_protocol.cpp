@@ -114,6 +114,13 @@ bool ParseEventBody(const std::string &osKind, const std::string &osBody,
             return false;
         oEvent.oStats.nArrays = oJson["arrays"].get<uint64_t>();
         oEvent.oStats.nChunks = oJson["chunks"].get<uint64_t>();
+        // For the generation records (cache stats).
+        if (oJson.contains("bytes_read"))
+        {
+            if (!oJson["bytes_read"].is_number_unsigned())
+                return false;
+            oEvent.oStats.nBytesRead = oJson["bytes_read"].get<uint64_t>();
+        }
         for (const auto &oItem : oJson["skipped"])
         {
             if (!oItem.is_string())
@@ -149,6 +156,7 @@ std::string FormatResultEvent(const GenerateStats &oStats)
 {
     const nlohmann::json oJson = {{"arrays", oStats.nArrays},
                                   {"chunks", oStats.nChunks},
+                                  {"bytes_read", oStats.nBytesRead},
                                   {"skipped", oStats.aosSkipped}};
     // dump() escapes control characters: the JSON stays on one line.
     return std::string(kPrefix) + "result " +

@@ -51,6 +51,7 @@ TEST(GeneratorProtocol, ResultRoundTrips)
     GenerateStats oStats;
     oStats.nArrays = 3;
     oStats.nChunks = 100000;
+    oStats.nBytesRead = 5000000000;
     oStats.aosSkipped = {"/s: strings\nof \"two\" lines", "/c: compound"};
     const std::string osLine = FormatResultEvent(oStats);
     EXPECT_EQ(osLine.find('\n'), osLine.size() - 1);
@@ -58,6 +59,7 @@ TEST(GeneratorProtocol, ResultRoundTrips)
     ASSERT_EQ(oEvent.eKind, GeneratorEvent::Kind::Result);
     EXPECT_EQ(oEvent.oStats.nArrays, 3u);
     EXPECT_EQ(oEvent.oStats.nChunks, 100000u);
+    EXPECT_EQ(oEvent.oStats.nBytesRead, 5000000000u);
     EXPECT_EQ(oEvent.oStats.aosSkipped, oStats.aosSkipped);
 }
 
@@ -68,6 +70,7 @@ TEST(GeneratorProtocol, ForeignAndMalformedLinesAreKeptVerbatim)
           "@KERCHUNK progress", "@KERCHUNK progress abc msg",
           "@KERCHUNK cplerror 2 msg", "@KERCHUNK result {\"arrays\": 1}",
           "@KERCHUNK result [1]", "@KERCHUNK result {\"arrays\":-1,\"chunks\":0,\"skipped\":[]}",
+          "@KERCHUNK result {\"arrays\":1,\"chunks\":0,\"bytes_read\":\"x\",\"skipped\":[]}",
           "@KERCHUNK unknown thing", " @KERCHUNK failed x"})
     {
         const auto oEvent = ParseGeneratorEvent(osLine);
