@@ -5,7 +5,7 @@ SUDO=""
 [ "$(id -u)" = 0 ] || SUDO=sudo
 $SUDO apt-get update -qq || true
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends \
-  cmake g++ make pkg-config \
+  cmake g++ make pkg-config clang libclang-rt-14-dev \
   libgdal-dev gdal-bin python3-gdal \
   libhdf5-dev libeccodes-dev libeccodes-tools libeccodes-data \
   libzstd-dev libblosc-dev libaec-dev libbz2-dev liblz4-dev nlohmann-json3-dev libgtest-dev \
