@@ -79,9 +79,16 @@ void CheckUrls(const std::string &osUrl, const std::string &osRefsPath)
     (void)kerchunk::IsNetworkGDALPath(osUrl);
     std::string osMapped;
     (void)kerchunk::UrlSchemeToGDALPath(osUrl, osMapped);
-    // A GDAL path written as a URL maps back to itself.
+    // A GDAL path written as a URL maps back to itself, unless its bucket
+    // has an '@' (no valid bucket or container name has one; in a URL it
+    // introduces abfs's account, which the mapping drops).
     const std::string osAsUrl = kerchunk::GDALPathToUrl(osUrl);
-    if (osAsUrl != osUrl &&
+    const size_t nSchemeEnd = osAsUrl.find("://");
+    const std::string osAfterScheme =
+        nSchemeEnd == std::string::npos ? std::string() : osAsUrl.substr(nSchemeEnd + 3);
+    const bool bAtInBucket =
+        osAfterScheme.substr(0, osAfterScheme.find('/')).find('@') != std::string::npos;
+    if (osAsUrl != osUrl && !bAtInBucket &&
         (!kerchunk::UrlSchemeToGDALPath(osAsUrl, osMapped) || osMapped != osUrl))
         abort();
 }
