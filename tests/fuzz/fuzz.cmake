@@ -18,10 +18,12 @@ function(kerchunk_add_fuzzer name)
   # Every input kept in regressions/<name>/ (a crash found and fixed) is
   # replayed: libFuzzer runs each file once and fails on any finding.
   set(REG_DIR ${KERCHUNK_FUZZ_DIR}/regressions/${name})
-  file(GLOB REG_INPUTS ${REG_DIR}/*)
+  file(GLOB REG_INPUTS CONFIGURE_DEPENDS ${REG_DIR}/*)
   if(REG_INPUTS)
     add_test(NAME ${name}_regressions
       COMMAND ${name} -runs=1 -rss_limit_mb=2048 -timeout=10 ${REG_INPUTS})
+    set_tests_properties(${name}_regressions PROPERTIES ENVIRONMENT
+      "LSAN_OPTIONS=suppressions=${KERCHUNK_FUZZ_DIR}/lsan.supp;UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
   endif()
   set(KERCHUNK_FUZZ_HARNESSES ${KERCHUNK_FUZZ_HARNESSES} ${name} PARENT_SCOPE)
 endfunction()
