@@ -7,7 +7,7 @@ $SUDO apt-get update -qq || true
 # python3-qgis, qgis-providers: autotest/test_qgis.py (headless QGIS);
 # dpkg-dev: dpkg-shlibdeps, which cpack's Debian package uses.
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends \
-  cmake g++ make pkg-config \
+  cmake g++ make pkg-config clang libclang-rt-14-dev \
   libgdal-dev gdal-bin python3-gdal \
   libhdf5-dev hdf5-tools libeccodes-dev libeccodes-tools libeccodes-data \
   libzstd-dev libblosc-dev libaec-dev libbz2-dev liblz4-dev nlohmann-json3-dev libgtest-dev libssl-dev \

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Builds and runs every test: GoogleTest units and the end-to-end autotest
-# (ctest), then the C++ units again under AddressSanitizer and UBSan.
+# (ctest), then the C++ units again under AddressSanitizer and UBSan, then
+# each libFuzzer harness for 60 s (scripts/fuzz.sh; about 6 min with the build).
 set -eu
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-2}
@@ -13,3 +14,5 @@ cmake -S . -B build-asan -DKERCHUNK_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 cmake --build build-asan -j"$JOBS"
 ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan --output-on-failure -j"$JOBS"
+
+scripts/fuzz.sh 60

@@ -1,6 +1,6 @@
-// libFuzzer entry point for the NetCDF-3 header parser and layout (clang
-// only; see tests/refgen_netcdf3.cmake): any input either parses, with every
-// chunk inside the input, or is refused with kerchunk::Error.
+// libFuzzer harness: the NetCDF-3 header parser and layout
+// (refgen/netcdf3): any input either parses, with every chunk inside the
+// input, or is refused with kerchunk::Error.
 #include "netcdf3/netcdf3_attributes.h"
 #include "netcdf3/netcdf3_header.h"
 #include "netcdf3/netcdf3_layout.h"
