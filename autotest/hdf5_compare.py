@@ -46,12 +46,20 @@ def codec_ids(zarray):
     return ids
 
 
-def h5_datasets(path):
-    """{zarr path: h5py dataset value} for every dataset h5py can read."""
+# h5_datasets() value of a dataset over its max_bytes: not read.
+TOO_LARGE = "too large"
+
+
+def h5_datasets(path, max_bytes=None):
+    """{zarr path: h5py dataset value} for every dataset h5py can read;
+    TOO_LARGE for those over max_bytes (sparse multi-GB corpus datasets)."""
     out = {}
 
     def visit(name, obj):
         if isinstance(obj, h5py.Dataset):
+            if max_bytes is not None and (obj.size or 0) * obj.dtype.itemsize > max_bytes:
+                out[name] = TOO_LARGE
+                return
             try:
                 out[name] = obj[()]
             except (OSError, ValueError, TypeError):

@@ -594,10 +594,15 @@ def test_corpus_sweep(workdir):
                     counts["skipped"] += 1
             refs = hc.load_refs(out)
             group = hc.zarr_group(out)
-            for name, expected in hc.h5_datasets(src).items():
+            # The corpus holds sparse datasets of several GB: reading them
+            # whole took the test past 10 GB of memory.
+            for name, expected in hc.h5_datasets(src, max_bytes=256 << 20).items():
                 if f"{name}/.zarray" not in refs:
                     continue
                 counts["referenced"] += 1
+                if isinstance(expected, str) and expected == hc.TOO_LARGE:
+                    counts["not compared (over 256 MB)"] += 1
+                    continue
                 if expected is None:
                     counts["unverifiable (h5py cannot decode)"] += 1
                     continue
