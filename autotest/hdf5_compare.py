@@ -47,7 +47,7 @@ def codec_ids(zarray):
 
 
 # h5_datasets() value of a dataset over its max_bytes: not read.
-TOO_LARGE = "too large"
+TOO_LARGE = object()
 
 
 def h5_datasets(path, max_bytes=None):
