@@ -57,10 +57,11 @@ def h5_datasets(path, max_bytes=None):
 
     def visit(name, obj):
         if isinstance(obj, h5py.Dataset):
-            if max_bytes is not None and (obj.size or 0) * obj.dtype.itemsize > max_bytes:
-                out[name] = TOO_LARGE
-                return
             try:
+                # obj.dtype raises too for types numpy lacks (float128...).
+                if max_bytes is not None and (obj.size or 0) * obj.dtype.itemsize > max_bytes:
+                    out[name] = TOO_LARGE
+                    return
                 out[name] = obj[()]
             except (OSError, ValueError, TypeError):
                 out[name] = None  # h5py cannot decode it (plugin filter...)
