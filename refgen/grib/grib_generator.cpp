@@ -15,7 +15,7 @@
 // field of a message; for later fields of a GRIB2 multi-field message, an
 // inline single-field message rebuilt from its sections. The chunks are
 // decoded by the "grib" codec (eccodes; missing values -> NaN).
-#include "../error.h"
+#include "error.h"
 #include "../generator.h"
 #include "../zarr_metadata.h"
 #include "grib_grid.h"

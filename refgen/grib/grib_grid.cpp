@@ -1,5 +1,5 @@
 #include "grib_grid.h"
-#include "../error.h"
+#include "error.h"
 
 #include "cpl_conv.h"
 #include "cpl_error.h"

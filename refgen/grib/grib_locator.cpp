@@ -1,5 +1,5 @@
 #include "grib_locator.h"
-#include "../error.h"
+#include "error.h"
 #include "../read_counter.h"
 
 #include <algorithm>

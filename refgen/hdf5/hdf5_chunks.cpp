@@ -19,7 +19,7 @@
 #include "hdf5_handle.h"
 #include "hdf5_vfd.h"
 
-#include "../error.h"
+#include "error.h"
 
 #include <string>
 

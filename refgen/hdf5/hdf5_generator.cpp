@@ -8,7 +8,7 @@
 #include "hdf5_vfd.h"
 #include "netcdf_dimensions.h"
 
-#include "../error.h"
+#include "error.h"
 #include "../read_counter.h"
 #include "config_options.h"
 #include "../generator.h"

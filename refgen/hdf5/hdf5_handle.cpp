@@ -1,6 +1,6 @@
 #include "hdf5_handle.h"
 
-#include "../error.h"
+#include "error.h"
 
 namespace kerchunk::hdf5
 {

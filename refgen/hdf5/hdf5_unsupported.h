@@ -2,7 +2,7 @@
 // skipped with one warning naming it (or the run fails under --strict).
 #pragma once
 
-#include "../error.h"
+#include "error.h"
 
 namespace kerchunk::hdf5
 {

@@ -2,7 +2,7 @@
 #include "config_options.h"
 #include "gdal_paths.h"
 
-#include "../error.h"
+#include "error.h"
 #include "../read_counter.h"
 
 #include "cpl_conv.h"

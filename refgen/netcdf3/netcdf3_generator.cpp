@@ -6,7 +6,7 @@
 #include "netcdf3_layout.h"
 #include "utf8.h"
 
-#include "../error.h"
+#include "error.h"
 #include "../read_counter.h"
 #include "config_options.h"
 #include "../generator.h"

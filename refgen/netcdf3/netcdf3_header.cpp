@@ -2,7 +2,7 @@
 
 #include "utf8.h"
 
-#include "../error.h"
+#include "error.h"
 #include "../read_counter.h"
 #include "config_options.h"
 

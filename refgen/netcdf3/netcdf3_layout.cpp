@@ -1,6 +1,6 @@
 #include "netcdf3_layout.h"
 
-#include "../error.h"
+#include "error.h"
 #include "../zarr_metadata.h"
 
 #include <algorithm>

@@ -6,8 +6,8 @@
 #include "gdal_paths.h"
 #include "generate_batch.h"
 
-#include "../error.h"
-#include "../generator.h"
+#include "error.h"
+#include "generator.h"
 
 #include "cpl_conv.h"
 #include "cpl_error.h"

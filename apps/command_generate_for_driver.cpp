@@ -8,7 +8,7 @@
 #include "generator_protocol.h"
 #include "reference_cache.h"
 
-#include "../error.h"
+#include "error.h"
 
 #include "cpl_error.h"
 #include "cpl_vsi.h"
