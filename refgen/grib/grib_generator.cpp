@@ -30,6 +30,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <tuple>
 
@@ -93,6 +94,11 @@ struct FieldRecord
 
 using CellKey = std::tuple<long, int64_t, double, double>;
 
+CellKey CellOf(const FieldRecord &oField)
+{
+    return CellKey{oField.nNumber, oField.nTime, oField.dfStep, oField.dfLevel};
+}
+
 struct Group
 {
     std::string osPath{};
@@ -141,6 +147,26 @@ nlohmann::json LevelAttributes(const std::string &osTypeOfLevel)
             {"units", "1"}};
 }
 
+// eccodes' cfVarName, else shortName, else the parameter's code.
+std::string VariableName(const EccodesHandle &h, int nEdition)
+{
+    auto IsUnknown = [](const std::string &os)
+    { return os == "unknown" || os == "undef" || os.empty(); };
+    std::string osVar = h.GetStringOr("cfVarName", "unknown");
+    if (IsUnknown(osVar))
+        osVar = h.GetStringOr("shortName", "unknown");
+    if (!IsUnknown(osVar))
+        return osVar;
+    // Keep unknown parameters apart from each other, by their code.
+    auto Code = [&h](const char *pszKey)
+    { return std::to_string(h.GetLong(pszKey).value_or(255)); };
+    if (nEdition == 2)
+        return "unknown_" + Code("discipline") + "_" +
+               Code("parameterCategory") + "_" + Code("parameterNumber");
+    return "unknown_" + Code("table2Version") + "_" +
+           Code("indicatorOfParameter");
+}
+
 // Attributes of a data array as cfgrib names them, from its first field.
 nlohmann::json DataAttributes(const EccodesHandle &h)
 {
@@ -174,6 +200,10 @@ nlohmann::json DataAttributes(const EccodesHandle &h)
     return oAttr;
 }
 
+struct FieldAxes;
+struct FieldDims;
+struct Coordinate;
+
 class GribReferenceBuilder
 {
   public:
@@ -189,6 +219,16 @@ class GribReferenceBuilder
 
   private:
     void AddField(const GribMessage &oMsg, const GribField &oField);
+    std::optional<FieldRecord> ReadFieldRecord(const EccodesHandle &h,
+                                               const GribMessage &oMsg,
+                                               const GribField &oField);
+    std::shared_ptr<const GribGrid> GridOf(const EccodesHandle &h,
+                                           const GribMessage &oMsg,
+                                           const GribField &oField,
+                                           std::string &osGridKey);
+    Group &GroupFor(const EccodesHandle &h, Group &&oNew,
+                    const CellKey &oCell);
+    void SetRootAttributes(const EccodesHandle &h, int nEdition);
     std::string FieldName(const GribMessage &oMsg,
                           const GribField &oField) const
     {
@@ -201,6 +241,16 @@ class GribReferenceBuilder
               const std::string &osReason);
     void EnsureGroups(const std::string &osPath);
     void WriteGroup(const Group &oGroup);
+    void WriteCoordinates(const std::string &osPrefix,
+                          const std::vector<Coordinate> &aoCoords,
+                          std::vector<std::string> &aosCoordinates);
+    void WriteGridMapping(const std::string &osPrefix, const GribGrid &oGrid,
+                          nlohmann::json &oDataAttributes);
+    void WriteDataArray(const Group &oGroup, const std::string &osDataPath,
+                        const FieldDims &oFieldDims, const FieldDims &oGridDims,
+                        const nlohmann::json &oAttributes);
+    void WriteDataChunks(const FieldAxes &oAxes, const std::string &osDataPath,
+                         size_t nGridDims);
     void WriteCoordinate(const std::string &osPath,
                          const std::vector<std::string> &aosDims,
                          const std::vector<uint64_t> &anShape,
@@ -244,36 +294,46 @@ void GribReferenceBuilder::AddField(const GribMessage &oMsg,
         return;
     }
 
-    std::string osVar = h.GetStringOr("cfVarName", "unknown");
-    if (osVar == "unknown" || osVar == "undef" || osVar.empty())
-        osVar = h.GetStringOr("shortName", "unknown");
-    if (osVar == "unknown" || osVar == "undef" || osVar.empty())
-    {
-        // Keep unknown parameters apart from each other, by their code.
-        if (oMsg.nEdition == 2)
-            osVar = "unknown_" +
-                    std::to_string(h.GetLong("discipline").value_or(255)) + "_" +
-                    std::to_string(h.GetLong("parameterCategory").value_or(255)) +
-                    "_" +
-                    std::to_string(h.GetLong("parameterNumber").value_or(255));
-        else
-            osVar = "unknown_" +
-                    std::to_string(h.GetLong("table2Version").value_or(255)) +
-                    "_" +
-                    std::to_string(
-                        h.GetLong("indicatorOfParameter").value_or(255));
-    }
-    osVar = SafeName(osVar);
+    const std::string osVar = SafeName(VariableName(h, oMsg.nEdition));
     if (!m_oOptions.aosVariables.empty() &&
         std::find(m_oOptions.aosVariables.begin(),
                   m_oOptions.aosVariables.end(),
                   osVar) == m_oOptions.aosVariables.end())
         return;
-
-    const std::string osStepType = SafeName(h.GetStringOr("stepType", "instant"));
     const std::string osTypeOfLevel =
         SafeName(h.GetStringOr("typeOfLevel", "unknown"));
+    const std::string osBase =
+        osVar + "/" + SafeName(h.GetStringOr("stepType", "instant")) + "/" +
+        osTypeOfLevel;
 
+    auto oRecord = ReadFieldRecord(h, oMsg, oField);
+    if (!oRecord)
+        return;
+    std::string osGridKey;
+    const auto poGrid = GridOf(h, oMsg, oField, osGridKey);
+    if (!poGrid)
+        return;
+
+    Group oNew;
+    oNew.osPath = osBase;
+    oNew.osVarName = osVar;
+    oNew.osTypeOfLevel = osTypeOfLevel;
+    oNew.osGridKey = std::move(osGridKey);
+    oNew.poGrid = poGrid;
+    Group &oGroup = GroupFor(h, std::move(oNew), CellOf(*oRecord));
+    oGroup.oCells.insert(CellOf(*oRecord));
+    oGroup.aoFields.push_back(*oRecord);
+    if (m_oRootAttributes.empty())
+        SetRootAttributes(h, oMsg.nEdition);
+}
+
+// The field's place along (number, time, step, level); nullopt (skipped)
+// without a valid reference time.
+std::optional<FieldRecord>
+GribReferenceBuilder::ReadFieldRecord(const EccodesHandle &h,
+                                      const GribMessage &oMsg,
+                                      const GribField &oField)
+{
     FieldRecord oRecord;
     oRecord.poMessage = &oMsg;
     oRecord.poField = &oField;
@@ -284,7 +344,7 @@ void GribReferenceBuilder::AddField(const GribMessage &oMsg,
     if (!nTime)
     {
         Skip(oMsg, oField, "no valid reference date/time");
-        return;
+        return std::nullopt;
     }
     oRecord.nTime = *nTime;
     oRecord.dfStep =
@@ -292,25 +352,31 @@ void GribReferenceBuilder::AddField(const GribMessage &oMsg,
     oRecord.dfLevel = h.GetDouble("level").value_or(0.0);
     if (!h.IsMissing("number"))
         oRecord.nNumber = h.GetLong("number").value_or(-1);
+    return oRecord;
+}
 
-    // The grid: identical grid definition bytes share one description.
+// The field's grid, described once per distinct grid definition (its
+// bytes are the key); nullptr (skipped) when it cannot be referenced.
+std::shared_ptr<const GribGrid>
+GribReferenceBuilder::GridOf(const EccodesHandle &h, const GribMessage &oMsg,
+                             const GribField &oField, std::string &osGridKey)
+{
     // Edition 2: [1, (2), 3, ...]; edition 1: [PDS, (GDS), ...].
     const size_t nGridIdx =
         oMsg.nEdition == 2 && oField.aoSections[1].nNumber == 2 ? 2 : 1;
     const GribSection &oGridSection = oField.aoSections[nGridIdx];
-    std::string osGridKey;
     if (oGridSection.nNumber == (oMsg.nEdition == 2 ? 3 : 2))
     {
         if (oGridSection.nLength > 16 * 1024 * 1024)
         {
             Skip(oMsg, oField, "grid section larger than 16 MB");
-            return;
+            return nullptr;
         }
+        const size_t nHeader = oMsg.nEdition == 2 ? 5 : 3;
         osGridKey = std::to_string(oMsg.nEdition) + ":" +
                     m_oReader.ReadString(
-                        oGridSection.nOffset + (oMsg.nEdition == 2 ? 5 : 3),
-                        static_cast<size_t>(oGridSection.nLength) -
-                            (oMsg.nEdition == 2 ? 5 : 3));
+                        oGridSection.nOffset + nHeader,
+                        static_cast<size_t>(oGridSection.nLength) - nHeader);
     }
     else
     {
@@ -321,7 +387,8 @@ void GribReferenceBuilder::AddField(const GribMessage &oMsg,
     auto oGridIt = m_oGrids.find(osGridKey);
     if (oGridIt == m_oGrids.end())
     {
-        auto fnFullCount = [&]() -> uint64_t {
+        auto fnFullCount = [&]() -> uint64_t
+        {
             const EccodesHandle oFull = EccodesHandle::FromBytes(
                 oField.nIndex == 0
                     ? m_oReader.ReadString(oMsg.nOffset,
@@ -343,64 +410,52 @@ void GribReferenceBuilder::AddField(const GribMessage &oMsg,
                  std::to_string(
                      h.GetLong("gridDefinitionTemplateNumber").value_or(-1)) +
                  ")");
-        return;
+        return nullptr;
     }
+    return poGrid;
+}
 
-    // Pick the group: same grid, cell not yet taken.
-    const std::string osBase = osVar + "/" + osStepType + "/" + osTypeOfLevel;
-    const CellKey oCell{oRecord.nNumber, oRecord.nTime, oRecord.dfStep,
-                        oRecord.dfLevel};
+// The group of `oNew`'s path and grid whose cell `oCell` is free, else
+// `oNew` (no fields yet) added as a sibling: "<path>_2", "_3", ...
+Group &GribReferenceBuilder::GroupFor(const EccodesHandle &h, Group &&oNew,
+                                      const CellKey &oCell)
+{
+    const std::string osBase = oNew.osPath;
     auto &anCandidates = m_oGroupsByBase[osBase];
-    Group *poGroup = nullptr;
     for (size_t nIdx : anCandidates)
     {
         Group &oGroup = m_aoGroups[nIdx];
-        if (oGroup.osGridKey == osGridKey && !oGroup.oCells.count(oCell))
-        {
-            poGroup = &oGroup;
-            break;
-        }
+        if (oGroup.osGridKey == oNew.osGridKey && !oGroup.oCells.count(oCell))
+            return oGroup;
     }
-    if (poGroup == nullptr)
-    {
-        Group oGroup;
-        oGroup.osPath = anCandidates.empty()
-                            ? osBase
-                            : osBase + "_" +
-                                  std::to_string(anCandidates.size() + 1);
-        oGroup.osVarName = osVar;
-        oGroup.osTypeOfLevel = osTypeOfLevel;
-        oGroup.osGridKey = osGridKey;
-        oGroup.poGrid = poGrid;
-        // Several attributes are eccodes concepts, costly to evaluate: a
-        // sibling group of the same variable and grid reuses them.
-        const std::string osCacheKey = osBase + '\n' + osGridKey;
-        auto oCached = m_oAttributeCache.find(osCacheKey);
-        if (oCached == m_oAttributeCache.end())
-            oCached =
-                m_oAttributeCache.emplace(osCacheKey, DataAttributes(h)).first;
-        oGroup.oDataAttributes = oCached->second;
-        anCandidates.push_back(m_aoGroups.size());
-        m_aoGroups.push_back(std::move(oGroup));
-        poGroup = &m_aoGroups.back();
-    }
-    poGroup->oCells.insert(oCell);
-    poGroup->aoFields.push_back(oRecord);
+    if (!anCandidates.empty())
+        oNew.osPath += "_" + std::to_string(anCandidates.size() + 1);
+    // Several attributes are eccodes concepts, costly to evaluate: a
+    // sibling group of the same variable and grid reuses them.
+    const std::string osCacheKey = osBase + '\n' + oNew.osGridKey;
+    auto oCached = m_oAttributeCache.find(osCacheKey);
+    if (oCached == m_oAttributeCache.end())
+        oCached = m_oAttributeCache.emplace(osCacheKey, DataAttributes(h)).first;
+    oNew.oDataAttributes = oCached->second;
+    anCandidates.push_back(m_aoGroups.size());
+    m_aoGroups.push_back(std::move(oNew));
+    return m_aoGroups.back();
+}
 
-    if (m_oRootAttributes.empty())
+void GribReferenceBuilder::SetRootAttributes(const EccodesHandle &h,
+                                             int nEdition)
+{
+    m_oRootAttributes["GRIB_edition"] = nEdition;
+    if (auto os = h.GetString("centre"))
+        m_oRootAttributes["GRIB_centre"] = *os;
+    if (auto os = h.GetString("centreDescription"))
     {
-        m_oRootAttributes["GRIB_edition"] = oMsg.nEdition;
-        if (auto os = h.GetString("centre"))
-            m_oRootAttributes["GRIB_centre"] = *os;
-        if (auto os = h.GetString("centreDescription"))
-        {
-            m_oRootAttributes["GRIB_centreDescription"] = *os;
-            m_oRootAttributes["institution"] = *os;
-        }
-        if (auto n = h.GetLong("subCentre"))
-            m_oRootAttributes["GRIB_subCentre"] = *n;
-        m_oRootAttributes["Conventions"] = "CF-1.7";
+        m_oRootAttributes["GRIB_centreDescription"] = *os;
+        m_oRootAttributes["institution"] = *os;
     }
+    if (auto n = h.GetLong("subCentre"))
+        m_oRootAttributes["GRIB_subCentre"] = *n;
+    m_oRootAttributes["Conventions"] = "CF-1.7";
 }
 
 void GribReferenceBuilder::EnsureGroups(const std::string &osPath)
@@ -445,7 +500,7 @@ void GribReferenceBuilder::WriteCoordinate(
     ++m_oStats.nChunks;
 }
 
-template <class T> std::vector<T> Sorted(std::set<T> oSet)
+template <class T> std::vector<T> Sorted(const std::set<T> &oSet)
 {
     return std::vector<T>(oSet.begin(), oSet.end());
 }
@@ -457,242 +512,282 @@ template <class T> uint64_t IndexOf(const std::vector<T> &aValues, T value)
         aValues.begin());
 }
 
-void GribReferenceBuilder::WriteGroup(const Group &oGroup)
+// Coordinate attributes as cfgrib writes them.
+nlohmann::json TimeAttributes()
 {
-    EnsureGroups(oGroup.osPath);
-    const GribGrid &oGrid = *oGroup.poGrid;
-    const std::string osPrefix = oGroup.osPath + "/";
+    return {{"long_name", "initial time of forecast"},
+            {"standard_name", "forecast_reference_time"},
+            {"units", TIME_UNITS},
+            {"calendar", "proleptic_gregorian"}};
+}
 
+nlohmann::json ValidTimeAttributes()
+{
+    nlohmann::json oAttr = TimeAttributes();
+    oAttr["long_name"] = "time";
+    oAttr["standard_name"] = "time";
+    return oAttr;
+}
+
+nlohmann::json NumberAttributes()
+{
+    return {{"long_name", "ensemble member numerical id"},
+            {"units", "1"},
+            {"standard_name", "realization"}};
+}
+
+nlohmann::json StepAttributes()
+{
+    return {{"long_name", "time since forecast_reference_time"},
+            {"standard_name", "forecast_period"},
+            {"units", "hours"}};
+}
+
+int64_t ValidTime(int64_t nTime, double dfStep)
+{
+    return nTime + static_cast<int64_t>(std::llround(dfStep * 3600));
+}
+
+// The (number, time, step, level) values of a group's fields, and the
+// fields in cell order.
+struct FieldAxes
+{
+    std::vector<long> anNumbers{};
+    std::vector<int64_t> anTimes{};
+    std::vector<double> adfSteps{}, adfLevels{};
+    bool bHasNumber = false;
+    // A hypercube over (number, time, step, level) that the fields fill
+    // only sparsely (e.g. time and step both varying along a diagonal)
+    // would declare far more cells than fields: the fields are stacked
+    // along one "field" dimension instead, with per-field coordinates.
+    bool bSparse = false;
+    std::vector<const FieldRecord *> apoOrdered{};
+};
+
+FieldAxes CollectAxes(const Group &oGroup)
+{
     std::set<long> oNumbers;
     std::set<int64_t> oTimes;
     std::set<double> oSteps, oLevels;
+    FieldAxes oAxes;
     for (const auto &oField : oGroup.aoFields)
     {
         oNumbers.insert(oField.nNumber);
         oTimes.insert(oField.nTime);
         oSteps.insert(oField.dfStep);
         oLevels.insert(oField.dfLevel);
+        oAxes.apoOrdered.push_back(&oField);
     }
-    const auto anNumbers = Sorted(oNumbers);
-    const auto anTimes = Sorted(oTimes);
-    const auto adfSteps = Sorted(oSteps);
-    const auto adfLevels = Sorted(oLevels);
-    const bool bHasNumber = !(anNumbers.size() == 1 && anNumbers[0] == -1);
+    oAxes.anNumbers = Sorted(oNumbers);
+    oAxes.anTimes = Sorted(oTimes);
+    oAxes.adfSteps = Sorted(oSteps);
+    oAxes.adfLevels = Sorted(oLevels);
+    oAxes.bHasNumber =
+        !(oAxes.anNumbers.size() == 1 && oAxes.anNumbers[0] == -1);
 
-    std::vector<std::string> aosDims;
-    std::vector<uint64_t> anShape;
-    std::vector<std::string> aosCoordinates;
-    const std::string osLevelName = oGroup.osTypeOfLevel;
-    const nlohmann::json oTimeAttributes = {
-        {"long_name", "initial time of forecast"},
-        {"standard_name", "forecast_reference_time"},
-        {"units", TIME_UNITS},
-        {"calendar", "proleptic_gregorian"}};
-    nlohmann::json oValidAttributes = oTimeAttributes;
-    oValidAttributes["long_name"] = "time";
-    oValidAttributes["standard_name"] = "time";
-    const nlohmann::json oNumberAttributes = {
-        {"long_name", "ensemble member numerical id"},
-        {"units", "1"},
-        {"standard_name", "realization"}};
-    const nlohmann::json oStepAttributes = {
-        {"long_name", "time since forecast_reference_time"},
-        {"standard_name", "forecast_period"},
-        {"units", "hours"}};
-
-    // A hypercube over (number, time, step, level) that the fields fill
-    // only sparsely (e.g. time and step both varying along a diagonal)
-    // would declare far more cells than fields: stack the fields along one
-    // "field" dimension instead, with per-field coordinates.
     long double dfCells = 1;
-    for (size_t n : {anNumbers.size(), anTimes.size(), adfSteps.size(),
-                     adfLevels.size()})
+    for (size_t n : {oAxes.anNumbers.size(), oAxes.anTimes.size(),
+                     oAxes.adfSteps.size(), oAxes.adfLevels.size()})
         dfCells *= static_cast<long double>(n);
-    const size_t nFields = oGroup.aoFields.size();
-    const bool bSparse =
-        dfCells > 4096 && dfCells > 8.0L * static_cast<long double>(nFields);
-    std::vector<const FieldRecord *> apoOrdered;
-    for (const auto &oField : oGroup.aoFields)
-        apoOrdered.push_back(&oField);
-    auto CellOf = [](const FieldRecord *p)
-    { return CellKey{p->nNumber, p->nTime, p->dfStep, p->dfLevel}; };
-    std::sort(apoOrdered.begin(), apoOrdered.end(),
-              [&](const FieldRecord *a, const FieldRecord *b)
-              { return CellOf(a) < CellOf(b); });
+    const auto dfFields = static_cast<long double>(oGroup.aoFields.size());
+    oAxes.bSparse = dfCells > 4096 && dfCells > 8.0L * dfFields;
+    std::sort(oAxes.apoOrdered.begin(), oAxes.apoOrdered.end(),
+              [](const FieldRecord *a, const FieldRecord *b)
+              { return CellOf(*a) < CellOf(*b); });
+    return oAxes;
+}
 
-    if (bSparse)
+// One coordinate variable of a group, before it is written.
+struct Coordinate
+{
+    std::string osName{};
+    std::vector<std::string> aosDims{};
+    std::vector<uint64_t> anShape{};
+    std::string osDtype{};
+    std::string osBytes{};
+    nlohmann::json oAttributes = nlohmann::json::object();
+};
+
+// The data array's leading dimensions (before the grid's).
+struct FieldDims
+{
+    std::vector<std::string> aosDims{};
+    std::vector<uint64_t> anShape{};
+};
+
+// Sparse groups: every coordinate runs along "field", one value per field.
+std::vector<Coordinate> SparseCoordinates(const FieldAxes &oAxes,
+                                          const std::string &osLevelName,
+                                          FieldDims &oDims)
+{
+    const uint64_t nFields = oAxes.apoOrdered.size();
+    oDims.aosDims = {"field"};
+    oDims.anShape = {nFields};
+    std::vector<int64_t> anNum, anTime, anValid;
+    std::vector<double> adfStep, adfLevel;
+    for (const FieldRecord *p : oAxes.apoOrdered)
     {
-        aosDims = {"field"};
-        anShape = {nFields};
-        std::vector<int64_t> anNum, anTime, anValid;
-        std::vector<double> adfStep, adfLevel;
-        for (const FieldRecord *p : apoOrdered)
-        {
-            anNum.push_back(p->nNumber);
-            anTime.push_back(p->nTime);
-            adfStep.push_back(p->dfStep);
-            adfLevel.push_back(p->dfLevel);
-            anValid.push_back(p->nTime +
-                              static_cast<int64_t>(std::llround(p->dfStep * 3600)));
-        }
-        const std::vector<std::string> aosF{"field"};
-        const std::vector<uint64_t> anF{nFields};
-        if (bHasNumber)
-        {
-            WriteCoordinate(osPrefix + "number", aosF, anF, "<i8",
-                            RawBytes(anNum), oNumberAttributes);
-            aosCoordinates.push_back("number");
-        }
-        WriteCoordinate(osPrefix + "time", aosF, anF, "<i8", RawBytes(anTime),
-                        oTimeAttributes);
-        WriteCoordinate(osPrefix + "step", aosF, anF, "<f8", RawBytes(adfStep),
-                        oStepAttributes);
-        WriteCoordinate(osPrefix + osLevelName, aosF, anF, "<f8",
-                        RawBytes(adfLevel), LevelAttributes(osLevelName));
-        WriteCoordinate(osPrefix + "valid_time", aosF, anF, "<i8",
-                        RawBytes(anValid), oValidAttributes);
-        for (const char *psz : {"time", "step"})
-            aosCoordinates.push_back(psz);
-        aosCoordinates.push_back(osLevelName);
-        aosCoordinates.push_back("valid_time");
+        anNum.push_back(p->nNumber);
+        anTime.push_back(p->nTime);
+        adfStep.push_back(p->dfStep);
+        adfLevel.push_back(p->dfLevel);
+        anValid.push_back(ValidTime(p->nTime, p->dfStep));
     }
-    else
+    const std::vector<std::string> aosF{"field"};
+    const std::vector<uint64_t> anF{nFields};
+    std::vector<Coordinate> aoCoords;
+    if (oAxes.bHasNumber)
+        aoCoords.push_back(
+            {"number", aosF, anF, "<i8", RawBytes(anNum), NumberAttributes()});
+    aoCoords.push_back(
+        {"time", aosF, anF, "<i8", RawBytes(anTime), TimeAttributes()});
+    aoCoords.push_back(
+        {"step", aosF, anF, "<f8", RawBytes(adfStep), StepAttributes()});
+    aoCoords.push_back({osLevelName, aosF, anF, "<f8", RawBytes(adfLevel),
+                        LevelAttributes(osLevelName)});
+    aoCoords.push_back({"valid_time", aosF, anF, "<i8", RawBytes(anValid),
+                        ValidTimeAttributes()});
+    return aoCoords;
+}
+
+// Hypercube groups: a coordinate is 1-D along its own dimension when it
+// varies in the group, else 0-d; valid_time spans the (time, step) dims.
+std::vector<Coordinate> HypercubeCoordinates(const FieldAxes &oAxes,
+                                             const std::string &osLevelName,
+                                             FieldDims &oDims)
+{
+    std::vector<Coordinate> aoCoords;
+    auto Add = [&](const std::string &osName, size_t nCount,
+                   const std::string &osDtype, std::string osBytes,
+                   nlohmann::json oAttributes)
     {
-        auto AddDim = [&](const std::string &osName, size_t nCount)
+        Coordinate oCoord{osName, {}, {}, osDtype, std::move(osBytes),
+                          std::move(oAttributes)};
+        if (nCount > 1)
         {
-            if (nCount > 1)
-            {
-                aosDims.push_back(osName);
-                anShape.push_back(nCount);
-            }
-        };
-        if (bHasNumber)
-            AddDim("number", anNumbers.size());
-        AddDim("time", anTimes.size());
-        AddDim("step", adfSteps.size());
-        AddDim(osLevelName, adfLevels.size());
+            oCoord.aosDims = {osName};
+            oCoord.anShape = {nCount};
+            oDims.aosDims.push_back(osName);
+            oDims.anShape.push_back(nCount);
+        }
+        aoCoords.push_back(std::move(oCoord));
+    };
+    if (oAxes.bHasNumber)
+        Add("number", oAxes.anNumbers.size(), "<i8",
+            RawBytes(std::vector<int64_t>(oAxes.anNumbers.begin(),
+                                          oAxes.anNumbers.end())),
+            NumberAttributes());
+    Add("time", oAxes.anTimes.size(), "<i8", RawBytes(oAxes.anTimes),
+        TimeAttributes());
+    Add("step", oAxes.adfSteps.size(), "<f8", RawBytes(oAxes.adfSteps),
+        StepAttributes());
+    Add(osLevelName, oAxes.adfLevels.size(), "<f8", RawBytes(oAxes.adfLevels),
+        LevelAttributes(osLevelName));
 
-        auto DimsOf = [](bool bVarying, const std::string &osName)
+    Coordinate oValid{"valid_time", {}, {}, "<i8", {}, ValidTimeAttributes()};
+    for (const auto &oCoord : aoCoords)
+    {
+        if (oCoord.osName == "time" || oCoord.osName == "step")
         {
-            return bVarying ? std::vector<std::string>{osName}
-                            : std::vector<std::string>{};
-        };
-        auto ShapeOf = [](size_t nCount)
-        {
-            return nCount > 1 ? std::vector<uint64_t>{nCount}
-                              : std::vector<uint64_t>{};
-        };
-        if (bHasNumber)
-        {
-            std::vector<int64_t> an(anNumbers.begin(), anNumbers.end());
-            WriteCoordinate(osPrefix + "number", DimsOf(an.size() > 1, "number"),
-                            ShapeOf(an.size()), "<i8", RawBytes(an),
-                            oNumberAttributes);
-            aosCoordinates.push_back("number");
+            oValid.aosDims.insert(oValid.aosDims.end(), oCoord.aosDims.begin(),
+                                  oCoord.aosDims.end());
+            oValid.anShape.insert(oValid.anShape.end(), oCoord.anShape.begin(),
+                                  oCoord.anShape.end());
         }
-        WriteCoordinate(osPrefix + "time", DimsOf(anTimes.size() > 1, "time"),
-                        ShapeOf(anTimes.size()), "<i8", RawBytes(anTimes),
-                        oTimeAttributes);
-        aosCoordinates.push_back("time");
-        WriteCoordinate(osPrefix + "step", DimsOf(adfSteps.size() > 1, "step"),
-                        ShapeOf(adfSteps.size()), "<f8", RawBytes(adfSteps),
-                        oStepAttributes);
-        aosCoordinates.push_back("step");
-        WriteCoordinate(osPrefix + osLevelName,
-                        DimsOf(adfLevels.size() > 1, osLevelName),
-                        ShapeOf(adfLevels.size()), "<f8", RawBytes(adfLevels),
-                        LevelAttributes(osLevelName));
-        aosCoordinates.push_back(osLevelName);
-        // valid_time = time + step over the (time, step) dims in use.
-        std::vector<std::string> aosVDims;
-        std::vector<uint64_t> anVShape;
-        if (anTimes.size() > 1)
-        {
-            aosVDims.push_back("time");
-            anVShape.push_back(anTimes.size());
-        }
-        if (adfSteps.size() > 1)
-        {
-            aosVDims.push_back("step");
-            anVShape.push_back(adfSteps.size());
-        }
-        std::vector<int64_t> anValid;
-        for (int64_t nTime : anTimes)
-            for (double dfStep : adfSteps)
-                anValid.push_back(
-                    nTime + static_cast<int64_t>(std::llround(dfStep * 3600)));
-        WriteCoordinate(osPrefix + "valid_time", aosVDims, anVShape, "<i8",
-                        RawBytes(anValid), oValidAttributes);
-        aosCoordinates.push_back("valid_time");
     }
+    std::vector<int64_t> anValid;
+    for (int64_t nTime : oAxes.anTimes)
+        for (double dfStep : oAxes.adfSteps)
+            anValid.push_back(ValidTime(nTime, dfStep));
+    oValid.osBytes = RawBytes(anValid);
+    aoCoords.push_back(std::move(oValid));
+    return aoCoords;
+}
 
-    // Grid dims and coordinates.
-    std::vector<std::string> aosGridDims;
-    std::vector<uint64_t> anGridShape;
+// The grid's dimensions, in the order of the values in a message.
+FieldDims GridDims(const GribGrid &oGrid)
+{
     if (oGrid.eKind == GribGridKind::OneD)
-    {
-        aosGridDims = {"values"};
-        anGridShape = {oGrid.nX};
-    }
-    else if (oGrid.bColumnMajor)
-    {
-        aosGridDims = {oGrid.osXName, oGrid.osYName};
-        anGridShape = {oGrid.nX, oGrid.nY};
-    }
-    else
-    {
-        aosGridDims = {oGrid.osYName, oGrid.osXName};
-        anGridShape = {oGrid.nY, oGrid.nX};
-    }
-    const bool bHasCoords = oGrid.eKind == GribGridKind::LatLon ||
-                            oGrid.eKind == GribGridKind::Projected;
-    if (bHasCoords)
-    {
-        WriteCoordinate(osPrefix + oGrid.osYName, {oGrid.osYName},
-                        {oGrid.nY}, "<f8", RawBytes(oGrid.adfY),
-                        oGrid.oYAttributes);
-        WriteCoordinate(osPrefix + oGrid.osXName, {oGrid.osXName},
-                        {oGrid.nX}, "<f8", RawBytes(oGrid.adfX),
-                        oGrid.oXAttributes);
-        aosCoordinates.push_back(oGrid.osYName);
-        aosCoordinates.push_back(oGrid.osXName);
-    }
-    nlohmann::json oDataAttributes = oGroup.oDataAttributes;
-    if (bHasCoords && !oGrid.osWkt.empty())
-    {
-        // CF grid mapping variable (0-d, no chunk: its value is irrelevant).
-        nlohmann::json oMapping = oGrid.oGridMapping;
-        oMapping["crs_wkt"] = oGrid.osWkt;
-        oMapping["spatial_ref"] = oGrid.osWkt;
-        ZarrArrayMetadata oMeta;
-        oMeta.osDtype = "<i4";
-        oMeta.oFillValue = 0;
-        WriteArrayMetadata(m_oWriter, osPrefix + "crs", oMeta, {}, oMapping);
-        ++m_oStats.nArrays;
-        oDataAttributes["grid_mapping"] = "crs";
-        // GDAL's Zarr driver reads the CRS from this attribute only.
-        oDataAttributes["_CRS"] = {{"wkt", oGrid.osWkt}};
-    }
-    std::string osCoordinates;
-    for (const auto &os : aosCoordinates)
-        osCoordinates += (osCoordinates.empty() ? "" : " ") + os;
-    oDataAttributes["coordinates"] = osCoordinates;
+        return {{"values"}, {oGrid.nX}};
+    if (oGrid.bColumnMajor)
+        return {{oGrid.osXName, oGrid.osYName}, {oGrid.nX, oGrid.nY}};
+    return {{oGrid.osYName, oGrid.osXName}, {oGrid.nY, oGrid.nX}};
+}
 
-    // The data array. Its name must not collide with a coordinate.
+bool HasGridCoordinates(const GribGrid &oGrid)
+{
+    return oGrid.eKind == GribGridKind::LatLon ||
+           oGrid.eKind == GribGridKind::Projected;
+}
+
+// The grid's 1-D coordinates, Y then X (no coordinates for other grids).
+std::vector<Coordinate> GridCoordinates(const GribGrid &oGrid)
+{
+    if (!HasGridCoordinates(oGrid))
+        return {};
+    return {{oGrid.osYName, {oGrid.osYName}, {oGrid.nY}, "<f8",
+             RawBytes(oGrid.adfY), oGrid.oYAttributes},
+            {oGrid.osXName, {oGrid.osXName}, {oGrid.nX}, "<f8",
+             RawBytes(oGrid.adfX), oGrid.oXAttributes}};
+}
+
+// The data array's name: never a coordinate's.
+std::string DataArrayName(const Group &oGroup,
+                          const std::vector<std::string> &aosCoordinates)
+{
     std::string osDataName = oGroup.osVarName;
     if (std::find(aosCoordinates.begin(), aosCoordinates.end(), osDataName) !=
             aosCoordinates.end() ||
         osDataName == "crs")
         osDataName += "_data";
-    const std::string osDataPath = osPrefix + osDataName;
-    ZarrArrayMetadata oMeta;
-    oMeta.anShape = anShape;
-    oMeta.anChunks = std::vector<uint64_t>(anShape.size(), 1);
-    for (size_t i = 0; i < anGridShape.size(); ++i)
+    return osDataName;
+}
+
+void GribReferenceBuilder::WriteCoordinates(
+    const std::string &osPrefix, const std::vector<Coordinate> &aoCoords,
+    std::vector<std::string> &aosCoordinates)
+{
+    for (const auto &oCoord : aoCoords)
     {
-        oMeta.anShape.push_back(anGridShape[i]);
-        oMeta.anChunks.push_back(anGridShape[i]);
+        WriteCoordinate(osPrefix + oCoord.osName, oCoord.aosDims,
+                        oCoord.anShape, oCoord.osDtype, oCoord.osBytes,
+                        oCoord.oAttributes);
+        aosCoordinates.push_back(oCoord.osName);
     }
+}
+
+// CF grid mapping variable (0-d, no chunk: its value is irrelevant), and
+// the data attributes pointing at it.
+void GribReferenceBuilder::WriteGridMapping(const std::string &osPrefix,
+                                            const GribGrid &oGrid,
+                                            nlohmann::json &oDataAttributes)
+{
+    nlohmann::json oMapping = oGrid.oGridMapping;
+    oMapping["crs_wkt"] = oGrid.osWkt;
+    oMapping["spatial_ref"] = oGrid.osWkt;
+    ZarrArrayMetadata oMeta;
+    oMeta.osDtype = "<i4";
+    oMeta.oFillValue = 0;
+    WriteArrayMetadata(m_oWriter, osPrefix + "crs", oMeta, {}, oMapping);
+    ++m_oStats.nArrays;
+    oDataAttributes["grid_mapping"] = "crs";
+    // GDAL's Zarr driver reads the CRS from this attribute only.
+    oDataAttributes["_CRS"] = {{"wkt", oGrid.osWkt}};
+}
+
+void GribReferenceBuilder::WriteDataArray(const Group &oGroup,
+                                          const std::string &osDataPath,
+                                          const FieldDims &oFieldDims,
+                                          const FieldDims &oGridDims,
+                                          const nlohmann::json &oAttributes)
+{
+    ZarrArrayMetadata oMeta;
+    oMeta.anShape = oFieldDims.anShape;
+    oMeta.anChunks = std::vector<uint64_t>(oFieldDims.anShape.size(), 1);
+    oMeta.anShape.insert(oMeta.anShape.end(), oGridDims.anShape.begin(),
+                         oGridDims.anShape.end());
+    oMeta.anChunks.insert(oMeta.anChunks.end(), oGridDims.anShape.begin(),
+                          oGridDims.anShape.end());
     oMeta.osDtype = "<f8";
     oMeta.oFillValue = "NaN";
     // kerchunk's GRIBCodec options: var = the variable name (selects the
@@ -702,37 +797,80 @@ void GribReferenceBuilder::WriteGroup(const Group &oGroup)
     oMeta.oCompressor = {{"id", "grib"},
                          {"var", bCoordName ? "values" : oGroup.osVarName},
                          {"dtype", "float64"}};
-    std::vector<std::string> aosAllDims = aosDims;
-    aosAllDims.insert(aosAllDims.end(), aosGridDims.begin(), aosGridDims.end());
-    WriteArrayMetadata(m_oWriter, osDataPath, oMeta, aosAllDims,
-                       oDataAttributes);
+    std::vector<std::string> aosAllDims = oFieldDims.aosDims;
+    aosAllDims.insert(aosAllDims.end(), oGridDims.aosDims.begin(),
+                      oGridDims.aosDims.end());
+    WriteArrayMetadata(m_oWriter, osDataPath, oMeta, aosAllDims, oAttributes);
     ++m_oStats.nArrays;
+}
 
-    for (size_t iField = 0; iField < apoOrdered.size(); ++iField)
+// One chunk per field: the message's range, or an inline single-field
+// message for a later field of a multi-field message.
+void GribReferenceBuilder::WriteDataChunks(const FieldAxes &oAxes,
+                                           const std::string &osDataPath,
+                                           size_t nGridDims)
+{
+    for (size_t iField = 0; iField < oAxes.apoOrdered.size(); ++iField)
     {
-        const FieldRecord &oField = *apoOrdered[iField];
+        const FieldRecord &oField = *oAxes.apoOrdered[iField];
         std::vector<uint64_t> anIndex;
-        if (bSparse)
+        if (oAxes.bSparse)
             anIndex.push_back(iField);
-        if (!bSparse && bHasNumber && anNumbers.size() > 1)
-            anIndex.push_back(IndexOf(anNumbers, oField.nNumber));
-        if (!bSparse && anTimes.size() > 1)
-            anIndex.push_back(IndexOf(anTimes, oField.nTime));
-        if (!bSparse && adfSteps.size() > 1)
-            anIndex.push_back(IndexOf(adfSteps, oField.dfStep));
-        if (!bSparse && adfLevels.size() > 1)
-            anIndex.push_back(IndexOf(adfLevels, oField.dfLevel));
-        for (size_t i = 0; i < anGridShape.size(); ++i)
-            anIndex.push_back(0);
+        else
+        {
+            if (oAxes.bHasNumber && oAxes.anNumbers.size() > 1)
+                anIndex.push_back(IndexOf(oAxes.anNumbers, oField.nNumber));
+            if (oAxes.anTimes.size() > 1)
+                anIndex.push_back(IndexOf(oAxes.anTimes, oField.nTime));
+            if (oAxes.adfSteps.size() > 1)
+                anIndex.push_back(IndexOf(oAxes.adfSteps, oField.dfStep));
+            if (oAxes.adfLevels.size() > 1)
+                anIndex.push_back(IndexOf(oAxes.adfLevels, oField.dfLevel));
+        }
+        anIndex.resize(anIndex.size() + nGridDims, 0);
         const std::string osKey = ChunkKey(osDataPath, anIndex);
         const GribMessage &oMsg = *oField.poMessage;
         if (oField.poField->nIndex == 0)
             m_oWriter.AddRange(osKey, oMsg.nOffset, oMsg.nLength);
         else
             m_oWriter.AddInlineBase64(osKey, BuildSingleFieldMessage(
-                                           m_oReader, oMsg, *oField.poField));
+                                                 m_oReader, oMsg,
+                                                 *oField.poField));
         ++m_oStats.nChunks;
     }
+}
+
+void GribReferenceBuilder::WriteGroup(const Group &oGroup)
+{
+    EnsureGroups(oGroup.osPath);
+    const GribGrid &oGrid = *oGroup.poGrid;
+    const std::string osPrefix = oGroup.osPath + "/";
+    const FieldAxes oAxes = CollectAxes(oGroup);
+
+    FieldDims oFieldDims;
+    std::vector<std::string> aosCoordinates;
+    WriteCoordinates(osPrefix,
+                     oAxes.bSparse
+                         ? SparseCoordinates(oAxes, oGroup.osTypeOfLevel,
+                                             oFieldDims)
+                         : HypercubeCoordinates(oAxes, oGroup.osTypeOfLevel,
+                                                oFieldDims),
+                     aosCoordinates);
+    WriteCoordinates(osPrefix, GridCoordinates(oGrid), aosCoordinates);
+
+    nlohmann::json oDataAttributes = oGroup.oDataAttributes;
+    if (HasGridCoordinates(oGrid) && !oGrid.osWkt.empty())
+        WriteGridMapping(osPrefix, oGrid, oDataAttributes);
+    std::string osCoordinates;
+    for (const auto &os : aosCoordinates)
+        osCoordinates += (osCoordinates.empty() ? "" : " ") + os;
+    oDataAttributes["coordinates"] = osCoordinates;
+
+    const std::string osDataPath =
+        osPrefix + DataArrayName(oGroup, aosCoordinates);
+    const FieldDims oGridDims = GridDims(oGrid);
+    WriteDataArray(oGroup, osDataPath, oFieldDims, oGridDims, oDataAttributes);
+    WriteDataChunks(oAxes, osDataPath, oGridDims.anShape.size());
 }
 
 GenerateStats GribReferenceBuilder::Run()
