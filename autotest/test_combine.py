@@ -109,6 +109,21 @@ def test_year_readable_by_fsspec_zarr(year, tmp_path):
     assert group["time"][:].tobytes() == expected_time.astype("<f8").tobytes()
 
 
+def test_year_decoded_by_xarray(year, tmp_path):
+    """xarray on our references decodes the same datetimes as xarray on the
+    files themselves (open_mfdataset needs dask, absent here: concat instead)."""
+    xarray = pytest.importorskip("xarray")
+    pytest.importorskip("fsspec")
+    folder, files = year
+    out = tmp_path / "year.json"
+    combine(*files[:40], "-o", out, "--concat-dim", "time", "-q")
+    ours = xarray.open_dataset("reference://", engine="zarr", backend_kwargs={
+        "consolidated": False, "storage_options": {"fo": str(out)}})
+    theirs = xarray.concat([xarray.open_dataset(f) for f in files[:40]], dim="time")
+    assert (ours.time.values == theirs.time.values).all()
+    assert ours.t2m.values.tobytes() == theirs.t2m.values.tobytes()
+
+
 def test_same_units_keep_dtype_and_values(tmp_path):
     files = []
     for i in range(3):
