@@ -9,10 +9,13 @@
 #include "source_uri.h"
 
 #include "cpl_conv.h"
+#include "cpl_multiproc.h"
 #include "cpl_string.h"
 #include "cpl_vsi.h"
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <fnmatch.h>
 
 namespace kerchunk
@@ -70,6 +73,42 @@ std::vector<std::string> ListGlob(const std::string &osPattern)
     return aosSources;
 }
 
+// References of every source through the cache, several at a time: a cold
+// open of a year of daily files is otherwise one generator child process
+// after the other. Errors are reported for the first failing source in order.
+std::vector<std::string> GetReferencesOfSources(const std::vector<std::string> &aosSources)
+{
+    std::vector<std::string> aosRefs(aosSources.size()), aosErrors(aosSources.size());
+    std::atomic<size_t> nNext{0};
+    auto Worker = [&]()
+    {
+        for (size_t i = nNext++; i < aosSources.size(); i = nNext++)
+        {
+            try
+            {
+                aosRefs[i] = GetReferencesForSource(aosSources[i]);
+            }
+            catch (const std::exception &e)
+            {
+                aosErrors[i] = std::string("error: ") + e.what();
+            }
+        }
+    };
+    // Generation is mostly I/O and child processes: one per core, at most 8.
+    const size_t nThreads =
+        std::min<size_t>({static_cast<size_t>(std::max(1, CPLGetNumCPUs())), 8, aosSources.size()});
+    std::vector<std::thread> aoThreads;
+    for (size_t i = 1; i < nThreads; ++i)
+        aoThreads.emplace_back(Worker);
+    Worker();
+    for (auto &oThread : aoThreads)
+        oThread.join();
+    for (size_t i = 0; i < aosSources.size(); ++i)
+        if (!aosErrors[i].empty())
+            throw Error(aosSources[i] + ": cannot make kerchunk references (" + aosErrors[i] + ")");
+    return aosRefs;
+}
+
 std::string OptionsText(const CombineOptions &oOptions)
 {
     std::string osText = "concat=" + oOptions.osConcatDim + "\nnew=" + oOptions.osNewDim +
@@ -104,14 +143,11 @@ std::string GetCombinedReferences(const std::string &osPath, const CombineOption
     // Each source through the cache: generated only when missing or stale.
     // Its references path holds their checksum, so the key below changes
     // whenever any source's references do.
-    std::vector<std::string> aosRefs;
+    const std::vector<std::string> aosRefs = GetReferencesOfSources(aosSources);
     Sha256 oKey;
     oKey.Update(std::string(COMBINED_FORMAT_REVISION) + "\n" + OptionsText(oOptions));
-    for (const auto &osSource : aosSources)
-    {
-        aosRefs.push_back(GetReferencesForSource(osSource));
-        oKey.Update(NormalizeSourceUri(osSource) + "\t" + aosRefs.back() + "\n");
-    }
+    for (size_t i = 0; i < aosSources.size(); ++i)
+        oKey.Update(NormalizeSourceUri(aosSources[i]) + "\t" + aosRefs[i] + "\n");
     const std::string osKey = oKey.FinishHex();
     const std::string osCacheDir = CacheConfig::FromConfigOptions().osDir;
     const std::string osCached =
