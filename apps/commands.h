@@ -10,6 +10,7 @@ namespace kerchunk::cli
 
 int RunGenerate(const std::vector<std::string> &aosArgs);
 int RunCache(const std::vector<std::string> &aosArgs);
+int RunCombine(const std::vector<std::string> &aosArgs);
 // The driver's child process (cache/generator_process.h).
 int RunGenerateForDriver(const std::vector<std::string> &aosArgs);
 

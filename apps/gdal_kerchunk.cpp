@@ -23,6 +23,10 @@ static void Usage()
             "                     SOURCE... [--from-file LIST]\n"
             "       gdal_kerchunk generate -o FOLDER [-j N] [-q] SOURCE...\n"
             "                     [--from-file LIST] [generation options]\n"
+            "       gdal_kerchunk combine INPUT... -o OUT [--concat-dim DIM]\n"
+            "                     [--new-dim NAME [--dim-values index|regex:PATTERN|attr:NAME]]\n"
+            "                     [--identical-dims NAME,...] [-of json|parquet]\n"
+            "                     [-j N] [--cache] [--from-file LIST] [-q]\n"
             "       gdal_kerchunk cache list | info SOURCE | rm SOURCE... |\n"
             "                     purge [--older-than DAYS] |\n"
             "                     stats [--since DAYS] [-of text|json|prometheus] |\n"
@@ -51,6 +55,8 @@ int main(int argc, char **argv)
             aosArgs.erase(aosArgs.begin());
             if (osCommand == "generate")
                 nRet = kerchunk::cli::RunGenerate(aosArgs);
+            else if (osCommand == "combine")
+                nRet = kerchunk::cli::RunCombine(aosArgs);
             else if (osCommand == "cache")
                 nRet = kerchunk::cli::RunCache(aosArgs);
             else if (osCommand == "generate-for-driver")

@@ -9,6 +9,7 @@
 #include "config_options.h"
 #include "kerchunk_dataset.h"
 #include "kerchunk_dataset_name.h"
+#include "multi_source_open.h"
 #include "gdal_paths.h"
 #include "generator.h"
 #include "reference_cache.h"
@@ -262,6 +263,24 @@ GDALDataset *OpenSource(GDALOpenInfo *poOpenInfo, const KerchunkDatasetName &oNa
     return OpenReferences(poOpenInfo, osRefsPath, oName.osPath, oName.osArray);
 }
 
+// KERCHUNK:<list or glob> (multi_source_open.h): the sources combined along
+// CONCAT_DIM (default "time") or a NEW_DIM.
+GDALDataset *OpenMultiSource(GDALOpenInfo *poOpenInfo, const KerchunkDatasetName &oName)
+{
+    CSLConstList papszOptions = poOpenInfo->papszOpenOptions;
+    CombineOptions oOptions;
+    oOptions.osNewDim = CSLFetchNameValueDef(papszOptions, "NEW_DIM", "");
+    oOptions.osConcatDim = CSLFetchNameValueDef(
+        papszOptions, "CONCAT_DIM", oOptions.osNewDim.empty() ? "time" : "");
+    oOptions.osDimValues = CSLFetchNameValueDef(papszOptions, "DIM_VALUES", "index");
+    const CPLStringList aosIdentical(CSLTokenizeString2(
+        CSLFetchNameValueDef(papszOptions, "IDENTICAL_DIMS", ""), ",", 0));
+    for (int i = 0; i < aosIdentical.size(); ++i)
+        oOptions.oIdenticalArrays.insert(aosIdentical[i]);
+    const std::string osRefsPath = GetCombinedReferences(oName.osPath, oOptions);
+    return OpenReferences(poOpenInfo, osRefsPath, oName.osPath, oName.osArray);
+}
+
 GDALDataset *KerchunkOpen(GDALOpenInfo *poOpenInfo)
 {
     if (!KerchunkIdentify(poOpenInfo))
@@ -288,6 +307,8 @@ GDALDataset *KerchunkOpen(GDALOpenInfo *poOpenInfo)
     {
         if (LooksLikeJsonReferences(oName.osPath))
             return OpenReferences(poOpenInfo, oName.osPath, oName.osPath, oName.osArray);
+        if (IsMultiSourceName(oName.osPath))
+            return OpenMultiSource(poOpenInfo, oName);
         return OpenSource(poOpenInfo, oName);
     }
     catch (const std::exception &e)
@@ -336,6 +357,16 @@ void GDALRegister_KERCHUNK()
         "  <Option name='FALLBACK' type='boolean' default='YES' description="
         "'When references cannot be made for a source file, open it with "
         "GDAL&apos;s own driver (overrides KERCHUNK_FALLBACK)'/>"
+        "  <Option name='CONCAT_DIM' type='string' default='time' description="
+        "'Several sources (list file or glob): the dimension they are "
+        "concatenated along, ordered by its coordinate values'/>"
+        "  <Option name='NEW_DIM' type='string' description='Several sources: "
+        "stack them along this new outermost dimension instead'/>"
+        "  <Option name='DIM_VALUES' type='string' default='index' description="
+        "'Values of NEW_DIM: index, regex:PATTERN (on the file name) or "
+        "attr:NAME (a global attribute)'/>"
+        "  <Option name='IDENTICAL_DIMS' type='string' description='Several "
+        "sources: comma-separated arrays taken once from the first source'/>"
         "</OpenOptionList>");
     poDriver->pfnIdentify = KerchunkIdentify;
     poDriver->pfnOpen = KerchunkOpen;

@@ -1,0 +1,141 @@
+// CheckCompatibility (combine_plan.h): every input agrees with the first one.
+#include "combine_plan.h"
+
+#include "error.h"
+
+#include <algorithm>
+
+namespace kerchunk
+{
+
+namespace
+{
+
+[[noreturn]] void Refuse(const std::string &osArray, const std::string &osWhat,
+                         const CombineInput &oA, const std::string &osA,
+                         const CombineInput &oB, const std::string &osB)
+{
+    throw Error("array " + osArray + ": " + osWhat + " differ between " + oA.osName + " (" +
+                osA + ") and " + oB.osName + " (" + osB + ")");
+}
+
+void CompareField(const std::string &osArray, const char *pszField, const ArrayMetadata &oA,
+                  const CombineInput &oInputA, const ArrayMetadata &oB,
+                  const CombineInput &oInputB)
+{
+    const auto oValueA = oA.oZarray.value(pszField, nlohmann::json());
+    const auto oValueB = oB.oZarray.value(pszField, nlohmann::json());
+    if (oValueA != oValueB)
+        Refuse(osArray, pszField, oInputA, oValueA.dump(), oInputB, oValueB.dump());
+}
+
+std::string Join(const std::vector<uint64_t> &an)
+{
+    return nlohmann::json(an).dump();
+}
+
+// Arrays taken once: inline chunks (small coordinates) must hold the same
+// bytes; referenced ones are trusted as the metadata agrees.
+void CompareInlineChunks(const std::string &osArray, const CombineInput &oA,
+                         const CombineInput &oB)
+{
+    const ArrayMetadata &oArray = oA.oArrays.at(osArray);
+    const std::string osPrefix = osArray.empty() ? "" : osArray + "/";
+    const auto &oRefsA = oA.poRefs->GetAll();
+    std::vector<uint64_t> anIndex;
+    for (auto it = oRefsA.lower_bound(osPrefix);
+         it != oRefsA.end() && it->first.compare(0, osPrefix.size(), osPrefix) == 0; ++it)
+    {
+        if (!it->second.IsInline() || !ParseChunkKey(oArray, it->first, anIndex))
+            continue;
+        const Reference *poB = oB.poRefs->Find(it->first);
+        if (poB != nullptr && poB->IsInline() && poB->osInline != it->second.osInline)
+            throw Error("array " + osArray + ": values differ between " + oA.osName +
+                        " and " + oB.osName + " (chunk " + it->first +
+                        "); it is taken once, so it must be identical");
+    }
+}
+
+void CompareArray(const std::string &osArray, const CombinePlan &oPlan,
+                  const CombineInput &oFirst, const CombineInput &oOther)
+{
+    const auto itOther = oOther.oArrays.find(osArray);
+    if (itOther == oOther.oArrays.end())
+        throw Error("array " + osArray + " is in " + oFirst.osName + " but not in " +
+                    oOther.osName);
+    const ArrayMetadata &oA = oFirst.oArrays.at(osArray);
+    const ArrayMetadata &oB = itOther->second;
+    if (oA.aosDims != oB.aosDims)
+        Refuse(osArray, "dimensions", oFirst, nlohmann::json(oA.aosDims).dump(), oOther,
+               nlohmann::json(oB.aosDims).dump());
+    for (const char *pszField :
+         {"dtype", "chunks", "compressor", "filters", "fill_value", "order", "dimension_separator"})
+        CompareField(osArray, pszField, oA, oFirst, oB, oOther);
+    const bool bConcat = oPlan.oConcatArrays.count(osArray) != 0;
+    auto anShapeA = oA.anShape;
+    auto anShapeB = oB.anShape;
+    if (bConcat && !oPlan.bNewDim)
+    {
+        const size_t iDim = static_cast<size_t>(
+            std::find(oA.aosDims.begin(), oA.aosDims.end(), oPlan.osDim) - oA.aosDims.begin());
+        anShapeA[iDim] = anShapeB[iDim] = 0;
+    }
+    if (anShapeA != anShapeB)
+        Refuse(osArray, "shapes", oFirst, Join(oA.anShape), oOther, Join(oB.anShape));
+    if (!bConcat)
+        CompareInlineChunks(osArray, oFirst, oOther);
+}
+
+// Along an existing dimension, chunk k of input i becomes chunk
+// offset_i / chunk + k: each input but the last must fill whole chunks.
+void CheckWholeChunks(const std::vector<CombineInput> &aoInputs, const CombinePlan &oPlan)
+{
+    for (size_t k = 0; k < oPlan.anOrder.size(); ++k)
+    {
+        const CombineInput &oInput = aoInputs[oPlan.anOrder[k]];
+        const bool bLast = k + 1 == oPlan.anOrder.size();
+        const uint64_t nLength = (bLast ? oPlan.nTotal : oPlan.anOffset[k + 1]) - oPlan.anOffset[k];
+        for (const auto &osArray : oPlan.oConcatArrays)
+        {
+            const ArrayMetadata &oArray = oInput.oArrays.at(osArray);
+            const size_t iDim = static_cast<size_t>(
+                std::find(oArray.aosDims.begin(), oArray.aosDims.end(), oPlan.osDim) -
+                oArray.aosDims.begin());
+            if (oArray.anShape[iDim] != nLength)
+                throw Error(oInput.osName + ": array " + osArray + " has " +
+                            std::to_string(oArray.anShape[iDim]) + " values along " +
+                            oPlan.osDim + ", its coordinate " + std::to_string(nLength));
+            if (!bLast && nLength % oArray.anChunks[iDim] != 0)
+                throw Error(oInput.osName + ": array " + osArray + " ends with a partial chunk along " +
+                            oPlan.osDim + " (" + std::to_string(nLength) + " values, chunks of " +
+                            std::to_string(oArray.anChunks[iDim]) +
+                            "); Zarr v2 chunks are regular, so only the last input "
+                            "may end with a partial chunk (rechunk the source, or "
+                            "regenerate it so that its length is a multiple of the chunk length)");
+        }
+    }
+}
+
+}  // namespace
+
+void CheckCompatibility(const std::vector<CombineInput> &aoInputs, const CombinePlan &oPlan)
+{
+    const CombineInput &oFirst = aoInputs[oPlan.anOrder[0]];
+    for (size_t k = 1; k < oPlan.anOrder.size(); ++k)
+    {
+        const CombineInput &oOther = aoInputs[oPlan.anOrder[k]];
+        for (const auto &oItem : oFirst.oArrays)
+        {
+            if (oItem.first != oPlan.osCoordPath || oPlan.bNewDim)
+                CompareArray(oItem.first, oPlan, oFirst, oOther);
+        }
+        for (const auto &oItem : oOther.oArrays)
+            if (!oFirst.oArrays.count(oItem.first))
+                throw Error("array " + oItem.first + " is in " + oOther.osName +
+                            " but not in " + oFirst.osName);
+    }
+    if (!oPlan.bNewDim)
+        CheckWholeChunks(aoInputs, oPlan);
+}
+
+}  // namespace kerchunk

@@ -1,0 +1,40 @@
+#include "combine_to_file.h"
+
+#include "error.h"
+
+#include "cpl_multiproc.h"
+#include "cpl_vsi.h"
+
+namespace kerchunk
+{
+
+CombineSummary CombineToFile(const std::vector<CombineInput> &aoInputs,
+                             const CombineOptions &oOptions, const std::string &osFormat,
+                             const std::string &osOutput)
+{
+    // CPLGetPID() is the thread id: unique among concurrent writers.
+    const std::string osTemp = osOutput + ".tmp" + std::to_string(CPLGetPID());
+    VSILFILE *fp = VSIFOpenL(osTemp.c_str(), "wb");
+    if (fp == nullptr)
+        throw Error("cannot create " + osTemp);
+    CombineSummary oSummary;
+    try
+    {
+        const auto poOutput = CreateReferencesOutput(osFormat, fp);
+        oSummary = CombineReferences(aoInputs, oOptions, *poOutput);
+    }
+    catch (...)
+    {
+        VSIFCloseL(fp);
+        VSIUnlink(osTemp.c_str());
+        throw;
+    }
+    if (VSIFCloseL(fp) != 0 || VSIRename(osTemp.c_str(), osOutput.c_str()) != 0)
+    {
+        VSIUnlink(osTemp.c_str());
+        throw Error("cannot write " + osOutput);
+    }
+    return oSummary;
+}
+
+}  // namespace kerchunk
