@@ -7,6 +7,7 @@
 #include "generate_batch.h"
 
 #include "error.h"
+#include "file_handles.h"
 #include "generator.h"
 
 #include "cpl_conv.h"
@@ -145,23 +146,23 @@ GenerateStats GenerateToFile(const std::string &osSource, const std::string &osO
     oOptions.pProgressData = pProgressData;
     // CPLGetPID() is the thread id: unique among concurrent jobs too.
     const std::string osTemp = osOutput + ".tmp" + std::to_string(CPLGetPID());
-    VSILFILE *fp = VSIFOpenL(osTemp.c_str(), "wb");
-    if (fp == nullptr)
+    VSIFilePtr poFile = OpenVSIFile(osTemp, "wb");
+    if (!poFile)
         throw Error("cannot create " + osTemp);
     GenerateStats oStats;
     try
     {
-        ReferenceWriter oWriter(fp, osUrl, sArgs.bTemplates);
+        ReferenceWriter oWriter(poFile.get(), osUrl, sArgs.bTemplates);
         oStats = GenerateReferences(osSource, oOptions, oWriter);
         oWriter.Finish();
     }
     catch (...)
     {
-        VSIFCloseL(fp);
+        poFile.reset();
         VSIUnlink(osTemp.c_str());
         throw;
     }
-    if (VSIFCloseL(fp) != 0 || VSIRename(osTemp.c_str(), osOutput.c_str()) != 0)
+    if (!CloseVSIFile(poFile) || VSIRename(osTemp.c_str(), osOutput.c_str()) != 0)
     {
         VSIUnlink(osTemp.c_str());
         throw Error("cannot write " + osOutput);

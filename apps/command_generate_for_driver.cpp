@@ -9,6 +9,7 @@
 #include "reference_cache.h"
 
 #include "error.h"
+#include "file_handles.h"
 
 #include "cpl_error.h"
 #include "cpl_vsi.h"
@@ -85,8 +86,8 @@ int RunGenerateForDriver(const std::vector<std::string> &aosArgs)
             "KERCHUNK_GENERATION_ISOLATION=IN_PROCESS)"));
         return 2;
     }
-    VSILFILE *fp = VSIFOpenL("/vsistdout/", "wb");
-    if (fp == nullptr)
+    VSIFilePtr poFile = OpenVSIFile("/vsistdout/", "wb");
+    if (!poFile)
     {
         WriteEvent(FormatFailedEvent("cannot write to standard output"));
         return 1;
@@ -95,15 +96,15 @@ int RunGenerateForDriver(const std::vector<std::string> &aosArgs)
     GenerateStats oStats;
     try
     {
-        oStats = DefaultGenerate(osSource, fp, ReportProgress, &sProgress);
+        oStats = DefaultGenerate(osSource, poFile.get(), ReportProgress, &sProgress);
     }
     catch (const std::exception &e)
     {
-        VSIFCloseL(fp);
+        poFile.reset();
         WriteEvent(FormatFailedEvent(e.what()));
         return 1;
     }
-    if (VSIFCloseL(fp) != 0 || fflush(stdout) != 0)
+    if (!CloseVSIFile(poFile) || fflush(stdout) != 0)
     {
         WriteEvent(FormatFailedEvent("cannot write the references to standard output"));
         return 1;

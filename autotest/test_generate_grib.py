@@ -507,8 +507,15 @@ def test_undecodable_grid_is_reported(tmp_path):
     src = SHARED_CORPUS / "grib2" / "healpix_H8.grib2"
     r = generate(src, tmp_path / "h.json", "--strict", check=False)
     assert r.returncode != 0
-    assert "GRIB message 1 (offset 0): eccodes cannot decode its grid" in r.stderr
+    assert f"{src}: GRIB message 1 (offset 0): eccodes cannot decode its grid" in r.stderr
     assert "grid definition template 150" in r.stderr
+    # Without --strict: skipped in the wording all three generators share
+    # (refgen/generation_reporter.h); nothing else is left to reference.
+    r = generate(src, tmp_path / "h.json", check=False)
+    assert f"{src}: GRIB message 1 (offset 0) skipped: eccodes cannot decode its grid" \
+        in r.stderr
+    assert "no GRIB field could be referenced (GRIB message 1 (offset 0): eccodes " \
+        "cannot decode its grid" in r.stderr
 
 
 # ---------------------------------------------------------------- corpus sweep

@@ -146,7 +146,7 @@ def test_no_fill_mode_partial_variable_is_reported(tmp_path):
     write_partial(src, fill=False)
     out = tmp_path / "nofill.json"
     r = hc.generate(src, out, quiet=False)
-    assert "dataset /t2m skipped: written for 3 of the 5 values of unlimited " \
+    assert "/t2m skipped: written for 3 of the 5 values of unlimited " \
            "dimension 'time' in no-fill mode" in r.stderr
     refs = hc.load_refs(out)
     assert "t2m/.zarray" not in refs

@@ -1,5 +1,6 @@
 #include "atomic_write.h"
 
+#include "file_handles.h"
 #include "gdal_paths.h"
 
 #include "cpl_vsi.h"
@@ -14,14 +15,14 @@ bool WriteAtomically(const std::string &osPath, const void *pData,
 {
     const bool bDirect = IsNetworkGDALPath(osPath);
     const std::string osTarget = bDirect ? osPath : osPath + ".tmp";
-    VSILFILE *fp = VSIFOpenL(osTarget.c_str(), "wb");
-    if (fp == nullptr)
+    VSIFilePtr poFile = OpenVSIFile(osTarget, "wb");
+    if (!poFile)
     {
         osWhy = "cannot create " + osTarget + ": " + VSIStrerror(errno);
         return false;
     }
-    bool bOK = VSIFWriteL(pData, 1, nSize, fp) == nSize;
-    bOK = VSIFCloseL(fp) == 0 && bOK;
+    bool bOK = VSIFWriteL(pData, 1, nSize, poFile.get()) == nSize;
+    bOK = CloseVSIFile(poFile) && bOK;
     if (!bOK)
     {
         osWhy = "cannot write " + osTarget + " (disk full?)";

@@ -1,5 +1,6 @@
 #include "generation_lock.h"
 
+#include "file_handles.h"
 #include "gdal_paths.h"
 #include "source_uri.h"
 
@@ -72,29 +73,30 @@ bool IsAbandoned(const LockRecord &o, double dfStaleSeconds)
     return static_cast<double>(time(nullptr)) - o.dfHeartbeat > dfStaleSeconds;
 }
 
-bool ReadWholeFile(const std::string &osPath, std::string &osContent)
+// A lock record is one short line; a larger file is not one of ours.
+constexpr uint64_t MAX_LOCK_RECORD_SIZE = 1 << 20;
+
+// False when there is no lock file; an oversized one reads as empty (an
+// invalid record, so abandoned).
+bool ReadLockRecord(const std::string &osPath, std::string &osContent)
 {
-    VSILFILE *fp = VSIFOpenL(osPath.c_str(), "rb");
-    if (fp == nullptr)
+    if (IngestSmallFile(osPath, MAX_LOCK_RECORD_SIZE, osContent))
+        return true;
+    VSIStatBufL sStat;
+    if (VSIStatL(osPath.c_str(), &sStat) != 0)
         return false;
     osContent.clear();
-    char achBuf[4096];
-    size_t nRead;
-    while ((nRead = VSIFReadL(achBuf, 1, sizeof(achBuf), fp)) > 0)
-        osContent.append(achBuf, nRead);
-    VSIFCloseL(fp);
     return true;
 }
 
 bool WriteWholeFile(const std::string &osPath, const std::string &osContent)
 {
-    VSILFILE *fp = VSIFOpenL(osPath.c_str(), "wb");
-    if (fp == nullptr)
+    VSIFilePtr poFile = OpenVSIFile(osPath, "wb");
+    if (!poFile)
         return false;
-    bool bOK =
-        VSIFWriteL(osContent.data(), 1, osContent.size(), fp) == osContent.size();
-    bOK = VSIFCloseL(fp) == 0 && bOK;
-    return bOK;
+    const bool bOK = VSIFWriteL(osContent.data(), 1, osContent.size(), poFile.get()) ==
+                     osContent.size();
+    return CloseVSIFile(poFile) && bOK;
 }
 
 void SleepUntilNextPoll(Clock::time_point tDeadline, int nMilliseconds)
@@ -107,23 +109,22 @@ void SleepUntilNextPoll(Clock::time_point tDeadline, int nMilliseconds)
 class FlockLock final : public GenerationLock
 {
   public:
-    explicit FlockLock(int fd) : m_fd(fd)
+    explicit FlockLock(UniqueFd oFd) : m_oFd(std::move(oFd))
     {
     }
     ~FlockLock() override
     {
         // Truncate so that DescribeHolder shows nobody, then drop the lock
-        // (close releases it). The file stays: unlinking it would let a
-        // waiter lock an orphaned inode.
-        if (ftruncate(m_fd, 0) != 0)
+        // (closing m_oFd releases it). The file stays: unlinking it would
+        // let a waiter lock an orphaned inode.
+        if (ftruncate(m_oFd.Get(), 0) != 0)
         {
             // Only diagnostics are lost.
         }
-        close(m_fd);
     }
 
   private:
-    int m_fd;
+    UniqueFd m_oFd;
 };
 
 // A lease kept alive by a heartbeat thread.
@@ -156,7 +157,7 @@ class LeaseLock final : public GenerationLock
         std::string osContent;
         if (IsNetworkGDALPath(m_osPath))
             VSICurlPartialClearCache(m_osPath.c_str());
-        if (ReadWholeFile(m_osPath, osContent) &&
+        if (ReadLockRecord(m_osPath, osContent) &&
             ParseLockRecord(osContent).osNonce == m_osNonce)
             VSIUnlink(m_osPath.c_str());
     }
@@ -183,7 +184,7 @@ GenerationLock::Status AcquireLease(const std::string &osPath,
         if (!bLocal)
             VSICurlPartialClearCache(osPath.c_str());
         std::string osContent;
-        const bool bExists = ReadWholeFile(osPath, osContent);
+        const bool bExists = ReadLockRecord(osPath, osContent);
         const LockRecord oHolder = ParseLockRecord(osContent);
         if (bExists && !IsAbandoned(oHolder, dfStaleSeconds))
         {
@@ -200,9 +201,8 @@ GenerationLock::Status AcquireLease(const std::string &osPath,
         {
             if (bExists)
                 unlink(osPath.c_str());  // abandoned lease
-            const int fd = open(osPath.c_str(),
-                                O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-            if (fd < 0)
+            UniqueFd oFd(open(osPath.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+            if (!oFd.IsOpen())
             {
                 if (errno == EEXIST)
                     continue;  // someone else won: wait for them
@@ -210,17 +210,16 @@ GenerationLock::Status AcquireLease(const std::string &osPath,
                 return GenerationLock::Status::Unwritable;
             }
             const std::string osRecord = MakeLockRecord(osNonce);
-            const bool bOK =
-                write(fd, osRecord.data(), osRecord.size()) ==
-                static_cast<ssize_t>(osRecord.size());
-            close(fd);
+            const bool bOK = write(oFd.Get(), osRecord.data(), osRecord.size()) ==
+                             static_cast<ssize_t>(osRecord.size());
+            oFd.Reset();
             if (!bOK)
             {
                 unlink(osPath.c_str());
                 osWhy = osPath + ": cannot write the lock file";
                 return GenerationLock::Status::Unwritable;
             }
-            poLock.reset(new LeaseLock(osPath, osNonce, dfStaleSeconds));
+            poLock = std::make_unique<LeaseLock>(osPath, osNonce, dfStaleSeconds);
             return GenerationLock::Status::Acquired;
         }
         // Object store: last writer wins; wait a little, then see who won.
@@ -231,10 +230,10 @@ GenerationLock::Status AcquireLease(const std::string &osPath,
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
         VSICurlPartialClearCache(osPath.c_str());
-        if (ReadWholeFile(osPath, osContent) &&
+        if (ReadLockRecord(osPath, osContent) &&
             ParseLockRecord(osContent).osNonce == osNonce)
         {
-            poLock.reset(new LeaseLock(osPath, osNonce, dfStaleSeconds));
+            poLock = std::make_unique<LeaseLock>(osPath, osNonce, dfStaleSeconds);
             return GenerationLock::Status::Acquired;
         }
     }
@@ -259,8 +258,8 @@ GenerationLock::Status GenerationLock::Acquire(
                             osWhy);
     for (;;)
     {
-        const int fd =
-            open(osLockPath.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        UniqueFd oFd(open(osLockPath.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+        const int fd = oFd.Get();
         if (fd < 0)
         {
             // Read-only or full directory, missing permissions...
@@ -274,13 +273,13 @@ GenerationLock::Status GenerationLock::Acquire(
             if (errno != EWOULDBLOCK && errno != EINTR)
             {
                 // No flock here (ENOLCK, EOPNOTSUPP...): use a lease.
-                close(fd);
+                oFd.Reset();
                 return AcquireLease(osLockPath + ".lease", tDeadline,
                                     dfStaleSeconds, poLock, osWhy);
             }
             if (Clock::now() >= tDeadline)
             {
-                close(fd);
+                oFd.Reset();
                 osWhy = DescribeHolder(osLockPath, dfStaleSeconds);
                 if (osWhy.empty())
                     osWhy = "locked by another process";
@@ -300,10 +299,9 @@ GenerationLock::Status GenerationLock::Acquire(
             {
                 // Diagnostics only.
             }
-            poLock.reset(new FlockLock(fd));
+            poLock = std::make_unique<FlockLock>(std::move(oFd));
             return Status::Acquired;
         }
-        close(fd);
     }
 }
 
@@ -313,9 +311,9 @@ std::string GenerationLock::DescribeHolder(const std::string &osLockPath,
     std::string osContent;
     if (!IsLocalPath(osLockPath))
         VSICurlPartialClearCache(osLockPath.c_str());
-    if (!ReadWholeFile(osLockPath, osContent) &&
+    if (!ReadLockRecord(osLockPath, osContent) &&
         !(IsLocalPath(osLockPath) &&
-          ReadWholeFile(osLockPath + ".lease", osContent)))
+          ReadLockRecord(osLockPath + ".lease", osContent)))
         return std::string();
     const LockRecord o = ParseLockRecord(osContent);
     if (!o.bValid)
@@ -324,11 +322,10 @@ std::string GenerationLock::DescribeHolder(const std::string &osLockPath,
     {
         // A flock lock file keeps its record only while held; check that
         // somebody really holds it.
-        const int fd = open(osLockPath.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd >= 0)
+        const UniqueFd oFd(open(osLockPath.c_str(), O_RDONLY | O_CLOEXEC));
+        if (oFd.IsOpen())
         {
-            const bool bFree = flock(fd, LOCK_SH | LOCK_NB) == 0;
-            close(fd);
+            const bool bFree = flock(oFd.Get(), LOCK_SH | LOCK_NB) == 0;
             if (bFree)
                 return std::string();
         }

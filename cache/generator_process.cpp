@@ -3,6 +3,7 @@
 #include "generator_protocol.h"
 
 #include "error.h"
+#include "file_handles.h"
 
 #include "cpl_conv.h"
 #include "cpl_error.h"
@@ -38,34 +39,6 @@ constexpr size_t kMaxQuotedOutput = 2000;
 // A stderr "line" longer than this is handled as it is (never an event):
 // a child printing without newlines must not grow our memory unbounded.
 constexpr size_t kMaxLineLength = 1 << 20;
-
-class UniqueFd
-{
-  public:
-    UniqueFd() = default;
-    explicit UniqueFd(int nFd) : m_nFd(nFd)
-    {
-    }
-    UniqueFd(const UniqueFd &) = delete;
-    UniqueFd &operator=(const UniqueFd &) = delete;
-    ~UniqueFd()
-    {
-        Reset();
-    }
-    int Get() const
-    {
-        return m_nFd;
-    }
-    void Reset(int nFd = -1)
-    {
-        if (m_nFd >= 0)
-            close(m_nFd);
-        m_nFd = nFd;
-    }
-
-  private:
-    int m_nFd = -1;
-};
 
 void MakePipe(UniqueFd &oRead, UniqueFd &oWrite)
 {

@@ -1,6 +1,7 @@
 #include "reference_cache.h"
 
 #include "atomic_write.h"
+#include "cache_registry.h"
 #include "generation_lock.h"
 #include "config_options.h"
 #include "generation_metrics.h"
@@ -8,6 +9,7 @@
 #include "sha256.h"
 
 #include "error.h"
+#include "file_handles.h"
 #include "reference_writer.h"
 
 #include "cpl_conv.h"
@@ -52,24 +54,8 @@ std::string FormatSeconds(double dfSeconds)
     return CPLSPrintf("%g", dfSeconds);
 }
 
-// One mutex per key for the threads of this process; never freed (one small
-// object per source opened).
-std::timed_mutex &KeyMutex(const std::string &osKey)
-{
-    static std::mutex oMapMutex;
-    static std::map<std::string, std::unique_ptr<std::timed_mutex>> oMap;
-    std::lock_guard<std::mutex> oLock(oMapMutex);
-    auto &poMutex = oMap[osKey];
-    if (!poMutex)
-        poMutex = std::make_unique<std::timed_mutex>();
-    return *poMutex;
-}
-
-// References kept in /vsimem/ when the cache cannot be written, reused by
-// later opens in this process while they are up to date.
-std::mutex g_oMemoryMutex;
-std::map<std::string, CacheEntryInfo> g_oMemoryEntries;
-
+// Makes /vsimem/ names unique in the process (the /vsimem/ namespace is
+// process-wide too).
 std::atomic<unsigned> g_nTempCounter{0};
 
 struct ProgressState
@@ -95,45 +81,21 @@ int CPL_STDCALL CacheProgress(double dfComplete, const char *pszMessage,
                : TRUE;
 }
 
-bool ReadSmallFile(const std::string &osPath, size_t nMaxSize,
-                   std::string &osContent)
-{
-    VSILFILE *fp = VSIFOpenL(osPath.c_str(), "rb");
-    if (fp == nullptr)
-        return false;
-    osContent.clear();
-    char achBuf[16384];
-    size_t nRead;
-    bool bOK = true;
-    while ((nRead = VSIFReadL(achBuf, 1, sizeof(achBuf), fp)) > 0)
-    {
-        osContent.append(achBuf, nRead);
-        if (osContent.size() > nMaxSize)
-        {
-            bOK = false;
-            break;
-        }
-    }
-    VSIFCloseL(fp);
-    return bOK;
-}
-
 // Size and SHA-256 of a file, streamed.
 bool HashFile(const std::string &osPath, uint64_t &nSize, std::string &osHex)
 {
-    VSILFILE *fp = VSIFOpenL(osPath.c_str(), "rb");
-    if (fp == nullptr)
+    const VSIFilePtr poFile = OpenVSIFile(osPath, "rb");
+    if (!poFile)
         return false;
     Sha256 oHash;
     std::vector<char> abyBuf(1 << 20);
     nSize = 0;
     size_t nRead;
-    while ((nRead = VSIFReadL(abyBuf.data(), 1, abyBuf.size(), fp)) > 0)
+    while ((nRead = VSIFReadL(abyBuf.data(), 1, abyBuf.size(), poFile.get())) > 0)
     {
         oHash.Update(abyBuf.data(), nRead);
         nSize += nRead;
     }
-    VSIFCloseL(fp);
     osHex = oHash.FinishHex();
     return true;
 }
@@ -244,6 +206,7 @@ ReferenceCache::ReferenceCache(CacheConfig oConfig, GenerateFunc pfnGenerate)
 {
     if (m_oConfig.osGeneratorVersion.empty())
         m_oConfig.osGeneratorVersion = CurrentGeneratorVersion();
+    m_poState = GetCacheProcessState(m_oConfig);
 }
 
 std::string ReferenceCache::KeyOf(const std::string &osNormalizedUri)
@@ -262,7 +225,7 @@ ReferenceCache::ReadMetadata(const std::string &osKey, std::string &osWhy) const
 {
     const std::string osPath = PathOf(osKey, ".meta.json");
     std::string osText;
-    if (!ReadSmallFile(osPath, 1 << 20, osText))
+    if (!IngestSmallFile(osPath, 1 << 20, osText))
     {
         osWhy = "missing";
         return std::nullopt;
@@ -369,136 +332,143 @@ bool ReferenceCache::CheckEntry(const std::string &osKey,
     return true;
 }
 
-CacheResult ReferenceCache::GetReferences(const std::string &osSource,
-                                          bool bForce,
-                                          GDALProgressFunc pfnProgress,
-                                          void *pProgressData, bool bQuiet)
+// One GetReferences call: the source, its cache key and its deadline.
+struct ReferenceCache::Request
 {
-    const std::string osUri = NormalizeSourceUri(osSource);
-    const std::string osKey = KeyOf(osUri);
-    const double dfTimeout = m_oConfig.dfGenerationTimeout;
-    const Clock::time_point tDeadline =
-        dfTimeout > 0 ? Clock::now() + std::chrono::microseconds(
-                                           static_cast<int64_t>(dfTimeout * 1e6))
-                      : Clock::time_point::max();
-    const std::string osTimeoutText =
-        "KERCHUNK_GENERATION_TIMEOUT=" + FormatSeconds(dfTimeout) + " s";
+    std::string osUri{};
+    std::string osKey{};
+    Clock::time_point tDeadline{};
+    std::string osTimeoutText{};  // "KERCHUNK_GENERATION_TIMEOUT=... s"
+};
 
-    std::unique_lock<std::timed_mutex> oThreadLock(KeyMutex(osKey),
-                                                   std::defer_lock);
-    if (dfTimeout > 0)
-    {
-        if (!oThreadLock.try_lock_until(tDeadline))
-            throw Error("timed out (" + osTimeoutText +
-                        ") waiting for another thread generating references for " +
-                        osUri);
-    }
-    else
+// Where a generation will go: the cache, or memory only and why.
+struct ReferenceCache::Destination
+{
+    bool bWritable = false;
+    std::string osWarning{};
+    std::unique_ptr<GenerationLock> poLock{};
+};
+
+std::unique_lock<std::timed_mutex> ReferenceCache::LockKeyInProcess(const Request &oReq)
+{
+    std::unique_lock<std::timed_mutex> oThreadLock(m_poState->KeyMutex(oReq.osKey), std::defer_lock);
+    if (m_oConfig.dfGenerationTimeout <= 0)
         oThreadLock.lock();
+    else if (!oThreadLock.try_lock_until(oReq.tDeadline))
+        throw Error("timed out (" + oReq.osTimeoutText +
+                    ") waiting for another thread generating references for " + oReq.osUri);
+    return oThreadLock;
+}
 
-    const SourceFingerprint oFingerprint =
-        FingerprintOrRecordFailure(m_oConfig.osDir, osUri);
-    CacheResult oResult;
+bool ReferenceCache::FindUpToDate(const Request &oReq, const SourceFingerprint &oFingerprint,
+                                  CacheResult &oResult)
+{
     std::string osWhy;
+    if (!m_oConfig.osDir.empty())
+    {
+        if (CheckEntry(oReq.osKey, oReq.osUri, oFingerprint, oResult.oInfo, osWhy))
+        {
+            oResult.osReferencesPath = oResult.oInfo.osReferencesPath;
+            return true;
+        }
+        CPLDebug("KERCHUNK", "cache entry of %s: %s", oReq.osUri.c_str(), osWhy.c_str());
+    }
+    const auto oInMemory = m_poState->FindInMemory(oReq.osKey);
+    if (!oInMemory || oInMemory->oFingerprint != oFingerprint ||
+        oInMemory->osGeneratorVersion != m_oConfig.osGeneratorVersion ||
+        (m_oConfig.dfTTLDays > 0 && Now() - oInMemory->dfCreated > m_oConfig.dfTTLDays * 86400))
+        return false;
+    oResult.osReferencesPath = oInMemory->osReferencesPath;
+    oResult.oInfo = *oInMemory;
+    oResult.bInMemory = true;
+    return true;
+}
+
+// Across processes: the lock beside the entry. /vsimem/ caches are private
+// to this process: the thread mutex is enough. True when another generator
+// made the entry while we waited (oResult then has it).
+bool ReferenceCache::LockEntry(const Request &oReq, bool bForce,
+                               const SourceFingerprint &oFingerprint,
+                               Destination &oDest, CacheResult &oResult)
+{
     const bool bHaveDir = !m_oConfig.osDir.empty();
-    if (!bForce)
+    oDest.bWritable = bHaveDir;
+    if (!bHaveDir)
     {
-        if (bHaveDir &&
-            CheckEntry(osKey, osUri, oFingerprint, oResult.oInfo, osWhy))
-        {
-            oResult.osReferencesPath = oResult.oInfo.osReferencesPath;
-            return oResult;
-        }
-        if (bHaveDir)
-            CPLDebug("KERCHUNK", "cache entry of %s: %s", osUri.c_str(),
-                     osWhy.c_str());
-        std::lock_guard<std::mutex> oLock(g_oMemoryMutex);
-        auto oIter = g_oMemoryEntries.find(osKey);
-        if (oIter != g_oMemoryEntries.end() &&
-            oIter->second.oFingerprint == oFingerprint &&
-            oIter->second.osGeneratorVersion == m_oConfig.osGeneratorVersion &&
-            !(m_oConfig.dfTTLDays > 0 &&
-              Now() - oIter->second.dfCreated > m_oConfig.dfTTLDays * 86400))
-        {
-            oResult.osReferencesPath = oIter->second.osReferencesPath;
-            oResult.oInfo = oIter->second;
-            oResult.bInMemory = true;
-            return oResult;
-        }
+        oDest.osWarning = "no cache directory (set KERCHUNK_CACHE_DIR, XDG_CACHE_HOME or HOME)";
+        return false;
     }
-
-    // Across processes: the lock beside the entry. /vsimem/ caches are
-    // private to this process: the thread mutex is enough.
-    bool bWritable = bHaveDir;
-    std::string osWarning =
-        bHaveDir ? std::string()
-                 : "no cache directory (set KERCHUNK_CACHE_DIR, XDG_CACHE_HOME "
-                   "or HOME)";
-    std::unique_ptr<GenerationLock> poLock;
-    if (bHaveDir && !STARTS_WITH(m_oConfig.osDir.c_str(), "/vsimem/"))
+    if (STARTS_WITH(m_oConfig.osDir.c_str(), "/vsimem/"))
     {
-        if (!IsNetworkGDALPath(m_oConfig.osDir))
-            VSIMkdirRecursive(m_oConfig.osDir.c_str(), 0755);
-        std::string osLockWhy;
-        switch (GenerationLock::Acquire(PathOf(osKey, ".lock"), tDeadline,
-                                        m_oConfig.dfLockStaleSeconds, poLock,
-                                        osLockWhy))
-        {
-            case GenerationLock::Status::Acquired:
-                break;
-            case GenerationLock::Status::TimedOut:
-                throw Error("timed out (" + osTimeoutText +
-                            ") waiting for the references of " + osUri +
-                            " being generated elsewhere: " + osLockWhy);
-            case GenerationLock::Status::Unwritable:
-                bWritable = false;
-                osWarning = "cache directory " + m_oConfig.osDir +
-                            " is not writable (" + osLockWhy + ")";
-                break;
-        }
-        // Someone may have made the entry while we waited for the lock.
-        if (poLock && !bForce &&
-            CheckEntry(osKey, osUri, oFingerprint, oResult.oInfo, osWhy))
-        {
-            oResult.osReferencesPath = oResult.oInfo.osReferencesPath;
-            return oResult;
-        }
-    }
-    else if (bHaveDir)
         VSIMkdirRecursive(m_oConfig.osDir.c_str(), 0755);
+        return false;
+    }
+    if (!IsNetworkGDALPath(m_oConfig.osDir))
+        VSIMkdirRecursive(m_oConfig.osDir.c_str(), 0755);
+    std::string osLockWhy;
+    switch (GenerationLock::Acquire(PathOf(oReq.osKey, ".lock"), oReq.tDeadline,
+                                    m_oConfig.dfLockStaleSeconds, oDest.poLock, osLockWhy))
+    {
+        case GenerationLock::Status::Acquired:
+            break;
+        case GenerationLock::Status::TimedOut:
+            throw Error("timed out (" + oReq.osTimeoutText +
+                        ") waiting for the references of " + oReq.osUri +
+                        " being generated elsewhere: " + osLockWhy);
+        case GenerationLock::Status::Unwritable:
+            oDest.bWritable = false;
+            oDest.osWarning =
+                "cache directory " + m_oConfig.osDir + " is not writable (" + osLockWhy + ")";
+            break;
+    }
+    // Someone may have made the entry while we waited for the lock.
+    std::string osWhy;
+    if (oDest.poLock && !bForce &&
+        CheckEntry(oReq.osKey, oReq.osUri, oFingerprint, oResult.oInfo, osWhy))
+    {
+        oResult.osReferencesPath = oResult.oInfo.osReferencesPath;
+        return true;
+    }
+    return false;
+}
 
-    // Generate into memory first: a failure or a kill leaves nothing in the
-    // cache, and a read-only cache still gets a usable result.
-    CPLDebug("KERCHUNK", "generating references for %s", osUri.c_str());
+// Generates into memory first: a failure or a kill leaves nothing in the
+// cache, and a read-only cache still gets a usable result. Returns the
+// /vsimem/ path and fills oInfo (all but the final references path).
+std::string ReferenceCache::GenerateInMemory(const Request &oReq,
+                                             const SourceFingerprint &oFingerprint,
+                                             GDALProgressFunc pfnProgress, void *pProgressData,
+                                             CacheEntryInfo &oInfo)
+{
+    CPLDebug("KERCHUNK", "generating references for %s", oReq.osUri.c_str());
     VSIMkdir(kMemoryDir, 0755);
-    const std::string osMemPath = std::string(kMemoryDir) + "/" + osKey + "." +
+    const std::string osMemPath = std::string(kMemoryDir) + "/" + oReq.osKey + "." +
                                   std::to_string(++g_nTempCounter) + ".json";
-    VSILFILE *fp = VSIFOpenL(osMemPath.c_str(), "wb");
-    if (fp == nullptr)
+    VSIFilePtr poFile = OpenVSIFile(osMemPath, "wb");
+    if (!poFile)
         throw Error("cannot create " + osMemPath);
-    ProgressState sProgress{tDeadline, pfnProgress, pProgressData, false};
+    ProgressState sProgress{oReq.tDeadline, pfnProgress, pProgressData, false};
     const double dfStart = Now();
     GenerateStats oStats;
     try
     {
-        oStats = RecordedGeneration(
-            m_oConfig.osDir, osUri,
-            [&] { return m_pfnGenerate(osUri, fp, CacheProgress, &sProgress); });
+        oStats = RecordedGeneration(m_oConfig.osDir, oReq.osUri, [&] {
+            return m_pfnGenerate(oReq.osUri, poFile.get(), CacheProgress, &sProgress);
+        });
     }
     catch (const std::exception &e)
     {
-        VSIFCloseL(fp);
+        poFile.reset();
         VSIUnlink(osMemPath.c_str());
         if (sProgress.bTimedOut)
-            throw Error("generation of references for " + osUri +
-                        " timed out (" + osTimeoutText + ")");
+            throw Error("generation of references for " + oReq.osUri + " timed out (" +
+                        oReq.osTimeoutText + ")");
         throw;
     }
-    VSIFCloseL(fp);
+    poFile.reset();  // a /vsimem/ file: closing cannot fail
 
-    CacheEntryInfo &oInfo = oResult.oInfo;
-    oInfo.osKey = osKey;
-    oInfo.osSource = osUri;
+    oInfo.osKey = oReq.osKey;
+    oInfo.osSource = oReq.osUri;
     oInfo.osGeneratorVersion = m_oConfig.osGeneratorVersion;
     oInfo.dfCreated = dfStart;
     oInfo.dfDuration = Now() - dfStart;
@@ -508,73 +478,98 @@ CacheResult ReferenceCache::GetReferences(const std::string &osSource,
     oInfo.oFingerprint = oFingerprint;
 
     // References of a source that changed meanwhile may mix two versions.
-    const SourceFingerprint oAfter = GetSourceFingerprint(osUri);
+    const SourceFingerprint oAfter = GetSourceFingerprint(oReq.osUri);
     if (oAfter != oFingerprint)
     {
         VSIUnlink(osMemPath.c_str());
-        throw Error(osUri + ": source changed while its references were generated (" +
+        throw Error(oReq.osUri + ": source changed while its references were generated (" +
                     oFingerprint.DescribeDifference(oAfter) + ")");
     }
-
     vsi_l_offset nLength = 0;
     const GByte *pabyData = VSIGetMemFileBuffer(osMemPath.c_str(), &nLength, FALSE);
     oInfo.nReferencesSize = nLength;
-    {
-        Sha256 oHash;
-        oHash.Update(pabyData, static_cast<size_t>(nLength));
-        oInfo.osReferencesSha256 = oHash.FinishHex();
-    }
-    oResult.bGenerated = true;
+    Sha256 oHash;
+    oHash.Update(pabyData, static_cast<size_t>(nLength));
+    oInfo.osReferencesSha256 = oHash.FinishHex();
+    return osMemPath;
+}
 
-    if (bWritable)
+// Writes the generated references and then their metadata into the cache;
+// false with osWarning saying why not.
+bool ReferenceCache::StoreEntry(const std::string &osMemPath, CacheResult &oResult,
+                                std::string &osWarning)
+{
+    CacheEntryInfo &oInfo = oResult.oInfo;
+    vsi_l_offset nLength = 0;
+    const GByte *pabyData = VSIGetMemFileBuffer(osMemPath.c_str(), &nLength, FALSE);
+    std::string osWriteWhy;
+    std::string osIgnored;
+    const auto oPrevious = ReadMetadata(oInfo.osKey, osIgnored);
+    oInfo.osReferencesPath =
+        m_oConfig.osDir + "/" + ReferencesFileName(oInfo.osKey, oInfo.osReferencesSha256);
+    const std::string osMeta = MetadataToJson(oInfo).dump(1) + "\n";
+    // The metadata last: it is what makes the entry exist.
+    if (!WriteAtomically(oInfo.osReferencesPath, pabyData, static_cast<size_t>(nLength),
+                         osWriteWhy) ||
+        !WriteAtomically(PathOf(oInfo.osKey, ".meta.json"), osMeta.data(), osMeta.size(),
+                         osWriteWhy))
     {
-        std::string osWriteWhy;
-        std::string osIgnored;
-        const auto oPrevious = ReadMetadata(osKey, osIgnored);
-        oInfo.osReferencesPath =
-            m_oConfig.osDir + "/" + ReferencesFileName(osKey, oInfo.osReferencesSha256);
-        const std::string osMeta = MetadataToJson(oInfo).dump(1) + "\n";
-        // The metadata last: it is what makes the entry exist.
-        if (WriteAtomically(oInfo.osReferencesPath, pabyData,
-                            static_cast<size_t>(nLength), osWriteWhy) &&
-            WriteAtomically(PathOf(osKey, ".meta.json"), osMeta.data(),
-                            osMeta.size(), osWriteWhy))
-        {
-            VSIUnlink(osMemPath.c_str());
-            // A reader that checked the previous entry just before may fail
-            // to open it now: an error, never old data.
-            if (oPrevious && oPrevious->osReferencesPath != oInfo.osReferencesPath)
-                VSIUnlink(oPrevious->osReferencesPath.c_str());
-            oResult.osReferencesPath = oInfo.osReferencesPath;
-            std::lock_guard<std::mutex> oLock(g_oMemoryMutex);
-            auto oIter = g_oMemoryEntries.find(osKey);
-            if (oIter != g_oMemoryEntries.end())
-            {
-                VSIUnlink(oIter->second.osReferencesPath.c_str());
-                g_oMemoryEntries.erase(oIter);
-            }
-            return oResult;
-        }
-        osWarning = "cannot write to cache directory " + m_oConfig.osDir +
-                    ": " + osWriteWhy;
+        osWarning = "cannot write to cache directory " + m_oConfig.osDir + ": " + osWriteWhy;
+        return false;
     }
+    VSIUnlink(osMemPath.c_str());
+    // A reader that checked the previous entry just before may fail to open
+    // it now: an error, never old data.
+    if (oPrevious && oPrevious->osReferencesPath != oInfo.osReferencesPath)
+        VSIUnlink(oPrevious->osReferencesPath.c_str());
+    oResult.osReferencesPath = oInfo.osReferencesPath;
+    m_poState->ForgetInMemory(oInfo.osKey);
+    return true;
+}
 
+void ReferenceCache::KeepInMemory(const std::string &osMemPath, const std::string &osWarning,
+                                  bool bQuiet, CacheResult &oResult)
+{
+    CacheEntryInfo &oInfo = oResult.oInfo;
     oInfo.osReferencesPath = osMemPath;
     oResult.osReferencesPath = osMemPath;
     oResult.bInMemory = true;
     oResult.osWarning = osWarning;
-    {
-        std::lock_guard<std::mutex> oLock(g_oMemoryMutex);
-        auto &oSlot = g_oMemoryEntries[osKey];
-        // Datasets still reading the previous file keep its content alive.
-        if (!oSlot.osReferencesPath.empty())
-            VSIUnlink(oSlot.osReferencesPath.c_str());
-        oSlot = oInfo;
-    }
+    m_poState->KeepInMemory(oInfo);
     if (!bQuiet)
         CPLError(CE_Warning, CPLE_AppDefined,
-                 "KERCHUNK: references of %s kept in memory only: %s",
-                 osUri.c_str(), osWarning.c_str());
+                 "KERCHUNK: references of %s kept in memory only: %s", oInfo.osSource.c_str(),
+                 osWarning.c_str());
+}
+
+CacheResult ReferenceCache::GetReferences(const std::string &osSource, bool bForce,
+                                          GDALProgressFunc pfnProgress, void *pProgressData,
+                                          bool bQuiet)
+{
+    Request oReq;
+    oReq.osUri = NormalizeSourceUri(osSource);
+    oReq.osKey = KeyOf(oReq.osUri);
+    const double dfTimeout = m_oConfig.dfGenerationTimeout;
+    oReq.tDeadline = dfTimeout > 0 ? Clock::now() + std::chrono::microseconds(
+                                                        static_cast<int64_t>(dfTimeout * 1e6))
+                                   : Clock::time_point::max();
+    oReq.osTimeoutText = "KERCHUNK_GENERATION_TIMEOUT=" + FormatSeconds(dfTimeout) + " s";
+
+    const auto oThreadLock = LockKeyInProcess(oReq);
+    const SourceFingerprint oFingerprint =
+        FingerprintOrRecordFailure(m_oConfig.osDir, oReq.osUri);
+    CacheResult oResult;
+    if (!bForce && FindUpToDate(oReq, oFingerprint, oResult))
+        return oResult;
+    Destination oDest;
+    if (LockEntry(oReq, bForce, oFingerprint, oDest, oResult))
+        return oResult;
+    const std::string osMemPath =
+        GenerateInMemory(oReq, oFingerprint, pfnProgress, pProgressData, oResult.oInfo);
+    oResult.bGenerated = true;
+    if (oDest.bWritable && StoreEntry(osMemPath, oResult, oDest.osWarning))
+        return oResult;
+    KeepInMemory(osMemPath, oDest.osWarning, bQuiet, oResult);
     return oResult;
 }
 
@@ -662,15 +657,7 @@ void ReferenceCache::RemoveEntryFiles(const std::string &osKey,
 bool ReferenceCache::Remove(const std::string &osSource)
 {
     const std::string osKey = KeyOf(NormalizeSourceUri(osSource));
-    {
-        std::lock_guard<std::mutex> oLock(g_oMemoryMutex);
-        auto oIter = g_oMemoryEntries.find(osKey);
-        if (oIter != g_oMemoryEntries.end())
-        {
-            VSIUnlink(oIter->second.osReferencesPath.c_str());
-            g_oMemoryEntries.erase(oIter);
-        }
-    }
+    m_poState->ForgetInMemory(osKey);
     if (m_oConfig.osDir.empty())
         return false;
     if (IsNetworkGDALPath(m_oConfig.osDir))

@@ -28,6 +28,8 @@
 #include "cpl_vsi.h"
 
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -89,6 +91,8 @@ struct CacheResult
     CacheEntryInfo oInfo{};
 };
 
+class CacheProcessState;  // cache_registry.h
+
 class ReferenceCache
 {
   public:
@@ -129,6 +133,22 @@ class ReferenceCache
     std::string Verify(const CacheEntryInfo &oEntry, std::string &osDetail) const;
 
   private:
+    struct Request;
+    struct Destination;
+    // The steps of GetReferences, in order.
+    std::unique_lock<std::timed_mutex> LockKeyInProcess(const Request &oReq);
+    bool FindUpToDate(const Request &oReq, const SourceFingerprint &oFingerprint,
+                      CacheResult &oResult);
+    bool LockEntry(const Request &oReq, bool bForce, const SourceFingerprint &oFingerprint,
+                   Destination &oDest, CacheResult &oResult);
+    std::string GenerateInMemory(const Request &oReq, const SourceFingerprint &oFingerprint,
+                                 GDALProgressFunc pfnProgress, void *pProgressData,
+                                 CacheEntryInfo &oInfo);
+    bool StoreEntry(const std::string &osMemPath, CacheResult &oResult,
+                    std::string &osWarning);
+    void KeepInMemory(const std::string &osMemPath, const std::string &osWarning,
+                      bool bQuiet, CacheResult &oResult);
+
     std::string PathOf(const std::string &osKey, const char *pszSuffix) const;
     // Valid entry for (uri, fingerprint)? Fills oInfo; osWhy says why not.
     bool CheckEntry(const std::string &osKey, const std::string &osUri,
@@ -140,6 +160,9 @@ class ReferenceCache
 
     CacheConfig m_oConfig;
     GenerateFunc m_pfnGenerate;
+    // Shared with the caches of this process with the same folder and
+    // settings (cache_registry.h).
+    std::shared_ptr<CacheProcessState> m_poState;
 };
 
 }  // namespace kerchunk

@@ -67,7 +67,11 @@ std::string RegisterCodecVariant(const CPLJSONObject &oCodec);
 std::string RegisterCodecChain(const std::vector<CPLJSONObject> &aoStages);
 
 // Rewrites a parsed .zarray document so that GDAL 3.6 decodes it as
-// numcodecs would:
+// numcodecs would (the one home of this rule; /vsikerchunk/ runs it once per
+// array when references are loaded):
+// - with "compressor": null and one of GDAL's compression codecs (zlib, gzip,
+//   zstd, lz4, lzma, blosc) as the LAST filter, that filter moves to the
+//   compressor position (kerchunk writes HDF5 deflate as filters=[zlib]);
 // - a fletcher32 filter with stages decoded before it (a compressor, later
 //   filters) becomes, with those stages, one chain compressor
 //   (RegisterCodecChain), since they produce tile + 4 bytes;

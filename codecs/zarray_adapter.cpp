@@ -10,13 +10,19 @@ bool IsKerchunkCodecId(const std::string &osId);  // register_codecs.cpp
 namespace
 {
 
-void SetPipeline(CPLJSONObject &oZarray, const std::string &osCompressorId,
+CPLJSONObject CodecWithId(const std::string &osId)
+{
+    CPLJSONObject oCodec;
+    oCodec.Add("id", osId);
+    return oCodec;
+}
+
+// oCompressor, then the first nKeptFilters of oFilters (null when none).
+void SetPipeline(CPLJSONObject &oZarray, const CPLJSONObject &oCompressor,
                  const CPLJSONArray &oFilters, int nKeptFilters)
 {
-    CPLJSONObject oNew;
-    oNew.Add("id", osCompressorId);
     oZarray.Delete("compressor");
-    oZarray.Add("compressor", oNew);
+    oZarray.Add("compressor", oCompressor);
     oZarray.Delete("filters");
     if (nKeptFilters == 0)
     {
@@ -59,16 +65,50 @@ bool AdaptChecksumFirst(CPLJSONObject &oZarray, const CPLJSONObject &oCompressor
     const std::string osChain = RegisterCodecChain(aoStages);
     if (osChain.empty())
         return false;
-    SetPipeline(oZarray, osChain, oFilterArray, iChecksum);
+    SetPipeline(oZarray, CodecWithId(osChain), oFilterArray, iChecksum);
     return true;
 }
 
-}  // namespace
-
-bool AdaptZarrayForGDAL36(CPLJSONObject &oZarray)
+// GDAL's own compression codecs: the decoding stage needs no options.
+bool IsGDALCompressionCodec(const std::string &osId)
 {
-    if (oZarray.GetType() != CPLJSONObject::Type::Object)
+    for (const char *pszId : {"zlib", "gzip", "zstd", "lz4", "lzma", "blosc"})
+    {
+        if (osId == pszId)
+            return true;
+    }
+    return false;
+}
+
+// With "compressor": null, GDAL 3.6 reads at most the decoded tile size from
+// a chunk, which truncates chunks whose first decoding stage expands them
+// (kerchunk writes HDF5 deflate as filters=[zlib]); moving that last filter
+// to the compressor position keeps the decoding order (compressor, then
+// filters in reverse).
+bool MoveGDALCodecToCompressor(CPLJSONObject &oZarray)
+{
+    const CPLJSONObject oCompressor = oZarray.GetObj("compressor");
+    const CPLJSONObject oFilters = oZarray.GetObj("filters");
+    if ((oCompressor.GetType() != CPLJSONObject::Type::Unknown &&
+         oCompressor.GetType() != CPLJSONObject::Type::Null) ||
+        oFilters.GetType() != CPLJSONObject::Type::Array)
         return false;
+    const CPLJSONArray oFilterArray = oFilters.ToArray();
+    const int nFilters = oFilterArray.Size();
+    if (nFilters == 0)
+        return false;
+    const CPLJSONObject oLast = oFilterArray[nFilters - 1];
+    if (oLast.GetType() != CPLJSONObject::Type::Object ||
+        oLast.GetObj("id").GetType() != CPLJSONObject::Type::String ||
+        !IsGDALCompressionCodec(oLast.GetObj("id").ToString()))
+        return false;
+    SetPipeline(oZarray, oLast, oFilterArray, nFilters - 1);
+    return true;
+}
+
+// The codecs of ours (codecs.h): variant ids, chains, the compressor position.
+bool AdaptKerchunkCodecs(CPLJSONObject &oZarray)
+{
     const CPLJSONObject oCompressor = oZarray.GetObj("compressor");
     const CPLJSONObject oFilters = oZarray.GetObj("filters");
     if (oCompressor.GetType() != CPLJSONObject::Type::Object &&
@@ -86,10 +126,8 @@ bool AdaptZarrayForGDAL36(CPLJSONObject &oZarray)
         const std::string osVariant = RegisterCodecVariant(oCompressor);
         if (osVariant.empty())
             return false;
-        CPLJSONObject oNew;
-        oNew.Add("id", osVariant);
         oZarray.Delete("compressor");
-        oZarray.Add("compressor", oNew);
+        oZarray.Add("compressor", CodecWithId(osVariant));
         return true;
     }
 
@@ -109,19 +147,19 @@ bool AdaptZarrayForGDAL36(CPLJSONObject &oZarray)
     const std::string osVariant = RegisterCodecVariant(oLast);
     if (osVariant.empty())
         return false;
-    CPLJSONObject oNew;
-    oNew.Add("id", osVariant);
-    CPLJSONArray oRemaining;
-    for (int i = 0; i < nFilters - 1; ++i)
-        oRemaining.Add(oFilterArray[i]);
-    oZarray.Delete("compressor");
-    oZarray.Add("compressor", oNew);
-    oZarray.Delete("filters");
-    if (nFilters == 1)
-        oZarray.AddNull("filters");
-    else
-        oZarray.Add("filters", oRemaining);
+    SetPipeline(oZarray, CodecWithId(osVariant), oFilterArray, nFilters - 1);
     return true;
+}
+
+}  // namespace
+
+bool AdaptZarrayForGDAL36(CPLJSONObject &oZarray)
+{
+    if (oZarray.GetType() != CPLJSONObject::Type::Object)
+        return false;
+    // GDAL's codec moves first: a checksum chain may then take it in.
+    const bool bMoved = MoveGDALCodecToCompressor(oZarray);
+    return AdaptKerchunkCodecs(oZarray) || bMoved;
 }
 
 }  // namespace kerchunk

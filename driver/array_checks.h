@@ -4,20 +4,15 @@
 
 #include "vsikerchunk.h"
 
-#include <string>
 #include <vector>
 
 namespace kerchunk
 {
 
-struct ArrayProblem
-{
-    std::string osArray;   // "/group/array"
-    std::string osReason;  // "codec 'lzo' is not supported", ...
-};
-
-// One entry per array whose .zarray cannot be decoded by GDAL: invalid JSON,
-// an unknown compressor or filter id, a zero-length dimension.
-std::vector<ArrayProblem> FindArrayProblems(const LoadedReferences &oRefs);
+// One entry per array whose .zarray cannot be decoded by GDAL: unreadable,
+// invalid JSON, an unknown compressor or filter id, a zero-length dimension.
+// Found once, when the references' metadata was prepared (PrepareZarray):
+// nothing is parsed here.
+const std::vector<ArrayProblem> &FindArrayProblems(const LoadedReferences &oRefs);
 
 }  // namespace kerchunk

@@ -363,202 +363,224 @@ void ReadEarthShape(const ArrayPtr &poGM, CFSRS &o)
     o.bGotGeogCS = true;
 }
 
+// One CF grid_mapping_name → the OGR projection, from the grid mapping
+// variable's parameters (CF 1.x appendix F), as GDAL 3.6's netCDF driver
+// reads them.
+struct CFProjectionParams
+{
+    const ArrayPtr &poGM;
+    double dfFE;  // false_easting
+    double dfFN;  // false_northing
+    double operator()(const char *pszName, double dfDefault) const
+    {
+        return FetchParam(poGM, pszName, dfDefault);
+    }
+};
+
+void SetAlbers(const CFProjectionParams &P, OGRSpatialReference &oSRS)
+{
+    const auto adfSP = StandardParallels(P.poGM);
+    double dfSP1 = 0.0;
+    double dfSP2 = 0.0;
+    if (adfSP.size() == 1)
+        dfSP1 = dfSP2 = adfSP[0];
+    else if (adfSP.size() == 2)
+    {
+        dfSP1 = adfSP[0];
+        dfSP2 = adfSP[1];
+    }
+    oSRS.SetACEA(dfSP1, dfSP2, P("latitude_of_projection_origin", 0.0),
+                 P("longitude_of_central_meridian", 0.0), P.dfFE, P.dfFN);
+}
+
+void SetLambertConformalConic(const CFProjectionParams &P, OGRSpatialReference &oSRS)
+{
+    const double dfCenterLon = P("longitude_of_central_meridian", 0.0);
+    const double dfCenterLat = P("latitude_of_projection_origin", 0.0);
+    const auto adfSP = StandardParallels(P.poGM);
+    if (adfSP.size() == 2)
+    {
+        oSRS.SetLCC(adfSP[0], adfSP[1], dfCenterLat, dfCenterLon, P.dfFE, P.dfFN);
+        return;
+    }
+    double dfScale = P("scale_factor_at_projection_origin", -1.0);
+    if (!CPLIsEqual(dfScale, -1.0))
+    {
+        oSRS.SetLCC1SP(dfCenterLat, dfCenterLon, dfScale, P.dfFE, P.dfFN);
+        return;
+    }
+    const double dfSP1 = adfSP.size() == 1 ? adfSP[0] : dfCenterLat;
+    dfScale = 1.0;
+    if (!CPLIsEqual(dfSP1, dfCenterLat))
+    {
+        // GDAL 3.6 derives k0 with Snyder eq. 15-4 fed with degrees (bug
+        // #3324); kept identical so that the CRS is the one the netCDF
+        // driver reports.
+        dfScale = (cos(dfSP1) * pow(tan(M_PI / 4 + dfSP1 / 2), sin(dfSP1))) /
+                  (cos(dfCenterLat) * pow(tan(M_PI / 4 + dfCenterLat / 2), sin(dfCenterLat)));
+    }
+    oSRS.SetLCC1SP(dfCenterLat, dfCenterLon, dfScale, P.dfFE, P.dfFN);
+    oSRS.SetNormProjParm(SRS_PP_STANDARD_PARALLEL_1, dfSP1);
+}
+
+void SetMercator(const CFProjectionParams &P, OGRSpatialReference &oSRS)
+{
+    const auto adfSP = StandardParallels(P.poGM);
+    const double dfCenterLon = P("longitude_of_projection_origin", 0.0);
+    if (!adfSP.empty())
+        // CF's Mercator 2SP is always centred on the equator.
+        oSRS.SetMercator2SP(adfSP[0], 0.0, dfCenterLon, P.dfFE, P.dfFN);
+    else
+        oSRS.SetMercator(P("latitude_of_projection_origin", 0.0), dfCenterLon,
+                         P("scale_factor_at_projection_origin", 1.0), P.dfFE, P.dfFN);
+}
+
+void SetPolarStereographic(const CFProjectionParams &P, OGRSpatialReference &oSRS)
+{
+    const auto adfSP = StandardParallels(P.poGM);
+    double dfScale = P("scale_factor_at_projection_origin", -1.0);
+    const double dfCenterLon = P("straight_vertical_longitude_from_pole", 0.0);
+    if (!adfSP.empty())
+    {
+        // Variant B: the latitude of true scale given, k0 = 1.
+        oSRS.SetPS(adfSP[0], dfCenterLon, 1.0, P.dfFE, P.dfFN);
+        return;
+    }
+    double dfLatOrigin = P("latitude_of_projection_origin", 0.0);
+    if (!CPLIsEqual(dfLatOrigin, 90.0) && !CPLIsEqual(dfLatOrigin, -90.0))
+        dfLatOrigin = 90.0;
+    if (CPLIsEqual(dfScale, -1.0))
+        dfScale = 1.0;
+    oSRS.SetPS(dfLatOrigin, dfCenterLon, dfScale, P.dfFE, P.dfFN);
+}
+
+using CFProjectionSetter = void (*)(const CFProjectionParams &, OGRSpatialReference &);
+
+// The grid mappings GDAL 3.6's netCDF driver attaches a projection for (not
+// rotated_latitude_longitude nor sinusoidal); latitude_longitude is only the
+// earth shape (or WGS 84).
+CFProjectionSetter FindCFProjection(const char *pszGM)
+{
+    static const std::pair<const char *, CFProjectionSetter> aoTable[] = {
+        {"transverse_mercator",
+         [](const CFProjectionParams &P, OGRSpatialReference &oSRS)
+         {
+             oSRS.SetTM(P("latitude_of_projection_origin", 0.0),
+                        P("longitude_of_central_meridian", 0.0),
+                        P("scale_factor_at_central_meridian", 1.0), P.dfFE, P.dfFN);
+         }},
+        {"albers_conical_equal_area", SetAlbers},
+        {"cylindrical_equal_area",
+         [](const CFProjectionParams &P, OGRSpatialReference &oSRS)
+         {
+             const auto adfSP = StandardParallels(P.poGM);
+             // GDAL 3.6 does not derive a parallel from
+             // scale_factor_at_projection_origin either.
+             oSRS.SetCEA(adfSP.empty() ? 0.0 : adfSP[0],
+                         P("longitude_of_central_meridian", 0.0), P.dfFE, P.dfFN);
+         }},
+        {"lambert_azimuthal_equal_area",
+         [](const CFProjectionParams &P, OGRSpatialReference &oSRS)
+         {
+             oSRS.SetProjCS("LAEA (WGS84)");
+             oSRS.SetLAEA(P("latitude_of_projection_origin", 0.0),
+                          P("longitude_of_projection_origin", 0.0), P.dfFE, P.dfFN);
+         }},
+        {"azimuthal_equidistant",
+         [](const CFProjectionParams &P, OGRSpatialReference &oSRS)
+         {
+             oSRS.SetAE(P("latitude_of_projection_origin", 0.0),
+                        P("longitude_of_projection_origin", 0.0), P.dfFE, P.dfFN);
+         }},
+        {"lambert_conformal_conic", SetLambertConformalConic},
+        {"latitude_longitude", [](const CFProjectionParams &, OGRSpatialReference &) {}},
+        {"mercator", SetMercator},
+        {"orthographic",
+         [](const CFProjectionParams &P, OGRSpatialReference &oSRS)
+         {
+             oSRS.SetOrthographic(P("latitude_of_projection_origin", 0.0),
+                                  P("longitude_of_projection_origin", 0.0), P.dfFE, P.dfFN);
+         }},
+        {"polar_stereographic", SetPolarStereographic},
+        {"stereographic",
+         [](const CFProjectionParams &P, OGRSpatialReference &oSRS)
+         {
+             oSRS.SetStereographic(P("latitude_of_projection_origin", 0.0),
+                                   P("longitude_of_projection_origin", 0.0),
+                                   P("scale_factor_at_projection_origin", 1.0), P.dfFE,
+                                   P.dfFN);
+         }},
+        {"geostationary",
+         [](const CFProjectionParams &P, OGRSpatialReference &oSRS)
+         {
+             oSRS.SetGEOS(P("longitude_of_projection_origin", 0.0),
+                          P("perspective_point_height", 35785831.0), P.dfFE, P.dfFN);
+         }},
+    };
+    if (EQUAL(pszGM, "lambert_cylindrical_equal_area"))
+        pszGM = "cylindrical_equal_area";
+    for (const auto &oEntry : aoTable)
+    {
+        if (EQUAL(pszGM, oEntry.first))
+            return oEntry.second;
+    }
+    return nullptr;
+}
+
+// CF 1.x appendix F "Rotated pole"; not in GDAL 3.6's netCDF driver.
+void SetRotatedPole(const CFProjectionParams &P, CFSRS &o)
+{
+    if (!o.bGotGeogCS)
+        o.oSRS.SetWellKnownGeogCS("WGS84");
+    o.oSRS.SetDerivedGeogCRSWithPoleRotationNetCDFCFConvention(
+        "Rotated_pole", P("grid_north_pole_latitude", 90.0),
+        P("grid_north_pole_longitude", 0.0), P("north_pole_grid_longitude", 0.0));
+    o.bGotCfSRS = true;
+    o.bRotatedPole = true;
+}
+
+// OGC WKT 1 has no sweep axis: GDAL keeps it in a PROJ4 extension.
+void AddGeostationarySweepX(OGRSpatialReference &oSRS)
+{
+    char *pszProj4 = nullptr;
+    if (oSRS.exportToProj4(&pszProj4) == OGRERR_NONE && pszProj4)
+    {
+        std::string osProj4(pszProj4);
+        osProj4 += " +sweep=x";
+        if (const auto poRoot = oSRS.GetRoot())
+            oSRS.SetExtension(poRoot->GetValue(), "PROJ4", osProj4.c_str());
+    }
+    CPLFree(pszProj4);
+}
+
 void ParseGridMapping(const ArrayPtr &poGM, const std::string &osGMName,
                       const CFGeoreferencingOptions &oOptions, CFSRS &o)
 {
     auto &oSRS = o.oSRS;
     const char *pszGM = osGMName.c_str();
-    const auto P = [&poGM](const char *pszName, double dfDefault)
-    { return FetchParam(poGM, pszName, dfDefault); };
-    const double dfFE = P("false_easting", 0.0);
-    const double dfFN = P("false_northing", 0.0);
-
-    if (EQUAL(pszGM, "transverse_mercator"))
+    const CFProjectionParams oParams{poGM, FetchParam(poGM, "false_easting", 0.0),
+                                     FetchParam(poGM, "false_northing", 0.0)};
+    if (EQUAL(pszGM, "rotated_latitude_longitude") && oOptions.bRotatedPole)
     {
-        oSRS.SetTM(P("latitude_of_projection_origin", 0.0),
-                   P("longitude_of_central_meridian", 0.0),
-                   P("scale_factor_at_central_meridian", 1.0), dfFE, dfFN);
-    }
-    else if (EQUAL(pszGM, "albers_conical_equal_area"))
-    {
-        const auto adfSP = StandardParallels(poGM);
-        double dfSP1 = 0.0;
-        double dfSP2 = 0.0;
-        if (adfSP.size() == 1)
-            dfSP1 = dfSP2 = adfSP[0];
-        else if (adfSP.size() == 2)
-        {
-            dfSP1 = adfSP[0];
-            dfSP2 = adfSP[1];
-        }
-        oSRS.SetACEA(dfSP1, dfSP2, P("latitude_of_projection_origin", 0.0),
-                     P("longitude_of_central_meridian", 0.0), dfFE, dfFN);
-    }
-    else if (EQUAL(pszGM, "cylindrical_equal_area") ||
-             EQUAL(pszGM, "lambert_cylindrical_equal_area"))
-    {
-        const auto adfSP = StandardParallels(poGM);
-        // GDAL 3.6 does not derive a parallel from
-        // scale_factor_at_projection_origin either.
-        oSRS.SetCEA(adfSP.empty() ? 0.0 : adfSP[0],
-                    P("longitude_of_central_meridian", 0.0), dfFE, dfFN);
-    }
-    else if (EQUAL(pszGM, "lambert_azimuthal_equal_area"))
-    {
-        oSRS.SetProjCS("LAEA (WGS84)");
-        oSRS.SetLAEA(P("latitude_of_projection_origin", 0.0),
-                     P("longitude_of_projection_origin", 0.0), dfFE, dfFN);
-    }
-    else if (EQUAL(pszGM, "azimuthal_equidistant"))
-    {
-        oSRS.SetAE(P("latitude_of_projection_origin", 0.0),
-                   P("longitude_of_projection_origin", 0.0), dfFE, dfFN);
-    }
-    else if (EQUAL(pszGM, "lambert_conformal_conic"))
-    {
-        const double dfCenterLon = P("longitude_of_central_meridian", 0.0);
-        const double dfCenterLat = P("latitude_of_projection_origin", 0.0);
-        const auto adfSP = StandardParallels(poGM);
-        if (adfSP.size() == 2)
-        {
-            oSRS.SetLCC(adfSP[0], adfSP[1], dfCenterLat, dfCenterLon, dfFE,
-                        dfFN);
-        }
-        else
-        {
-            double dfScale = P("scale_factor_at_projection_origin", -1.0);
-            if (CPLIsEqual(dfScale, -1.0))
-            {
-                const double dfSP1 =
-                    adfSP.size() == 1 ? adfSP[0] : dfCenterLat;
-                dfScale = 1.0;
-                if (!CPLIsEqual(dfSP1, dfCenterLat))
-                {
-                    // GDAL 3.6 derives k0 with Snyder eq. 15-4 fed with
-                    // degrees (bug #3324); kept identical so that the CRS
-                    // is the one the netCDF driver reports.
-                    dfScale = (cos(dfSP1) *
-                               pow(tan(M_PI / 4 + dfSP1 / 2), sin(dfSP1))) /
-                              (cos(dfCenterLat) *
-                               pow(tan(M_PI / 4 + dfCenterLat / 2),
-                                   sin(dfCenterLat)));
-                }
-                oSRS.SetLCC1SP(dfCenterLat, dfCenterLon, dfScale, dfFE, dfFN);
-                oSRS.SetNormProjParm(SRS_PP_STANDARD_PARALLEL_1, dfSP1);
-            }
-            else
-            {
-                oSRS.SetLCC1SP(dfCenterLat, dfCenterLon, dfScale, dfFE, dfFN);
-            }
-        }
-    }
-    else if (EQUAL(pszGM, "latitude_longitude"))
-    {
-        // Geographic: only the earth shape (or WGS 84) below.
-    }
-    else if (EQUAL(pszGM, "mercator"))
-    {
-        const auto adfSP = StandardParallels(poGM);
-        const double dfCenterLon = P("longitude_of_projection_origin", 0.0);
-        if (!adfSP.empty())
-        {
-            // CF's Mercator 2SP is always centred on the equator.
-            oSRS.SetMercator2SP(adfSP[0], 0.0, dfCenterLon, dfFE, dfFN);
-        }
-        else
-        {
-            oSRS.SetMercator(P("latitude_of_projection_origin", 0.0),
-                             dfCenterLon,
-                             P("scale_factor_at_projection_origin", 1.0), dfFE,
-                             dfFN);
-        }
-    }
-    else if (EQUAL(pszGM, "orthographic"))
-    {
-        oSRS.SetOrthographic(P("latitude_of_projection_origin", 0.0),
-                             P("longitude_of_projection_origin", 0.0), dfFE,
-                             dfFN);
-    }
-    else if (EQUAL(pszGM, "polar_stereographic"))
-    {
-        const auto adfSP = StandardParallels(poGM);
-        double dfScale = P("scale_factor_at_projection_origin", -1.0);
-        const double dfCenterLon =
-            P("straight_vertical_longitude_from_pole", 0.0);
-        if (!adfSP.empty())
-        {
-            // Variant B: the latitude of true scale given, k0 = 1.
-            oSRS.SetPS(adfSP[0], dfCenterLon, 1.0, dfFE, dfFN);
-        }
-        else
-        {
-            double dfLatOrigin = P("latitude_of_projection_origin", 0.0);
-            if (!CPLIsEqual(dfLatOrigin, 90.0) &&
-                !CPLIsEqual(dfLatOrigin, -90.0))
-                dfLatOrigin = 90.0;
-            if (CPLIsEqual(dfScale, -1.0))
-                dfScale = 1.0;
-            oSRS.SetPS(dfLatOrigin, dfCenterLon, dfScale, dfFE, dfFN);
-        }
-    }
-    else if (EQUAL(pszGM, "stereographic"))
-    {
-        oSRS.SetStereographic(P("latitude_of_projection_origin", 0.0),
-                              P("longitude_of_projection_origin", 0.0),
-                              P("scale_factor_at_projection_origin", 1.0),
-                              dfFE, dfFN);
-    }
-    else if (EQUAL(pszGM, "geostationary"))
-    {
-        oSRS.SetGEOS(P("longitude_of_projection_origin", 0.0),
-                     P("perspective_point_height", 35785831.0), dfFE, dfFN);
-    }
-    else if (EQUAL(pszGM, "rotated_latitude_longitude") &&
-             oOptions.bRotatedPole)
-    {
-        // CF 1.x appendix F "Rotated pole"; not in GDAL 3.6's netCDF driver.
-        if (!o.bGotGeogCS)
-            oSRS.SetWellKnownGeogCS("WGS84");
-        oSRS.SetDerivedGeogCRSWithPoleRotationNetCDFCFConvention(
-            "Rotated_pole", P("grid_north_pole_latitude", 90.0),
-            P("grid_north_pole_longitude", 0.0),
-            P("north_pole_grid_longitude", 0.0));
-        o.bGotCfSRS = true;
-        o.bRotatedPole = true;
+        SetRotatedPole(oParams, o);
         return;
     }
-    else
-    {
-        // Includes rotated_latitude_longitude and sinusoidal: GDAL 3.6's
-        // netCDF driver attaches no projection for them.
-        return;
-    }
+    const CFProjectionSetter pfnSet = FindCFProjection(pszGM);
+    if (pfnSet == nullptr)
+        return;  // GDAL 3.6's netCDF driver attaches no projection either
+    pfnSet(oParams, oSRS);
 
     o.bGotCfSRS = true;
     if (!o.bGotGeogCS)
         oSRS.SetWellKnownGeogCS("WGS84");
-
     if (EQUAL(pszGM, "lambert_azimuthal_equal_area"))
     {
         const char *pszDatum = oSRS.GetAttrValue("DATUM");
         if (pszDatum && EQUAL(pszDatum, "WGS_1984"))
             oSRS.SetProjCS("LAEA (WGS84)");
     }
-    if (EQUAL(pszGM, "geostationary") &&
-        AttrEquals(poGM, "sweep_angle_axis", "x"))
-    {
-        // OGC WKT 1 has no sweep axis: GDAL keeps it in a PROJ4 extension.
-        char *pszProj4 = nullptr;
-        if (oSRS.exportToProj4(&pszProj4) == OGRERR_NONE && pszProj4)
-        {
-            std::string osProj4(pszProj4);
-            osProj4 += " +sweep=x";
-            if (const auto poRoot = oSRS.GetRoot())
-                oSRS.SetExtension(poRoot->GetValue(), "PROJ4",
-                                  osProj4.c_str());
-        }
-        CPLFree(pszProj4);
-    }
+    if (EQUAL(pszGM, "geostationary") && AttrEquals(poGM, "sweep_angle_axis", "x"))
+        AddGeostationarySweepX(oSRS);
 }
 
 // "GDAL x.y.z, released ..." at least 1.9: a CF file from GDAL's own writer.
@@ -666,6 +688,320 @@ double GeosScale(const ArrayPtr &poCoord, double dfHeight)
     return 1.0;
 }
 
+// What a grid_mapping variable says about the CRS.
+struct GridMappingCRS
+{
+    ArrayPtr poGM{};
+    CFSRS oCF;
+    std::string osGdalWKT{};  // spatial_ref (GDAL's own attribute)
+    std::string osCfWKT{};    // crs_wkt (CF 1.7)
+    std::optional<std::string> osGeoTransformAttr{};
+};
+
+void ReadGridMappingCRS(const ArrayPtr &poArray, const GroupPtr &poRoot,
+                        const std::string &osGroupPath,
+                        const CFGeoreferencingOptions &oOptions, GridMappingCRS &oGM,
+                        CFGeoreferencing &oRes)
+{
+    oGM.oCF.oSRS.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+    const std::string osGMVarName = GridMappingName(poArray);
+    if (!osGMVarName.empty())
+        oGM.poGM = ResolveVariable(poRoot, osGroupPath, osGMVarName);
+    if (!oGM.poGM)
+        return;
+    if (auto os = AttrText(oGM.poGM, "spatial_ref"))
+        oGM.osGdalWKT = *os;
+    else if (auto os2 = AttrText(oGM.poGM, "crs_wkt"))
+        oGM.osCfWKT = *os2;
+    if (!oGM.osGdalWKT.empty() || !oGM.osCfWKT.empty())
+        oGM.osGeoTransformAttr = AttrText(oGM.poGM, "GeoTransform");
+    if (auto os = AttrText(oGM.poGM, "grid_mapping_name"))
+    {
+        oRes.osGridMappingName = *os;
+        ReadEarthShape(oGM.poGM, oGM.oCF);
+        ParseGridMapping(oGM.poGM, *os, oOptions, oGM.oCF);
+    }
+}
+
+// Files of GDAL's pre-1.9 writer (spatial_ref + GeoTransform, no CF "GDAL"
+// version attribute) are top-down; everything else is bottom-up until the Y
+// coordinates say otherwise.
+bool IsOldGDALFile(const GroupPtr &poRoot, const GridMappingCRS &oGM)
+{
+    bool bIsGdalCfFile = false;
+    if (auto poAttr = poRoot->GetAttribute("GDAL"))
+    {
+        const char *psz = poAttr->ReadAsString();
+        bIsGdalCfFile = psz && IsGDALVersionAtLeast19(psz);
+    }
+    return !bIsGdalCfFile && !(oGM.osGdalWKT.empty() && oGM.osCfWKT.empty()) &&
+           oGM.osGeoTransformAttr.has_value();
+}
+
+// The X and Y coordinate variables of the two raster dimensions.
+struct XYCoordinates
+{
+    std::string osXName{};
+    std::string osYName{};
+    GUInt64 nXSize = 0;
+    GUInt64 nYSize = 0;
+    ArrayPtr poX{};
+    ArrayPtr poY{};
+};
+
+// Whether the coordinate variables look like X/Y axes (names, units,
+// standard names), as GDAL's netCDF driver decides.
+bool AxesLookGeographicOrProjected(const XYCoordinates &oXY, const CFSRS &oCF)
+{
+    const ArrayPtr &poX = oXY.poX;
+    const ArrayPtr &poY = oXY.poY;
+    if (!poX || !poY)
+        return false;
+    if (CPLTestBool(CPLGetConfigOption("GDAL_NETCDF_IGNORE_XY_AXIS_NAME_CHECKS", "NO")))
+        return true;
+    // Rotated pole grids (extension): CF's grid_longitude/grid_latitude.
+    if (oCF.bRotatedPole && AttrEquals(poX, "standard_name", "grid_longitude") &&
+        AttrEquals(poY, "standard_name", "grid_latitude"))
+        return true;
+    return (IsLongitude(poX, oXY.osXName) || IsProjectionX(poX) ||
+            IsLatitude(poX, oXY.osXName, false) || IsProjectionY(poX)) &&
+           (IsLatitude(poY, oXY.osYName) || IsProjectionY(poY) ||
+            IsLongitude(poY, oXY.osYName, false) || IsProjectionX(poY));
+}
+
+// Longitudes in ]180,540] are shown in ]-180,180]; longitudes that increase
+// with a single wrap (e.g. 200..350, 0..150) are unwrapped before the jump.
+void NormalizeLongitudes(std::vector<double> &adfX)
+{
+    const size_t nX = adfX.size();
+    if (CPLTestBool(CPLGetConfigOption("GDAL_NETCDF_CENTERLONG_180", "YES")) &&
+        std::min(adfX[0], adfX[nX - 1]) > 180.0 && std::max(adfX[0], adfX[nX - 1]) <= 540.0)
+    {
+        for (auto &df : adfX)
+            df -= 360.0;
+    }
+    if (nX <= 2 || adfX[0] < adfX[nX - 1])
+        return;
+    size_t nDecreases = 0;
+    for (size_t i = 1; i < nX; ++i)
+        nDecreases += adfX[i] < adfX[i - 1] ? 1 : 0;
+    if (nDecreases != 1)
+        return;
+    const double dfLast = adfX[nX - 1];
+    for (auto &df : adfX)
+    {
+        if (df > dfLast)
+            df -= 360.0;
+    }
+}
+
+// The extremes of one axis: its first and last values, or its actual_range
+// (GMT files) oriented like the values. True when actual_range was used.
+bool AxisExtremes(const ArrayPtr &poVar, const std::vector<double> &adf, double adfMinMax[2])
+{
+    adfMinMax[0] = adf.front();
+    adfMinMax[1] = adf.back();
+    const auto adfRange = AttrDoubles(poVar, "actual_range");
+    if (adfRange.size() < 2)
+        return false;
+    adfMinMax[0] = adfRange[0];
+    adfMinMax[1] = adfRange[1];
+    if ((adfMinMax[0] - adfMinMax[1]) * (adf.front() - adf.back()) < 0)
+        std::swap(adfMinMax[0], adfMinMax[1]);
+    return true;
+}
+
+// Packed coordinates: GDAL 3.6 unpacks the extremes only when both
+// add_offset and scale_factor are given.
+void UnpackExtremes(const ArrayPtr &poVar, double adfMinMax[2])
+{
+    const auto odfOffset = AttrDouble(poVar, "add_offset");
+    const auto odfScale = AttrDouble(poVar, "scale_factor");
+    if (odfOffset && odfScale)
+    {
+        adfMinMax[0] = *odfOffset + adfMinMax[0] * *odfScale;
+        adfMinMax[1] = *odfOffset + adfMinMax[1] * *odfScale;
+    }
+}
+
+// The geotransform of regularly spaced coordinates; sets oRes.bBottomUp
+// from the direction of Y.
+void GeoTransformFromExtremes(const XYCoordinates &oXY, const std::vector<double> &adfX,
+                              const std::vector<double> &adfY, const GroupPtr &poRoot,
+                              const CFSRS &oCF, std::array<double, 6> &adfGT,
+                              CFGeoreferencing &oRes)
+{
+    // GMT files: node_offset (global) and actual_range.
+    int nNodeOffset = 0;
+    if (auto poAttr = poRoot->GetAttribute("node_offset"))
+    {
+        const auto adf = poAttr->ReadAsDoubleArray();
+        if (!adf.empty())
+            nNodeOffset = static_cast<int>(adf[0]);
+    }
+    double adfXMinMax[2];
+    double adfYMinMax[2];
+    const bool bXRange = AxisExtremes(oXY.poX, adfX, adfXMinMax);
+    const bool bYRange = AxisExtremes(oXY.poY, adfY, adfYMinMax);
+    if (!bXRange || !bYRange)
+        nNodeOffset = 0;
+    UnpackExtremes(oXY.poX, adfXMinMax);
+    UnpackExtremes(oXY.poY, adfYMinMax);
+
+    // Rows run south to north when Y increases: flip them.
+    oRes.bBottomUp = adfYMinMax[0] <= adfYMinMax[1];
+    if (!oRes.bBottomUp)
+        std::swap(adfYMinMax[0], adfYMinMax[1]);
+
+    const char *pszProjName = oCF.oSRS.GetAttrValue("PROJECTION");
+    if (pszProjName && EQUAL(pszProjName, SRS_PT_GEOSTATIONARY_SATELLITE))
+    {
+        const double dfHeight = oCF.oSRS.GetProjParm(SRS_PP_SATELLITE_HEIGHT, 1.0);
+        const double dfXScale = GeosScale(oXY.poX, dfHeight);
+        const double dfYScale = GeosScale(oXY.poY, dfHeight);
+        adfXMinMax[0] *= dfXScale;
+        adfXMinMax[1] *= dfXScale;
+        adfYMinMax[0] *= dfYScale;
+        adfYMinMax[1] *= dfYScale;
+    }
+
+    const double dfXDiv = static_cast<double>(oXY.nXSize) + nNodeOffset - 1;
+    const double dfYDiv = static_cast<double>(oXY.nYSize) + nNodeOffset - 1;
+    adfGT = {adfXMinMax[0], (adfXMinMax[1] - adfXMinMax[0]) / dfXDiv, 0.0,
+             adfYMinMax[1], 0.0, (adfYMinMax[0] - adfYMinMax[1]) / dfYDiv};
+    if (nNodeOffset == 0)
+    {
+        // Coordinates are pixel centres (CF); GDAL wants corners.
+        adfGT[0] -= adfGT[1] / 2;
+        adfGT[3] -= adfGT[5] / 2;
+    }
+}
+
+// The geotransform from the X and Y coordinate variables, when they are
+// regularly spaced.
+bool GeoTransformFromCoordinates(const ArrayPtr &poArray, const GroupPtr &poRoot,
+                                 const XYCoordinates &oXY, const CFSRS &oCF,
+                                 std::array<double, 6> &adfGT, CFGeoreferencing &oRes)
+{
+    std::vector<double> adfX, adfY;
+    if (!AxesLookGeographicOrProjected(oXY, oCF) || oXY.nXSize < 2 || oXY.nYSize < 2 ||
+        !ReadAsDoubles(oXY.poX, adfX) || !ReadAsDoubles(oXY.poY, adfY))
+        return false;
+    if (IsLongitude(oXY.poX, oXY.osXName))
+        NormalizeLongitudes(adfX);
+    const bool bXFloat = oXY.poX->GetDataType().GetNumericDataType() == GDT_Float32;
+    const bool bYFloat = oXY.poY->GetDataType().GetNumericDataType() == GDT_Float32;
+    const bool bXOK = IsRegular(adfX, bXFloat);
+    const bool bYOK = IsRegular(adfY, bYFloat) ||
+                      (adfY.size() > 2 && !oCF.oSRS.IsProjected() &&
+                       IsRegularWithinTenthDegree(adfY));
+    if (!bXOK || !bYOK)
+    {
+        CPLDebug("KERCHUNK", "%s: X or Y coordinates not equally spaced, no geotransform",
+                 poArray->GetFullName().c_str());
+        return false;
+    }
+    GeoTransformFromExtremes(oXY, adfX, adfY, poRoot, oCF, adfGT, oRes);
+    return true;
+}
+
+// Linear units of a CF projection, from the coordinate variables
+// (kilometres are kept as the CRS unit, as GDAL 3.6 does).
+void SetUnitsFromCoordinates(const XYCoordinates &oXY, CFSRS &oCF)
+{
+    if (!(oCF.bGotGeogCS || oCF.bGotCfSRS) || !oXY.poX || !oXY.poY)
+        return;
+    if (oCF.oSRS.IsGeographic() && !oCF.bRotatedPole)
+    {
+        oCF.oSRS.SetAngularUnits(SRS_UA_DEGREE, CPLAtof(SRS_UA_DEGREE_CONV));
+        oCF.oSRS.SetAuthority("GEOGCS|UNIT", "EPSG", 9122);
+        return;
+    }
+    if (!oCF.oSRS.IsProjected())
+        return;
+    const auto osUX = AttrText(oXY.poX, "units");
+    const auto osUY = AttrText(oXY.poY, "units");
+    if (!osUX || !osUY || !EQUAL(osUX->c_str(), osUY->c_str()) || osUX->empty())
+        return;
+    const char *pszU = osUX->c_str();
+    if (EQUAL(pszU, "m") || EQUAL(pszU, "metre") || EQUAL(pszU, "meter"))
+    {
+        oCF.oSRS.SetLinearUnits("metre", 1.0);
+        oCF.oSRS.SetAuthority("PROJCS|UNIT", "EPSG", 9001);
+    }
+    else if (EQUAL(pszU, "km"))
+    {
+        oCF.oSRS.SetLinearUnits("kilometre", 1000.0);
+        oCF.oSRS.SetAuthority("PROJCS|UNIT", "EPSG", 9036);
+    }
+    else if (EQUAL(pszU, "US_survey_foot") || EQUAL(pszU, "US_survey_feet"))
+    {
+        oCF.oSRS.SetLinearUnits("US survey foot", CPLAtof(SRS_UL_US_FOOT_CONV));
+        oCF.oSRS.SetAuthority("PROJCS|UNIT", "EPSG", 9003);
+    }
+}
+
+// Which CRS wins: GDAL's spatial_ref, then CF crs_wkt, then the CF
+// parameters, then an "srid" attribute; WGS 84 for lon/lat when asked.
+std::string ChooseWkt(const GridMappingCRS &oGM, bool bIsLonLat,
+                      const CFGeoreferencingOptions &oOptions)
+{
+    OGRSpatialReference oSRS;
+    if (!oGM.osGdalWKT.empty() || !oGM.osCfWKT.empty())
+    {
+        if (oSRS.importFromWkt(
+                (oGM.osGdalWKT.empty() ? oGM.osCfWKT : oGM.osGdalWKT).c_str()) ==
+            OGRERR_NONE)
+            return ExportWkt(oSRS);
+    }
+    else if (oGM.oCF.bGotGeogCS || oGM.oCF.bGotCfSRS)
+        return ExportWkt(oGM.oCF.oSRS);
+    else if (oGM.poGM)
+    {
+        if (auto os = AttrText(oGM.poGM, "srid"))
+        {
+            if (oSRS.SetFromUserInput(
+                    os->c_str(),
+                    OGRSpatialReference::SET_FROM_USER_INPUT_LIMITATIONS_get()) ==
+                OGRERR_NONE)
+                return ExportWkt(oSRS);
+        }
+    }
+    if (bIsLonLat && oOptions.bAssumeWGS84ForLonLat && oSRS.importFromEPSG(4326) == OGRERR_NONE)
+        return ExportWkt(oSRS);
+    return std::string();
+}
+
+// GDAL's own GeoTransform attribute, or corner attributes, used only when
+// the coordinates gave none.
+bool GeoTransformFromAttributes(const GridMappingCRS &oGM, const XYCoordinates &oXY,
+                                std::array<double, 6> &adfGT)
+{
+    if (oGM.osGeoTransformAttr)
+    {
+        const CPLStringList aosTokens(
+            CSLTokenizeString2(oGM.osGeoTransformAttr->c_str(), " ", CSLT_HONOURSTRINGS));
+        if (aosTokens.size() != 6)
+            return false;
+        for (int i = 0; i < 6; ++i)
+            adfGT[i] = CPLAtof(aosTokens[i]);
+        return true;
+    }
+    const auto oNN = AttrDouble(oGM.poGM, "Northernmost_Northing");
+    const auto oSN = AttrDouble(oGM.poGM, "Southernmost_Northing");
+    const auto oEE = AttrDouble(oGM.poGM, "Easternmost_Easting");
+    const auto oWE = AttrDouble(oGM.poGM, "Westernmost_Easting");
+    if (!oNN || !oSN || !oEE || !oWE || oXY.nXSize <= 1 || oXY.nYSize <= 1)
+        return false;
+    adfGT[1] = (*oEE - *oWE) / static_cast<double>(oXY.nXSize - 1);
+    adfGT[2] = 0.0;
+    adfGT[4] = 0.0;
+    adfGT[5] = (*oSN - *oNN) / static_cast<double>(oXY.nYSize - 1);
+    adfGT[0] = *oWE - adfGT[1] / 2;
+    adfGT[3] = *oNN - adfGT[5] / 2;
+    return true;
+}
+
 CFGeoreferencing Compute(const ArrayPtr &poArray, const GroupPtr &poRoot,
                          size_t iYDim, size_t iXDim,
                          const CFGeoreferencingOptions &oOptions)
@@ -676,329 +1012,31 @@ CFGeoreferencing Compute(const ArrayPtr &poArray, const GroupPtr &poRoot,
     const auto &apoDims = poArray->GetDimensions();
     if (iYDim >= apoDims.size() || iXDim >= apoDims.size() || iXDim == iYDim)
         return oRes;
-    const GUInt64 nXSize = apoDims[iXDim]->GetSize();
-    const GUInt64 nYSize = apoDims[iYDim]->GetSize();
     const std::string osGroupPath = ParentPath(poArray->GetFullName());
     const GroupPtr poGroup = OpenGroup(poRoot, osGroupPath);
 
-    // ---- CRS from the grid_mapping variable.
-    CFSRS oCF;
-    oCF.oSRS.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
-    std::string osGdalWKT;    // spatial_ref (GDAL's own attribute)
-    std::string osCfWKT;      // crs_wkt (CF 1.7)
-    std::optional<std::string> osGeoTransformAttr;
-    ArrayPtr poGM;
-    const std::string osGMVarName = GridMappingName(poArray);
-    if (!osGMVarName.empty())
-        poGM = ResolveVariable(poRoot, osGroupPath, osGMVarName);
-    if (poGM)
-    {
-        if (auto os = AttrText(poGM, "spatial_ref"))
-            osGdalWKT = *os;
-        else if (auto os2 = AttrText(poGM, "crs_wkt"))
-            osCfWKT = *os2;
-        if (!osGdalWKT.empty() || !osCfWKT.empty())
-            osGeoTransformAttr = AttrText(poGM, "GeoTransform");
-        if (auto os = AttrText(poGM, "grid_mapping_name"))
-        {
-            oRes.osGridMappingName = *os;
-            ReadEarthShape(poGM, oCF);
-            ParseGridMapping(poGM, *os, oOptions, oCF);
-        }
-    }
+    GridMappingCRS oGM;
+    ReadGridMappingCRS(poArray, poRoot, osGroupPath, oOptions, oGM, oRes);
+    oRes.bBottomUp = !IsOldGDALFile(poRoot, oGM);
 
-    // Files of GDAL's pre-1.9 writer (spatial_ref + GeoTransform, no CF
-    // "GDAL" version attribute) are top-down; everything else is bottom-up
-    // until the Y coordinates say otherwise.
-    bool bIsGdalCfFile = false;
-    if (auto poAttr = poRoot->GetAttribute("GDAL"))
-    {
-        const char *psz = poAttr->ReadAsString();
-        bIsGdalCfFile = psz && IsGDALVersionAtLeast19(psz);
-    }
-    const bool bOldGdalFile = !bIsGdalCfFile &&
-                              !(osGdalWKT.empty() && osCfWKT.empty()) &&
-                              osGeoTransformAttr.has_value();
-    oRes.bBottomUp = !bOldGdalFile;
+    XYCoordinates oXY;
+    oXY.osXName = apoDims[iXDim]->GetName();
+    oXY.osYName = apoDims[iYDim]->GetName();
+    oXY.nXSize = apoDims[iXDim]->GetSize();
+    oXY.nYSize = apoDims[iYDim]->GetSize();
+    oXY.poX = CoordinateVariable(poGroup, oXY.osXName, oXY.nXSize);
+    oXY.poY = CoordinateVariable(poGroup, oXY.osYName, oXY.nYSize);
+    if (oXY.poX && oXY.poY)
+        oRes.bIsLonLat =
+            IsLongitude(oXY.poX, oXY.osXName) && IsLatitude(oXY.poY, oXY.osYName);
 
-    // ---- Geotransform from the X and Y coordinate variables.
-    const std::string osXName = apoDims[iXDim]->GetName();
-    const std::string osYName = apoDims[iYDim]->GetName();
-    const ArrayPtr poX = CoordinateVariable(poGroup, osXName, nXSize);
-    const ArrayPtr poY = CoordinateVariable(poGroup, osYName, nYSize);
-    bool bGotCfGT = false;
     std::array<double, 6> adfGT{0, 1, 0, 0, 0, 1};
-    std::vector<double> adfX, adfY;
-    const bool bIgnoreAxisNames = CPLTestBool(
-        CPLGetConfigOption("GDAL_NETCDF_IGNORE_XY_AXIS_NAME_CHECKS", "NO"));
-    // Rotated pole grids (extension): CF's grid_longitude/grid_latitude.
-    const bool bRotatedAxes =
-        oCF.bRotatedPole &&
-        AttrEquals(poX, "standard_name", "grid_longitude") &&
-        AttrEquals(poY, "standard_name", "grid_latitude");
-    const bool bAxesOK =
-        poX && poY &&
-        (bIgnoreAxisNames || bRotatedAxes ||
-         ((IsLongitude(poX, osXName) || IsProjectionX(poX) ||
-           IsLatitude(poX, osXName, false) || IsProjectionY(poX)) &&
-          (IsLatitude(poY, osYName) || IsProjectionY(poY) ||
-           IsLongitude(poY, osYName, false) || IsProjectionX(poY))));
-    if (poX && poY)
-        oRes.bIsLonLat = IsLongitude(poX, osXName) && IsLatitude(poY, osYName);
-
-    if (bAxesOK && nXSize >= 2 && nYSize >= 2 && ReadAsDoubles(poX, adfX) &&
-        ReadAsDoubles(poY, adfY))
-    {
-        const bool bXIsLon = IsLongitude(poX, osXName);
-        const size_t nX = adfX.size();
-        const size_t nY = adfY.size();
-        if (bXIsLon && CPLTestBool(CPLGetConfigOption(
-                           "GDAL_NETCDF_CENTERLONG_180", "YES")))
-        {
-            // Longitudes in ]180,540] are shown in ]-180,180].
-            if (std::min(adfX[0], adfX[nX - 1]) > 180.0 &&
-                std::max(adfX[0], adfX[nX - 1]) <= 540.0)
-            {
-                for (auto &df : adfX)
-                    df -= 360.0;
-            }
-        }
-        if (bXIsLon && nX > 2 && adfX[0] >= adfX[nX - 1])
-        {
-            // Longitudes that increase with a single wrap (e.g. 200..350,
-            // 0..150): unwrap the part before the jump.
-            size_t nDecreases = 0;
-            for (size_t i = 1; i < nX; ++i)
-                nDecreases += adfX[i] < adfX[i - 1] ? 1 : 0;
-            if (nDecreases == 1)
-            {
-                const double dfLast = adfX[nX - 1];
-                for (auto &df : adfX)
-                {
-                    if (df > dfLast)
-                        df -= 360.0;
-                }
-            }
-        }
-        const bool bXFloat =
-            poX->GetDataType().GetNumericDataType() == GDT_Float32;
-        const bool bYFloat =
-            poY->GetDataType().GetNumericDataType() == GDT_Float32;
-        const bool bXOK = IsRegular(adfX, bXFloat);
-        const bool bYOK =
-            IsRegular(adfY, bYFloat) ||
-            (nY > 2 && !oCF.oSRS.IsProjected() &&
-             IsRegularWithinTenthDegree(adfY));
-        if (bXOK && bYOK)
-        {
-            bGotCfGT = true;
-            // GMT files: node_offset (global) and actual_range.
-            int nNodeOffset = 0;
-            if (auto poAttr = poRoot->GetAttribute("node_offset"))
-            {
-                const auto adf = poAttr->ReadAsDoubleArray();
-                if (!adf.empty())
-                    nNodeOffset = static_cast<int>(adf[0]);
-            }
-            double adfXMinMax[2] = {adfX[0], adfX[nX - 1]};
-            double adfYMinMax[2] = {adfY[0], adfY[nY - 1]};
-            bool bXRange = false;
-            bool bYRange = false;
-            {
-                const auto adf = AttrDoubles(poX, "actual_range");
-                if (adf.size() >= 2)
-                {
-                    bXRange = true;
-                    adfXMinMax[0] = adf[0];
-                    adfXMinMax[1] = adf[1];
-                    if ((adfXMinMax[0] - adfXMinMax[1]) *
-                            (adfX[0] - adfX[nX - 1]) <
-                        0)
-                        std::swap(adfXMinMax[0], adfXMinMax[1]);
-                }
-            }
-            {
-                const auto adf = AttrDoubles(poY, "actual_range");
-                if (adf.size() >= 2)
-                {
-                    bYRange = true;
-                    adfYMinMax[0] = adf[0];
-                    adfYMinMax[1] = adf[1];
-                    if ((adfYMinMax[0] - adfYMinMax[1]) *
-                            (adfY[0] - adfY[nY - 1]) <
-                        0)
-                        std::swap(adfYMinMax[0], adfYMinMax[1]);
-                }
-            }
-            if (!bXRange || !bYRange)
-                nNodeOffset = 0;
-
-            // Packed coordinates: GDAL 3.6 unpacks the extremes only when
-            // both add_offset and scale_factor are given.
-            const auto Unpack = [](const ArrayPtr &poVar, double *padf)
-            {
-                const auto odfOffset = AttrDouble(poVar, "add_offset");
-                const auto odfScale = AttrDouble(poVar, "scale_factor");
-                if (odfOffset && odfScale)
-                {
-                    padf[0] = *odfOffset + padf[0] * *odfScale;
-                    padf[1] = *odfOffset + padf[1] * *odfScale;
-                }
-            };
-            Unpack(poX, adfXMinMax);
-            Unpack(poY, adfYMinMax);
-
-            // Rows run south to north when Y increases: flip them.
-            oRes.bBottomUp = adfYMinMax[0] <= adfYMinMax[1];
-            if (!oRes.bBottomUp)
-                std::swap(adfYMinMax[0], adfYMinMax[1]);
-
-            const char *pszProjName = oCF.oSRS.GetAttrValue("PROJECTION");
-            if (pszProjName &&
-                EQUAL(pszProjName, SRS_PT_GEOSTATIONARY_SATELLITE))
-            {
-                const double dfHeight =
-                    oCF.oSRS.GetProjParm(SRS_PP_SATELLITE_HEIGHT, 1.0);
-                const double dfXScale = GeosScale(poX, dfHeight);
-                const double dfYScale = GeosScale(poY, dfHeight);
-                adfXMinMax[0] *= dfXScale;
-                adfXMinMax[1] *= dfXScale;
-                adfYMinMax[0] *= dfYScale;
-                adfYMinMax[1] *= dfYScale;
-            }
-
-            const double dfXDiv = static_cast<double>(nXSize) + nNodeOffset - 1;
-            const double dfYDiv = static_cast<double>(nYSize) + nNodeOffset - 1;
-            adfGT[0] = adfXMinMax[0];
-            adfGT[1] = (adfXMinMax[1] - adfXMinMax[0]) / dfXDiv;
-            adfGT[2] = 0.0;
-            adfGT[3] = adfYMinMax[1];
-            adfGT[4] = 0.0;
-            adfGT[5] = (adfYMinMax[0] - adfYMinMax[1]) / dfYDiv;
-            if (nNodeOffset == 0)
-            {
-                // Coordinates are pixel centres (CF); GDAL wants corners.
-                adfGT[0] -= adfGT[1] / 2;
-                adfGT[3] -= adfGT[5] / 2;
-            }
-        }
-        else
-        {
-            CPLDebug("KERCHUNK",
-                     "%s: X or Y coordinates not equally spaced, no "
-                     "geotransform",
-                     poArray->GetFullName().c_str());
-        }
-    }
-
-    // ---- Linear units of a CF projection, from the coordinate variables
-    // (kilometres are kept as the CRS unit, as GDAL 3.6 does).
-    if ((oCF.bGotGeogCS || oCF.bGotCfSRS) && poX && poY)
-    {
-        if (oCF.oSRS.IsProjected())
-        {
-            const auto osUX = AttrText(poX, "units");
-            const auto osUY = AttrText(poY, "units");
-            if (osUX && osUY && EQUAL(osUX->c_str(), osUY->c_str()) &&
-                !osUX->empty())
-            {
-                const char *pszU = osUX->c_str();
-                if (EQUAL(pszU, "m") || EQUAL(pszU, "metre") ||
-                    EQUAL(pszU, "meter"))
-                {
-                    oCF.oSRS.SetLinearUnits("metre", 1.0);
-                    oCF.oSRS.SetAuthority("PROJCS|UNIT", "EPSG", 9001);
-                }
-                else if (EQUAL(pszU, "km"))
-                {
-                    oCF.oSRS.SetLinearUnits("kilometre", 1000.0);
-                    oCF.oSRS.SetAuthority("PROJCS|UNIT", "EPSG", 9036);
-                }
-                else if (EQUAL(pszU, "US_survey_foot") ||
-                         EQUAL(pszU, "US_survey_feet"))
-                {
-                    oCF.oSRS.SetLinearUnits("US survey foot",
-                                            CPLAtof(SRS_UL_US_FOOT_CONV));
-                    oCF.oSRS.SetAuthority("PROJCS|UNIT", "EPSG", 9003);
-                }
-            }
-        }
-        else if (oCF.oSRS.IsGeographic() && !oCF.bRotatedPole)
-        {
-            oCF.oSRS.SetAngularUnits(SRS_UA_DEGREE,
-                                     CPLAtof(SRS_UA_DEGREE_CONV));
-            oCF.oSRS.SetAuthority("GEOGCS|UNIT", "EPSG", 9122);
-        }
-    }
-
-    // ---- Which CRS wins: GDAL's spatial_ref, then CF crs_wkt, then the CF
-    // parameters, then an "srid" attribute.
-    if (!osGdalWKT.empty() || !osCfWKT.empty())
-    {
-        OGRSpatialReference oSRS;
-        if (oSRS.importFromWkt(
-                (osGdalWKT.empty() ? osCfWKT : osGdalWKT).c_str()) ==
-            OGRERR_NONE)
-            oRes.osWKT = ExportWkt(oSRS);
-    }
-    else if (oCF.bGotGeogCS || oCF.bGotCfSRS)
-    {
-        oRes.osWKT = ExportWkt(oCF.oSRS);
-    }
-    else if (poGM)
-    {
-        if (auto os = AttrText(poGM, "srid"))
-        {
-            OGRSpatialReference oSRS;
-            if (oSRS.SetFromUserInput(
-                    os->c_str(),
-                    OGRSpatialReference::
-                        SET_FROM_USER_INPUT_LIMITATIONS_get()) == OGRERR_NONE)
-                oRes.osWKT = ExportWkt(oSRS);
-        }
-    }
-    if (oRes.osWKT.empty() && oRes.bIsLonLat && oOptions.bAssumeWGS84ForLonLat)
-    {
-        OGRSpatialReference oSRS;
-        if (oSRS.importFromEPSG(4326) == OGRERR_NONE)
-            oRes.osWKT = ExportWkt(oSRS);
-    }
-
-    // ---- GDAL's own GeoTransform attribute, or corner attributes, only
-    // when the coordinates gave none.
-    if (!bGotCfGT && poGM)
-    {
-        if (osGeoTransformAttr)
-        {
-            const CPLStringList aosTokens(CSLTokenizeString2(
-                osGeoTransformAttr->c_str(), " ", CSLT_HONOURSTRINGS));
-            if (aosTokens.size() == 6)
-            {
-                bGotCfGT = true;
-                for (int i = 0; i < 6; ++i)
-                    adfGT[i] = CPLAtof(aosTokens[i]);
-            }
-        }
-        else
-        {
-            const auto oNN = AttrDouble(poGM, "Northernmost_Northing");
-            const auto oSN = AttrDouble(poGM, "Southernmost_Northing");
-            const auto oEE = AttrDouble(poGM, "Easternmost_Easting");
-            const auto oWE = AttrDouble(poGM, "Westernmost_Easting");
-            if (oNN && oSN && oEE && oWE && nXSize > 1 && nYSize > 1)
-            {
-                bGotCfGT = true;
-                adfGT[1] = (*oEE - *oWE) / static_cast<double>(nXSize - 1);
-                adfGT[2] = 0.0;
-                adfGT[4] = 0.0;
-                adfGT[5] = (*oSN - *oNN) / static_cast<double>(nYSize - 1);
-                adfGT[0] = *oWE - adfGT[1] / 2;
-                adfGT[3] = *oNN - adfGT[5] / 2;
-            }
-        }
-    }
-
-    if (bGotCfGT)
+    bool bGotGT = GeoTransformFromCoordinates(poArray, poRoot, oXY, oGM.oCF, adfGT, oRes);
+    SetUnitsFromCoordinates(oXY, oGM.oCF);
+    oRes.osWKT = ChooseWkt(oGM, oRes.bIsLonLat, oOptions);
+    if (!bGotGT && oGM.poGM)
+        bGotGT = GeoTransformFromAttributes(oGM, oXY, adfGT);
+    if (bGotGT)
     {
         oRes.bHasGeoTransform = true;
         oRes.adfGeoTransform = adfGT;

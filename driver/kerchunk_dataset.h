@@ -13,15 +13,6 @@
 namespace kerchunk
 {
 
-struct GDALDatasetCloser
-{
-    void operator()(GDALDataset *poDS) const
-    {
-        GDALClose(poDS);
-    }
-};
-using GDALDatasetUniquePtr = std::unique_ptr<GDALDataset, GDALDatasetCloser>;
-
 // The multidimensional view: GDAL's Zarr root group, every array at its path.
 class KerchunkMultiDimDataset final : public GDALDataset
 {

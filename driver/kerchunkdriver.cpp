@@ -10,6 +10,7 @@
 #include "kerchunk_dataset.h"
 #include "kerchunk_dataset_name.h"
 #include "multi_source_open.h"
+#include "file_handles.h"
 #include "gdal_paths.h"
 #include "generator.h"
 #include "reference_cache.h"
@@ -66,12 +67,11 @@ bool LooksLikeJsonReferences(const std::string &osPath)
 {
     double dfTimeout = 0;
     const auto apoRequestBounds = BoundRequestsByGenerationTimeout(osPath, dfTimeout);
-    VSILFILE *fp = VSIFOpenL(osPath.c_str(), "rb");
-    if (fp == nullptr)
+    const VSIFilePtr poFile = OpenVSIFile(osPath, "rb");
+    if (!poFile)
         return false;
     char achHeader[256] = {};
-    const size_t nRead = VSIFReadL(achHeader, 1, sizeof(achHeader), fp);
-    VSIFCloseL(fp);
+    const size_t nRead = VSIFReadL(achHeader, 1, sizeof(achHeader), poFile.get());
     for (size_t i = 0; i < nRead; ++i)
     {
         if (!isspace(static_cast<unsigned char>(achHeader[i])))

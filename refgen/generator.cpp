@@ -1,5 +1,6 @@
 #include "generator.h"
 #include "error.h"
+#include "file_handles.h"
 #include "read_counter.h"
 
 #include "cpl_vsi.h"
@@ -28,13 +29,12 @@ const char *SourceFormatName(SourceFormat eFormat)
 
 SourceFormat DetectSourceFormat(const std::string &osSource)
 {
-    VSILFILE *fp = VSIFOpenL(osSource.c_str(), "rb");
-    if (fp == nullptr)
+    const VSIFilePtr poFile = OpenVSIFile(osSource, "rb");
+    if (!poFile)
         throw Error("cannot open " + osSource);
     // GRIB files may start with a WMO header or padding: look a little further.
     std::array<char, 4096> abyHeader{};
-    const size_t nRead = VSIFReadL(abyHeader.data(), 1, abyHeader.size(), fp);
-    VSIFCloseL(fp);
+    const size_t nRead = VSIFReadL(abyHeader.data(), 1, abyHeader.size(), poFile.get());
     CountSourceBytesRead(nRead);
 
     // HDF5 superblock signature (HDF5 spec, "Format Signature"); the

@@ -27,14 +27,32 @@ inline std::string DataDir()
     return psz ? psz : "tests/data";
 }
 
-struct DatasetCloser
+using DatasetPtr = GDALDatasetUniquePtr;  // GDAL's own
+
+// The at least 2-D numeric arrays of the root group of osPath opened as a
+// multidimensional dataset, quietly; pszDriver: only when that driver opens
+// it. Empty when it cannot be opened.
+inline std::vector<std::string> Numeric2DArrays(const std::string &osPath,
+                                                const char *pszDriver = nullptr)
 {
-    void operator()(GDALDataset *poDS) const
+    std::vector<std::string> aosArrays;
+    CPLErrorHandlerPusher oQuiet(CPLQuietErrorHandler);
+    DatasetPtr poMD(GDALDataset::Open(osPath.c_str(), GDAL_OF_MULTIDIM_RASTER, nullptr,
+                                      nullptr, nullptr));
+    if (!poMD || (pszDriver && !EQUAL(poMD->GetDriver()->GetDescription(), pszDriver)))
+        return aosArrays;
+    auto poRoot = poMD->GetRootGroup();
+    if (!poRoot)
+        return aosArrays;
+    for (const auto &osName : poRoot->GetMDArrayNames())
     {
-        GDALClose(poDS);
+        auto poArray = poRoot->OpenMDArray(osName);
+        if (poArray && poArray->GetDimensionCount() >= 2 &&
+            poArray->GetDataType().GetClass() == GEDTC_NUMERIC)
+            aosArrays.push_back(osName);
     }
-};
-using DatasetPtr = std::unique_ptr<GDALDataset, DatasetCloser>;
+    return aosArrays;
+}
 
 // What the comparison saw, for extra assertions by the caller.
 struct Outcome

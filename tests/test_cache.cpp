@@ -6,6 +6,7 @@
 #include "generation_lock.h"
 #include "reference_cache.h"
 #include "sha256.h"
+#include "test_files.h"
 
 #include "error.h"
 
@@ -37,27 +38,11 @@ using kerchunk::CacheConfig;
 using kerchunk::GenerateStats;
 using kerchunk::ReferenceCache;
 
+using kerchunk_test::WriteFile;
+
 std::string ReadFile(const std::string &osPath)
 {
-    VSILFILE *fp = VSIFOpenL(osPath.c_str(), "rb");
-    if (fp == nullptr)
-        return "<missing>";
-    std::string osContent;
-    char ach[4096];
-    size_t n;
-    while ((n = VSIFReadL(ach, 1, sizeof(ach), fp)) > 0)
-        osContent.append(ach, n);
-    VSIFCloseL(fp);
-    return osContent;
-}
-
-void WriteFile(const std::string &osPath, const std::string &osContent)
-{
-    VSILFILE *fp = VSIFOpenL(osPath.c_str(), "wb");
-    ASSERT_NE(fp, nullptr) << osPath;
-    ASSERT_EQ(VSIFWriteL(osContent.data(), 1, osContent.size(), fp),
-              osContent.size());
-    ASSERT_EQ(VSIFCloseL(fp), 0);
+    return kerchunk_test::ReadAll(osPath);
 }
 
 // "References" that depend on the source's content, so that a stale entry
@@ -534,6 +519,44 @@ TEST_F(CacheTest, ReadOnlyCacheDirKeepsReferencesInMemory)
         });
     EXPECT_EQ(nRet, 0) << g_osLastWarning;
     EXPECT_EQ(Generations(), 1);
+}
+
+// In-memory entries belong to one folder and one set of settings
+// (cache_registry.h): caches that differ in either generate their own.
+TEST_F(CacheTest, InMemoryEntriesAreNotSharedAcrossFoldersOrSettings)
+{
+    // Folders under a regular file cannot be created, even by root.
+    CacheConfig oA = m_oConfig;
+    oA.osDir = m_osSource + "/cache-a";
+    CacheConfig oB = m_oConfig;
+    oB.osDir = m_osSource + "/cache-b";
+    CacheConfig oAVerifySizeOnly = oA;
+    oAVerifySizeOnly.bVerifyChecksum = false;
+    CacheConfig oATTL = oA;
+    oATTL.dfTTLDays = 30;
+
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    const auto oFirst = ReferenceCache(oA, m_oGen.Func()).GetReferences(m_osSource);
+    EXPECT_TRUE(oFirst.bInMemory && oFirst.bGenerated);
+    // The same folder and settings, another object: reused.
+    const auto oAgain = ReferenceCache(oA, m_oGen.Func()).GetReferences(m_osSource);
+    EXPECT_FALSE(oAgain.bGenerated);
+    EXPECT_EQ(oAgain.osReferencesPath, oFirst.osReferencesPath);
+    EXPECT_EQ(Generations(), 1);
+    // Another folder, then the same folder with other settings: generated.
+    int nExpected = 1;
+    for (const CacheConfig &oOther : {oB, oAVerifySizeOnly, oATTL})
+    {
+        const auto oResult = ReferenceCache(oOther, m_oGen.Func()).GetReferences(m_osSource);
+        EXPECT_TRUE(oResult.bGenerated) << oOther.osDir;
+        EXPECT_NE(oResult.osReferencesPath, oFirst.osReferencesPath);
+        EXPECT_EQ(ExpectedSha(oResult.osReferencesPath), SourceSha());
+        EXPECT_EQ(Generations(), ++nExpected);
+    }
+    // ... and the first one is still there, untouched.
+    EXPECT_FALSE(ReferenceCache(oA, m_oGen.Func()).GetReferences(m_osSource).bGenerated);
+    EXPECT_EQ(ExpectedSha(oFirst.osReferencesPath), SourceSha());
+    CPLPopErrorHandler();
 }
 
 // A full disk: writes fail once the file grows past RLIMIT_FSIZE.

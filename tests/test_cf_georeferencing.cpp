@@ -5,6 +5,7 @@
 // nothing expected is stored, the classic driver computes it at test time.
 
 #include "cf_georef_compare.h"
+#include "test_files.h"
 
 #include <cmath>
 #include <cstdlib>
@@ -310,14 +311,7 @@ TEST_F(CFGeoreferencingTest, OddInputGivesNoGeoreferencing)
     EXPECT_FALSE(oSwapped.bIsLonLat);
 }
 
-void WriteVSIMem(const std::string &osPath, const std::string &osContent)
-{
-    VSILFILE *fp = VSIFOpenL(osPath.c_str(), "wb");
-    ASSERT_NE(fp, nullptr) << osPath;
-    ASSERT_EQ(VSIFWriteL(osContent.data(), 1, osContent.size(), fp),
-              osContent.size());
-    VSIFCloseL(fp);
-}
+using kerchunk_test::WriteFile;
 
 TEST_F(CFGeoreferencingTest, HostileZarrMetadata)
 {
@@ -326,19 +320,19 @@ TEST_F(CFGeoreferencingTest, HostileZarrMetadata)
     // naming the variable itself. No crash, no huge allocation, no CRS.
     const std::string osStore = "/vsimem/cf_hostile.zarr";
     VSIMkdir(osStore.c_str(), 0755);
-    WriteVSIMem(osStore + "/.zgroup", R"({"zarr_format":2})");
-    WriteVSIMem(osStore + "/.zattrs", R"({"node_offset":"x"})");
+    WriteFile(osStore + "/.zgroup", R"({"zarr_format":2})");
+    WriteFile(osStore + "/.zattrs", R"({"node_offset":"x"})");
     const auto Array = [&osStore](const std::string &osName,
                                   const std::string &osShape,
                                   const std::string &osAttrs)
     {
         VSIMkdir((osStore + "/" + osName).c_str(), 0755);
-        WriteVSIMem(osStore + "/" + osName + "/.zarray",
+        WriteFile(osStore + "/" + osName + "/.zarray",
                     R"({"chunks":)" + osShape +
                         R"(,"compressor":null,"dtype":"<f8","fill_value":0,)"
                         R"("filters":null,"order":"C","shape":)" +
                         osShape + R"(,"zarr_format":2})");
-        WriteVSIMem(osStore + "/" + osName + "/.zattrs", osAttrs);
+        WriteFile(osStore + "/" + osName + "/.zattrs", osAttrs);
     };
     Array("y", "[1073741824]",
           R"({"_ARRAY_DIMENSIONS":["y"],"standard_name":"projection_y_coordinate"})");
@@ -381,7 +375,7 @@ TEST_F(CFGeoreferencingTest, NumbersAsNumpyTextInZarr)
     // way, must georeference as the netCDF driver does on albers.nc.
     const std::string osStore = "/vsimem/cf_numpy_text.zarr";
     VSIMkdir(osStore.c_str(), 0755);
-    WriteVSIMem(osStore + "/.zgroup", R"({"zarr_format":2})");
+    WriteFile(osStore + "/.zgroup", R"({"zarr_format":2})");
     const auto Array = [&osStore](const std::string &osName,
                                   const std::string &osShape,
                                   const char *pszDType,
@@ -389,13 +383,13 @@ TEST_F(CFGeoreferencingTest, NumbersAsNumpyTextInZarr)
                                   const std::string &osChunk)
     {
         VSIMkdir((osStore + "/" + osName).c_str(), 0755);
-        WriteVSIMem(osStore + "/" + osName + "/.zarray",
+        WriteFile(osStore + "/" + osName + "/.zarray",
                     R"({"chunks":)" + osShape + R"(,"compressor":null,"dtype":")" +
                         pszDType +
                         R"(","fill_value":null,"filters":null,"order":"C","shape":)" +
                         osShape + R"(,"zarr_format":2})");
-        WriteVSIMem(osStore + "/" + osName + "/.zattrs", osAttrs);
-        WriteVSIMem(osStore + "/" + osName + "/0" +
+        WriteFile(osStore + "/" + osName + "/.zattrs", osAttrs);
+        WriteFile(osStore + "/" + osName + "/0" +
                         (osShape.find(',') != std::string::npos ? ".0" : ""),
                     osChunk);
     };
@@ -513,26 +507,7 @@ TEST_F(CFGeoreferencingTest, SharedCorpusSweep)
         for (int i = 0; i < aosFiles.size(); ++i)
         {
             const std::string osFile = osDir + "/" + aosFiles[i];
-            std::vector<std::string> aosArrays;
-            {
-                CPLErrorHandlerPusher oQuiet(CPLQuietErrorHandler);
-                DatasetPtr poMD(GDALDataset::Open(
-                    osFile.c_str(), GDAL_OF_MULTIDIM_RASTER, nullptr, nullptr,
-                    nullptr));
-                if (!poMD || !EQUAL(poMD->GetDriver()->GetDescription(),
-                                    "netCDF"))
-                    continue;
-                auto poRoot = poMD->GetRootGroup();
-                if (!poRoot)
-                    continue;
-                for (const auto &osName : poRoot->GetMDArrayNames())
-                {
-                    auto poArray = poRoot->OpenMDArray(osName);
-                    if (poArray && poArray->GetDimensionCount() >= 2 &&
-                        poArray->GetDataType().GetClass() == GEDTC_NUMERIC)
-                        aosArrays.push_back(osName);
-                }
-            }
+            const std::vector<std::string> aosArrays = Numeric2DArrays(osFile, "netCDF");
             for (const auto &osName : aosArrays)
             {
                 {

@@ -57,29 +57,15 @@ TEST(CFGeoreferencingKerchunk, SharedCorpusReferencesSweep)
     {
         const std::string osZarr = kerchunk::MakeVSIKerchunkPath(osRefs);
         std::vector<std::string> aosArrays;
+        for (const auto &osName : Numeric2DArrays(osZarr))
         {
+            // Only what the classic netCDF driver opens is comparable.
             CPLErrorHandlerPusher oQuiet(CPLQuietErrorHandler);
-            DatasetPtr poMD(GDALDataset::Open(osZarr.c_str(),
-                                              GDAL_OF_MULTIDIM_RASTER,
-                                              nullptr, nullptr, nullptr));
-            if (!poMD)
-                continue;
-            auto poRoot = poMD->GetRootGroup();
-            if (!poRoot)
-                continue;
-            for (const auto &osName : poRoot->GetMDArrayNames())
-            {
-                auto poArray = poRoot->OpenMDArray(osName);
-                if (!poArray || poArray->GetDimensionCount() < 2 ||
-                    poArray->GetDataType().GetClass() != GEDTC_NUMERIC)
-                    continue;
-                // Only what the classic netCDF driver opens is comparable.
-                DatasetPtr poClassic(GDALDataset::Open(
-                    ("NETCDF:\"" + osSource + "\":" + osName).c_str(),
-                    GDAL_OF_RASTER, nullptr, nullptr, nullptr));
-                if (poClassic && poClassic->GetRasterCount() > 0)
-                    aosArrays.push_back(osName);
-            }
+            DatasetPtr poClassic(GDALDataset::Open(
+                ("NETCDF:\"" + osSource + "\":" + osName).c_str(), GDAL_OF_RASTER, nullptr,
+                nullptr, nullptr));
+            if (poClassic && poClassic->GetRasterCount() > 0)
+                aosArrays.push_back(osName);
         }
         for (const auto &osName : aosArrays)
         {

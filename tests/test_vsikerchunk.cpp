@@ -1,5 +1,6 @@
 // The /vsikerchunk/ handler through GDAL's real VSI layer: references and
 // targets live in /vsimem/, the code under test is reached by VSIFOpenL etc.
+#include "test_files.h"
 #include "vsikerchunk.h"
 
 #include "cpl_conv.h"
@@ -18,27 +19,13 @@
 namespace
 {
 
-void WriteFile(const std::string &osPath, const std::string &osContent)
-{
-    VSILFILE *fp = VSIFOpenL(osPath.c_str(), "wb");
-    ASSERT_NE(fp, nullptr);
-    ASSERT_EQ(VSIFWriteL(osContent.data(), 1, osContent.size(), fp), osContent.size());
-    VSIFCloseL(fp);
-}
+using kerchunk_test::WriteFile;
 
-// Reads a whole /vsikerchunk/ file; "<null>" when it cannot be opened.
+// Reads a whole /vsikerchunk/ file; "<null>" when it cannot be opened. A
+// small buffer on purpose: exercises partial reads.
 std::string ReadAll(const std::string &osPath)
 {
-    VSILFILE *fp = VSIFOpenL(osPath.c_str(), "rb");
-    if (fp == nullptr)
-        return "<null>";
-    std::string osContent;
-    char achBuffer[7];  // small on purpose: exercises partial reads
-    size_t nRead;
-    while ((nRead = VSIFReadL(achBuffer, 1, sizeof(achBuffer), fp)) > 0)
-        osContent.append(achBuffer, nRead);
-    VSIFCloseL(fp);
-    return osContent;
+    return kerchunk_test::ReadAll(osPath, 7);
 }
 
 class VSIKerchunkTest : public ::testing::Test

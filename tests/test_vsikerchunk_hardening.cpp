@@ -1,6 +1,7 @@
 // Hostile references through the real /vsikerchunk/ handler (issue 12):
 // special local files, FIFOs, declared lengths an uncompressed chunk cannot
 // have, metadata documents nested too deep. Every refusal asserts its message.
+#include "test_files.h"
 #include "vsikerchunk.h"
 
 #include "cpl_conv.h"
@@ -24,27 +25,8 @@
 namespace
 {
 
-void WriteFile(const std::string &osPath, const std::string &osContent)
-{
-    VSILFILE *fp = VSIFOpenL(osPath.c_str(), "wb");
-    ASSERT_NE(fp, nullptr) << osPath;
-    ASSERT_EQ(VSIFWriteL(osContent.data(), 1, osContent.size(), fp), osContent.size());
-    VSIFCloseL(fp);
-}
-
-std::string ReadAll(const std::string &osPath)
-{
-    VSILFILE *fp = VSIFOpenL(osPath.c_str(), "rb");
-    if (fp == nullptr)
-        return "<null>";
-    std::string osContent;
-    char achBuffer[4096];
-    size_t nRead;
-    while ((nRead = VSIFReadL(achBuffer, 1, sizeof(achBuffer), fp)) > 0)
-        osContent.append(achBuffer, nRead);
-    VSIFCloseL(fp);
-    return osContent;
-}
+using kerchunk_test::ReadAll;
+using kerchunk_test::WriteFile;
 
 // Reads a key quietly and returns the last error message.
 std::string ReadError(const std::string &osPath, std::string *posContent = nullptr)

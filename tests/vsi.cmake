@@ -2,4 +2,4 @@
 kerchunk_add_unit_test(kerchunk_vsi_tests
   SOURCES test_refs_parser.cpp test_url_mapping.cpp test_vsikerchunk.cpp
           test_vsikerchunk_hardening.cpp
-  LIBRARIES kerchunk_vsi kerchunk_codecs nlohmann_json::nlohmann_json)
+  LIBRARIES kerchunk_vsi kerchunk_codecs kerchunk_common nlohmann_json::nlohmann_json)

@@ -11,16 +11,18 @@
 // synthesized when the references have none, so the Zarr driver opens without
 // listing; it replaces one the references may have (whose documents are kept).
 // Metadata documents are served adapted to GDAL 3.6's Zarr driver (see
-// AdaptZarray in reference_store.cpp). GetFileMetadata(key, "KERCHUNK") tells
+// PrepareZarray in zarray_preparation.h). GetFileMetadata(key, "KERCHUNK") tells
 // a key's target.
 #pragma once
 
 #include "reference_set.h"
+#include "zarray_preparation.h"
 
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace kerchunk
 {
@@ -47,6 +49,9 @@ struct LoadedReferences
     // Arrays stored without any codec (compressor and filters null): array
     // path -> the exact byte size each chunk must have.
     std::map<std::string, uint64_t> oRawChunkSizes{};
+    // Arrays GDAL 3.6 cannot read, in key order, found when the metadata was
+    // prepared (PrepareZarray).
+    std::vector<ArrayProblem> aoArrayProblems{};
 };
 
 // When osKey is a chunk of an array stored without any codec and its

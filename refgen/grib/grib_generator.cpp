@@ -17,6 +17,7 @@
 // decoded by the "grib" codec (eccodes; missing values -> NaN).
 #include "error.h"
 #include "../generator.h"
+#include "../generation_reporter.h"
 #include "../zarr_metadata.h"
 #include "grib_grid.h"
 #include "grib_handle.h"
@@ -274,13 +275,10 @@ void GribReferenceBuilder::Skip(const GribMessage &oMsg,
                                 const GribField &oField,
                                 const std::string &osReason)
 {
-    const std::string osWhat = FieldName(oMsg, oField) + " (offset " +
-                               std::to_string(oMsg.nOffset) + "): " + osReason;
-    if (m_oOptions.bStrict)
-        throw Error(m_osSource + ": GRIB " + osWhat);
-    CPLDebug("KERCHUNK", "%s: skipping GRIB %s", m_osSource.c_str(),
-             osWhat.c_str());
-    m_oStats.aosSkipped.push_back(osWhat);
+    GenerationReporter(m_osSource, m_oOptions, m_oStats)
+        .Skip("GRIB " + FieldName(oMsg, oField) + " (offset " +
+                  std::to_string(oMsg.nOffset) + ")",
+              osReason);
 }
 
 void GribReferenceBuilder::AddField(const GribMessage &oMsg,
@@ -887,11 +885,8 @@ GenerateStats GribReferenceBuilder::Run()
             const GribMessage &oMsg = aoMessages.back();
             for (const auto &oField : oMsg.aoFields)
                 AddField(oMsg, oField);
-            if (m_oOptions.pfnProgress &&
-                !m_oOptions.pfnProgress(
-                    0.9 * static_cast<double>(oMsg.nOffset + oMsg.nLength) / dfSize,
-                    "", m_oOptions.pProgressData))
-                throw Error(m_osSource + ": interrupted");
+            GenerationReporter(m_osSource, m_oOptions, m_oStats)
+                .Progress(0.9 * static_cast<double>(oMsg.nOffset + oMsg.nLength) / dfSize);
         });
     if (aoMessages.empty())
         throw Error(m_osSource + ": no GRIB message found");

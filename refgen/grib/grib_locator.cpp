@@ -14,19 +14,15 @@ constexpr size_t WINDOW_SIZE = 64 * 1024;
 
 GribFileReader::GribFileReader(std::string osPath) : m_osPath(std::move(osPath))
 {
-    m_fp = VSIFOpenL(m_osPath.c_str(), "rb");
-    if (m_fp == nullptr)
+    m_poFile = OpenVSIFile(m_osPath, "rb");
+    if (!m_poFile)
         throw Error("cannot open " + m_osPath);
-    if (VSIFSeekL(m_fp, 0, SEEK_END) != 0)
+    if (VSIFSeekL(m_poFile.get(), 0, SEEK_END) != 0)
         throw Error(m_osPath + ": cannot seek to the end of the file");
-    m_nSize = VSIFTellL(m_fp);
+    m_nSize = VSIFTellL(m_poFile.get());
 }
 
-GribFileReader::~GribFileReader()
-{
-    if (m_fp != nullptr)
-        VSIFCloseL(m_fp);
-}
+GribFileReader::~GribFileReader() = default;
 
 bool GribFileReader::Fill(uint64_t nOffset, size_t nMin)
 {
@@ -39,8 +35,8 @@ bool GribFileReader::Fill(uint64_t nOffset, size_t nMin)
         std::min<uint64_t>(std::max(nMin, WINDOW_SIZE), m_nSize - nOffset));
     m_abyWindow.resize(nWant);
     m_nWindowOffset = nOffset;
-    if (VSIFSeekL(m_fp, nOffset, SEEK_SET) != 0 ||
-        VSIFReadL(m_abyWindow.data(), 1, nWant, m_fp) != nWant)
+    if (VSIFSeekL(m_poFile.get(), nOffset, SEEK_SET) != 0 ||
+        VSIFReadL(m_abyWindow.data(), 1, nWant, m_poFile.get()) != nWant)
     {
         m_abyWindow.clear();
         throw Error(m_osPath + ": read error at offset " +
@@ -75,8 +71,8 @@ bool GribFileReader::ReadAside(uint64_t nOffset, size_t nSize, void *pabyOut)
                nSize);
         return true;
     }
-    if (VSIFSeekL(m_fp, nOffset, SEEK_SET) != 0 ||
-        VSIFReadL(pabyOut, 1, nSize, m_fp) != nSize)
+    if (VSIFSeekL(m_poFile.get(), nOffset, SEEK_SET) != 0 ||
+        VSIFReadL(pabyOut, 1, nSize, m_poFile.get()) != nSize)
         throw Error(m_osPath + ": read error at offset " +
                     std::to_string(nOffset));
     m_nBytesRead += nSize;

@@ -10,6 +10,7 @@
 #pragma once
 
 #include "cpl_vsi.h"
+#include "file_handles.h"
 
 #include <cstdint>
 #include <functional>
@@ -55,7 +56,7 @@ class GribFileReader
     bool Fill(uint64_t nOffset, size_t nMin);
 
     std::string m_osPath;
-    VSILFILE *m_fp = nullptr;
+    VSIFilePtr m_poFile{};
     uint64_t m_nSize = 0;
     std::vector<unsigned char> m_abyWindow{};
     uint64_t m_nWindowOffset = 0;

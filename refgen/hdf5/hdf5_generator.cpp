@@ -9,9 +9,11 @@
 #include "netcdf_dimensions.h"
 
 #include "error.h"
+#include "file_handles.h"
 #include "../read_counter.h"
 #include "config_options.h"
 #include "../generator.h"
+#include "../generation_reporter.h"
 #include "../zarr_metadata.h"
 
 #include "cpl_conv.h"
@@ -110,11 +112,6 @@ class HDF5Generator
         : m_osSource(osSource), m_oOptions(oOptions), m_oWriter(oWriter)
     {
     }
-    ~HDF5Generator()
-    {
-        if (m_fpRaw)
-            VSIFCloseL(m_fpRaw);
-    }
 
     GenerateStats Run();
 
@@ -143,7 +140,7 @@ class HDF5Generator
     const GenerateOptions &m_oOptions;
     ReferenceWriter &m_oWriter;
     Handle m_hFile{};
-    VSILFILE *m_fpRaw = nullptr;
+    VSIFilePtr m_poRawFile{};
     // Object address -> first path seen by the traversal: dimension-scale
     // references resolve through it (H5Iget_name searches the whole file on
     // every call, quadratic in the number of datasets).
@@ -376,15 +373,15 @@ std::vector<bool> HDF5Generator::SelectDatasets() const
 
 std::string HDF5Generator::ReadRaw(uint64_t nOffset, uint64_t nSize)
 {
-    if (m_fpRaw == nullptr)
+    if (!m_poRawFile)
     {
-        m_fpRaw = VSIFOpenL(m_osSource.c_str(), "rb");
-        if (m_fpRaw == nullptr)
+        m_poRawFile = ::kerchunk::OpenVSIFile(m_osSource, "rb");
+        if (!m_poRawFile)
             throw Error("cannot open " + m_osSource);
     }
     std::string osBytes(static_cast<size_t>(nSize), '\0');
-    if (VSIFSeekL(m_fpRaw, nOffset, SEEK_SET) != 0 ||
-        VSIFReadL(osBytes.data(), 1, osBytes.size(), m_fpRaw) != osBytes.size())
+    if (VSIFSeekL(m_poRawFile.get(), nOffset, SEEK_SET) != 0 ||
+        VSIFReadL(osBytes.data(), 1, osBytes.size(), m_poRawFile.get()) != osBytes.size())
         throw Error("cannot read " + std::to_string(nSize) + " bytes at offset " +
                     std::to_string(nOffset) + " (truncated file?)");
     CountSourceBytesRead(nSize);
@@ -710,6 +707,7 @@ GenerateStats HDF5Generator::Run()
                        VisibleAttributes(oGroup.oAttributes));
     }
 
+    GenerationReporter oReporter(m_osSource, m_oOptions, m_oStats);
     for (size_t i = 0; i < m_aoDatasets.size(); ++i)
     {
         const auto &oEntry = m_aoDatasets[i];
@@ -721,23 +719,15 @@ GenerateStats HDF5Generator::Run()
         }
         catch (const hdf5::Unsupported &e)
         {
-            const std::string osPath = hdf5::SanitizeUtf8(oEntry.osPath);
-            if (m_oOptions.bStrict)
-                throw Error(m_osSource + ": dataset " + osPath + ": " + e.what() +
-                            " is not supported (--strict)");
-            CPLError(CE_Warning, CPLE_NotSupported, "%s: dataset %s skipped: %s",
-                     m_osSource.c_str(), osPath.c_str(), e.what());
-            m_oStats.aosSkipped.push_back(osPath + ": " + e.what());
+            oReporter.Skip(hdf5::SanitizeUtf8(oEntry.osPath),
+                           std::string(e.what()) + " is not supported");
         }
         catch (const std::exception &e)
         {
             throw Error(m_osSource + ": dataset " + hdf5::SanitizeUtf8(oEntry.osPath) +
                         ": " + hdf5::SanitizeUtf8(e.what()));
         }
-        if (m_oOptions.pfnProgress &&
-            !m_oOptions.pfnProgress(static_cast<double>(i + 1) / m_aoDatasets.size(),
-                                    "", m_oOptions.pProgressData))
-            throw Error("interrupted by the user");
+        oReporter.Progress(static_cast<double>(i + 1) / m_aoDatasets.size());
     }
     return m_oStats;
 }

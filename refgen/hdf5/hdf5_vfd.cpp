@@ -3,6 +3,7 @@
 #include "gdal_paths.h"
 
 #include "error.h"
+#include "file_handles.h"
 #include "../read_counter.h"
 
 #include "cpl_conv.h"
@@ -33,7 +34,7 @@ constexpr size_t MAX_CACHED_BLOCKS = 32;
 struct VSIH5File
 {
     H5FD_t sPublic;  // must be first: HDF5 casts between the two
-    VSILFILE *fp = nullptr;
+    VSIFilePtr poFp{};
     std::string osName{};
     haddr_t nEOA = 0;
     haddr_t nEOF = 0;
@@ -47,8 +48,8 @@ struct VSIH5File
     bool ReadDirect(uint64_t nOffset, size_t nSize, void *pBuffer)
     {
         ++nVSIReads;
-        if (VSIFSeekL(fp, nOffset, SEEK_SET) != 0 ||
-            VSIFReadL(pBuffer, 1, nSize, fp) != nSize)
+        if (VSIFSeekL(poFp.get(), nOffset, SEEK_SET) != 0 ||
+            VSIFReadL(pBuffer, 1, nSize, poFp.get()) != nSize)
             return false;
         CountSourceBytesRead(nSize);
         return true;
@@ -131,19 +132,14 @@ H5FD_t *VFDOpen(const char *pszName, unsigned nFlags, hid_t, haddr_t nMaxAddr)
             IsConfigOptionSet("KERCHUNK_HDF5_BLOCK_SIZE")
                 ? static_cast<size_t>(GetIntegerOption("KERCHUNK_HDF5_BLOCK_SIZE"))
                 : (IsNetworkGDALPath(pszName) ? DEFAULT_REMOTE_BLOCK_SIZE : 0);
-        VSILFILE *fp = VSIFOpenL(pszName, "rb");
-        if (fp == nullptr)
+        VSIFilePtr poFp = ::kerchunk::OpenVSIFile(pszName, "rb");
+        if (!poFp || VSIFSeekL(poFp.get(), 0, SEEK_END) != 0)
             return nullptr;
         auto poFile = std::make_unique<VSIH5File>();
         memset(&poFile->sPublic, 0, sizeof(poFile->sPublic));
-        poFile->fp = fp;
+        poFile->nEOF = VSIFTellL(poFp.get());
+        poFile->poFp = std::move(poFp);
         poFile->osName = pszName;
-        if (VSIFSeekL(fp, 0, SEEK_END) != 0)
-        {
-            VSIFCloseL(fp);
-            return nullptr;
-        }
-        poFile->nEOF = VSIFTellL(fp);
         poFile->nBlockSize = nBlockSize;
         return &poFile.release()->sPublic;
     }
@@ -158,7 +154,7 @@ H5FD_t *VFDOpen(const char *pszName, unsigned nFlags, hid_t, haddr_t nMaxAddr)
 herr_t VFDClose(H5FD_t *psFile)
 {
     std::unique_ptr<VSIH5File> poFile(Cast(psFile));
-    return VSIFCloseL(poFile->fp) == 0 ? 0 : -1;
+    return CloseVSIFile(poFile->poFp) ? 0 : -1;
 }
 
 int VFDCompare(const H5FD_t *psA, const H5FD_t *psB)

@@ -7,9 +7,11 @@
 #include "utf8.h"
 
 #include "error.h"
+#include "file_handles.h"
 #include "../read_counter.h"
 #include "config_options.h"
 #include "../generator.h"
+#include "../generation_reporter.h"
 #include "../zarr_metadata.h"
 
 #include "cpl_conv.h"
@@ -26,15 +28,6 @@ namespace kerchunk
 
 namespace
 {
-
-struct VSIFileCloser
-{
-    void operator()(VSILFILE *fp) const
-    {
-        VSIFCloseL(fp);
-    }
-};
-using VSIFilePtr = std::unique_ptr<VSILFILE, VSIFileCloser>;
 
 // Reads small ranges for inlining through a window, so that the tiny records
 // of a record variable cost one read per window, not one per record. The
@@ -145,6 +138,7 @@ GenerateStats GenerateNetCDF3References(const std::string &osSource,
     WriteGroup(oWriter, "", oGlobal);
 
     GenerateStats oStats;
+    GenerationReporter oReporter(osSource, oOptions, oStats);
     WindowedReader oReader(poFile.get(), osSource);
     const size_t nVars = oHeader.aoVariables.size();
     for (size_t iVar = 0; iVar < nVars; ++iVar)
@@ -167,10 +161,7 @@ GenerateStats GenerateNetCDF3References(const std::string &osSource,
         }
         catch (const Error &e)
         {
-            if (oOptions.bStrict)
-                throw;
-            CPLError(CE_Warning, CPLE_AppDefined, "%s", e.what());
-            oStats.aosSkipped.push_back(oVar.osName + ": " + e.what());
+            oReporter.Skip("/" + oVar.osName, oReporter.WithoutSource(e.what()));
             continue;
         }
 
@@ -210,10 +201,7 @@ GenerateStats GenerateNetCDF3References(const std::string &osSource,
             }
             ++oStats.nChunks;
         }
-        if (oOptions.pfnProgress &&
-            !oOptions.pfnProgress(static_cast<double>(iVar + 1) / nVars, "",
-                                  oOptions.pProgressData))
-            throw Error(osSource + ": interrupted");
+        oReporter.Progress(static_cast<double>(iVar + 1) / nVars);
     }
     return oStats;
 }

@@ -98,6 +98,12 @@ class HeaderParser
     NC3Header Parse();
 
   private:
+    // The header's parts, in file order.
+    void ReadMagicAndNumRecs(NC3Header &oHeader);
+    void ReadDimensions(NC3Header &oHeader);
+    NC3Variable ReadVariable(const NC3Header &oHeader, uint64_t iVar,
+                             std::set<std::string> &oNames);
+
     [[noreturn]] void Fail(const std::string &osWhat) const
     {
         throw Error(m_osFilename + ": NetCDF-3 header: " + osWhat);
@@ -269,10 +275,9 @@ std::vector<NC3Attribute> HeaderParser::ReadAttributes()
     return aoAttributes;
 }
 
-NC3Header HeaderParser::Parse()
+// magic = 'C' 'D' 'F' VERSION; numrecs = NON_NEG | STREAMING (all bits set)
+void HeaderParser::ReadMagicAndNumRecs(NC3Header &oHeader)
 {
-    NC3Header oHeader;
-    // magic = 'C' 'D' 'F' VERSION
     if (m_nFileSize < 4)
         Fail("truncated: the file has only " + std::to_string(m_nFileSize) +
              " bytes");
@@ -284,9 +289,6 @@ NC3Header HeaderParser::Parse()
     m_nVersion = m_pabyData[3];
     m_nPos = 4;
     oHeader.nVersion = m_nVersion;
-    const uint64_t nW = m_nVersion == 5 ? 8 : 4;
-
-    // numrecs = NON_NEG | STREAMING (all bits set)
     if (m_nVersion == 5)
     {
         const uint64_t n = ReadUInt64("numrecs");
@@ -301,10 +303,13 @@ NC3Header HeaderParser::Parse()
         oHeader.bStreaming = n == 0xFFFFFFFFU;
         oHeader.nNumRecs = oHeader.bStreaming ? 0 : n;
     }
+}
 
-    // dim_list: each dim is a name and a length.
-    const uint64_t nDims =
-        ReadListHeader(NC_TAG_DIMENSION, "dimension list", nW + nW);
+// dim_list: each dim is a name and a length.
+void HeaderParser::ReadDimensions(NC3Header &oHeader)
+{
+    const uint64_t nW = m_nVersion == 5 ? 8 : 4;
+    const uint64_t nDims = ReadListHeader(NC_TAG_DIMENSION, "dimension list", nW + nW);
     for (uint64_t i = 0; i < nDims; ++i)
     {
         NC3Dimension oDim;
@@ -324,50 +329,58 @@ NC3Header HeaderParser::Parse()
         oHeader.aoDimensions.push_back(std::move(oDim));
     }
     m_osContext.clear();
+}
 
+// One var of var_list: name, ndims, dimids, vatt_list, nc_type, vsize, begin.
+NC3Variable HeaderParser::ReadVariable(const NC3Header &oHeader, uint64_t iVar,
+                                       std::set<std::string> &oNames)
+{
+    const uint64_t nW = m_nVersion == 5 ? 8 : 4;
+    NC3Variable oVar;
+    m_osContext = "variable #" + std::to_string(iVar);
+    oVar.osName = ReadName("variable name");
+    m_osContext = "variable '" + oVar.osName + "'";
+    if (oVar.osName.empty())
+        Fail("empty variable name" + Context());
+    if (!oNames.insert(oVar.osName).second)
+        Fail("duplicate variable name" + Context());
+    const uint64_t nVarDims = ReadCount("number of dimensions", nW);
+    for (uint64_t j = 0; j < nVarDims; ++j)
+    {
+        const uint64_t nDimId = ReadNonNeg("dimension id");
+        if (nDimId >= oHeader.aoDimensions.size())
+            Fail("dimension id " + std::to_string(nDimId) + " out of range (the file has " +
+                 std::to_string(oHeader.aoDimensions.size()) + " dimensions)" + Context());
+        if (oHeader.nRecordDimension && nDimId == *oHeader.nRecordDimension)
+        {
+            if (j != 0)
+                Fail("the record dimension '" + oHeader.aoDimensions[nDimId].osName +
+                     "' is not the first dimension" + Context());
+            oVar.bIsRecord = true;
+        }
+        oVar.anDimIds.push_back(static_cast<size_t>(nDimId));
+    }
+    oVar.aoAttributes = ReadAttributes();
+    oVar.eType = ReadType("variable type");
+    oVar.nVSizeInHeader = ReadNonNeg("vsize");
+    oVar.nBegin = m_nVersion == 1 ? ReadUInt32("begin") : ReadUInt64("begin");
+    return oVar;
+}
+
+NC3Header HeaderParser::Parse()
+{
+    NC3Header oHeader;
+    ReadMagicAndNumRecs(oHeader);
+    ReadDimensions(oHeader);
     oHeader.aoAttributes = ReadAttributes();
 
-    // var_list: name, ndims, dimids, vatt_list, nc_type, vsize, begin.
+    const uint64_t nW = m_nVersion == 5 ? 8 : 4;
     const uint64_t nBeginSize = m_nVersion == 1 ? 4 : 8;
-    const uint64_t nVars = ReadListHeader(
-        NC_TAG_VARIABLE, "variable list",
-        nW + nW + (4 + nW) + 4 + nW + nBeginSize);
+    const uint64_t nVars = ReadListHeader(NC_TAG_VARIABLE, "variable list",
+                                          nW + nW + (4 + nW) + 4 + nW + nBeginSize);
     std::set<std::string> oNames;
     for (uint64_t i = 0; i < nVars; ++i)
-    {
-        NC3Variable oVar;
-        m_osContext = "variable #" + std::to_string(i);
-        oVar.osName = ReadName("variable name");
-        m_osContext = "variable '" + oVar.osName + "'";
-        if (oVar.osName.empty())
-            Fail("empty variable name" + Context());
-        if (!oNames.insert(oVar.osName).second)
-            Fail("duplicate variable name" + Context());
-        const uint64_t nVarDims = ReadCount("number of dimensions", nW);
-        for (uint64_t j = 0; j < nVarDims; ++j)
-        {
-            const uint64_t nDimId = ReadNonNeg("dimension id");
-            if (nDimId >= oHeader.aoDimensions.size())
-                Fail("dimension id " + std::to_string(nDimId) +
-                     " out of range (the file has " +
-                     std::to_string(oHeader.aoDimensions.size()) +
-                     " dimensions)" + Context());
-            if (oHeader.nRecordDimension && nDimId == *oHeader.nRecordDimension)
-            {
-                if (j != 0)
-                    Fail("the record dimension '" +
-                         oHeader.aoDimensions[nDimId].osName +
-                         "' is not the first dimension" + Context());
-                oVar.bIsRecord = true;
-            }
-            oVar.anDimIds.push_back(static_cast<size_t>(nDimId));
-        }
-        oVar.aoAttributes = ReadAttributes();
-        oVar.eType = ReadType("variable type");
-        oVar.nVSizeInHeader = ReadNonNeg("vsize");
-        oVar.nBegin = m_nVersion == 1 ? ReadUInt32("begin") : ReadUInt64("begin");
-        oHeader.aoVariables.push_back(std::move(oVar));
-    }
+        oHeader.aoVariables.push_back(ReadVariable(oHeader, i, oNames));
     m_osContext.clear();
     oHeader.nHeaderSize = m_nPos;
     return oHeader;

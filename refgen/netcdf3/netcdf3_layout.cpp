@@ -157,25 +157,21 @@ std::vector<bool> NC3StringDimensions(const NC3Header &oHeader)
     return abString;
 }
 
-NC3ArrayLayout ComputeNC3ArrayLayout(const NC3Header &oHeader,
-                                     const NC3Variable &oVar,
-                                     uint64_t nRecordSize, uint64_t nNumRecords,
-                                     uint64_t nFileSize, uint64_t nMaxChunkBytes,
-                                     const std::string &osFilename,
-                                     const std::vector<bool> &abStringDimensions)
+namespace
 {
-    NC3ArrayLayout oLayout;
+
+// Shape, dimension names and dtype; char arrays become fixed-length strings
+// along the last dimension, when xarray would decode them so.
+void SetShapeAndDtype(const NC3Header &oHeader, const NC3Variable &oVar, uint64_t nNumRecords,
+                      const std::vector<bool> &abStringDimensions, NC3ArrayLayout &oLayout)
+{
     const size_t nDims = oVar.anDimIds.size();
     for (size_t i = 0; i < nDims; ++i)
     {
         const auto &oDim = oHeader.aoDimensions[oVar.anDimIds[i]];
-        oLayout.anShape.push_back(i == 0 && oVar.bIsRecord ? nNumRecords
-                                                           : oDim.nLength);
+        oLayout.anShape.push_back(i == 0 && oVar.bIsRecord ? nNumRecords : oDim.nLength);
         oLayout.aosDimensions.push_back(oDim.osName);
     }
-
-    // char arrays: fixed-length strings along the last dimension, when
-    // xarray would decode them so.
     uint64_t nStringLength = 1;
     if (oVar.eType == NC3Type::Char && nDims > 0 &&
         oVar.anDimIds.back() < abStringDimensions.size() &&
@@ -186,6 +182,70 @@ NC3ArrayLayout ComputeNC3ArrayLayout(const NC3Header &oHeader,
         oLayout.aosDimensions.pop_back();
     }
     oLayout.osDtype = Dtype(oVar, nStringLength);
+}
+
+// One chunk per record; the last record must end within the file.
+void SetRecordChunks(const NC3Variable &oVar, uint64_t nRecordSize, uint64_t nNumRecords,
+                     uint64_t nFileSize, uint64_t nBytesPerRecord,
+                     const std::string &osFilename, NC3ArrayLayout &oLayout)
+{
+    oLayout.anChunks[0] = 1;
+    oLayout.nChunkCount = nNumRecords;
+    oLayout.nChunkStride = nRecordSize;
+    oLayout.nChunkBytes = nBytesPerRecord;
+    if (nNumRecords == 0)
+        return;
+    const uint64_t nLastOffset = CheckedMultiply(nNumRecords - 1, nRecordSize, osFilename, oVar);
+    if (nLastOffset > nFileSize - oVar.nBegin ||
+        nBytesPerRecord > nFileSize - oVar.nBegin - nLastOffset)
+        FailVariable(osFilename, oVar,
+                     "record " + std::to_string(nNumRecords - 1) +
+                         " extends past the end of the file (" + std::to_string(nFileSize) +
+                         " bytes; numrecs " + std::to_string(nNumRecords) +
+                         ", record size " + std::to_string(nRecordSize) + ")");
+}
+
+// A large non-record variable split along the first dimension into chunks
+// of whole rows, so that a read of a few rows stays small.
+void SplitIntoRowBlocks(const NC3Variable &oVar, uint64_t nFileSize, uint64_t nMaxChunkBytes,
+                        NC3ArrayLayout &oLayout)
+{
+    const uint64_t nBytes = oLayout.nChunkBytes;
+    if (oLayout.anShape.empty() || nBytes <= nMaxChunkBytes || oLayout.anShape[0] <= 1)
+        return;
+    const uint64_t nRows = oLayout.anShape[0];
+    const uint64_t nRowBytes = nBytes / nRows;
+    uint64_t nRowsPerChunk = std::max<uint64_t>(1, nMaxChunkBytes / nRowBytes);
+    const uint64_t nChunks = (nRows + nRowsPerChunk - 1) / nRowsPerChunk;
+    if (nRows % nRowsPerChunk != 0 &&
+        nChunks * nRowsPerChunk * nRowBytes > nFileSize - oVar.nBegin)
+    {
+        // Zarr stores edge chunks whole: the last reference may run past the
+        // variable into what follows, but not past the end of the file. Fall
+        // back to a divisor of the row count, or to a single chunk when that
+        // would make too many chunks.
+        nRowsPerChunk = LargestDivisorAtMost(nRows, nRowsPerChunk);
+        constexpr uint64_t MAX_CHUNKS_FROM_DIVISOR = 100000;
+        if (nRows / nRowsPerChunk > MAX_CHUNKS_FROM_DIVISOR)
+            return;
+    }
+    oLayout.anChunks[0] = nRowsPerChunk;
+    oLayout.nChunkCount = (nRows + nRowsPerChunk - 1) / nRowsPerChunk;
+    oLayout.nChunkBytes = nRowsPerChunk * nRowBytes;
+    oLayout.nChunkStride = oLayout.nChunkBytes;
+}
+
+}  // namespace
+
+NC3ArrayLayout ComputeNC3ArrayLayout(const NC3Header &oHeader,
+                                     const NC3Variable &oVar,
+                                     uint64_t nRecordSize, uint64_t nNumRecords,
+                                     uint64_t nFileSize, uint64_t nMaxChunkBytes,
+                                     const std::string &osFilename,
+                                     const std::vector<bool> &abStringDimensions)
+{
+    NC3ArrayLayout oLayout;
+    SetShapeAndDtype(oHeader, oVar, nNumRecords, abStringDimensions, oLayout);
 
     const uint64_t nBytesPerRecord =
         CheckedMultiply(ElementsPerRecord(oHeader, oVar, osFilename),
@@ -206,29 +266,10 @@ NC3ArrayLayout ComputeNC3ArrayLayout(const NC3Header &oHeader,
 
     if (oVar.bIsRecord)
     {
-        oLayout.anChunks[0] = 1;
-        oLayout.nChunkCount = nNumRecords;
-        oLayout.nChunkStride = nRecordSize;
-        oLayout.nChunkBytes = nBytesPerRecord;
-        if (nNumRecords > 0)
-        {
-            // The last record must end within the file.
-            const uint64_t nLastOffset = CheckedMultiply(
-                nNumRecords - 1, nRecordSize, osFilename, oVar);
-            if (nLastOffset > nFileSize - oVar.nBegin ||
-                nBytesPerRecord > nFileSize - oVar.nBegin - nLastOffset)
-                FailVariable(osFilename, oVar,
-                             "record " + std::to_string(nNumRecords - 1) +
-                                 " extends past the end of the file (" +
-                                 std::to_string(nFileSize) +
-                                 " bytes; numrecs " +
-                                 std::to_string(nNumRecords) +
-                                 ", record size " +
-                                 std::to_string(nRecordSize) + ")");
-        }
+        SetRecordChunks(oVar, nRecordSize, nNumRecords, nFileSize, nBytesPerRecord,
+                        osFilename, oLayout);
         return oLayout;
     }
-
     if (nBytesPerRecord > nFileSize - oVar.nBegin)
         FailVariable(osFilename, oVar,
                      "data (" + std::to_string(nBytesPerRecord) +
@@ -238,32 +279,7 @@ NC3ArrayLayout ComputeNC3ArrayLayout(const NC3Header &oHeader,
     oLayout.nChunkCount = 1;
     oLayout.nChunkBytes = nBytesPerRecord;
     oLayout.nChunkStride = nBytesPerRecord;
-    if (oLayout.anShape.empty() || nBytesPerRecord <= nMaxChunkBytes ||
-        oLayout.anShape[0] <= 1)
-        return oLayout;
-
-    // Split along the first dimension into chunks of whole rows, so that a
-    // read of a few rows stays small.
-    const uint64_t nRows = oLayout.anShape[0];
-    const uint64_t nRowBytes = nBytesPerRecord / nRows;
-    uint64_t nRowsPerChunk = std::max<uint64_t>(1, nMaxChunkBytes / nRowBytes);
-    const uint64_t nChunks = (nRows + nRowsPerChunk - 1) / nRowsPerChunk;
-    if (nRows % nRowsPerChunk != 0 &&
-        nChunks * nRowsPerChunk * nRowBytes > nFileSize - oVar.nBegin)
-    {
-        // Zarr stores edge chunks whole: the last reference may run past the
-        // variable into what follows, but not past the end of the file. Fall
-        // back to a divisor of the row count, or to a single chunk when that
-        // would make too many chunks.
-        nRowsPerChunk = LargestDivisorAtMost(nRows, nRowsPerChunk);
-        constexpr uint64_t MAX_CHUNKS_FROM_DIVISOR = 100000;
-        if (nRows / nRowsPerChunk > MAX_CHUNKS_FROM_DIVISOR)
-            return oLayout;
-    }
-    oLayout.anChunks[0] = nRowsPerChunk;
-    oLayout.nChunkCount = (nRows + nRowsPerChunk - 1) / nRowsPerChunk;
-    oLayout.nChunkBytes = nRowsPerChunk * nRowBytes;
-    oLayout.nChunkStride = oLayout.nChunkBytes;
+    SplitIntoRowBlocks(oVar, nFileSize, nMaxChunkBytes, oLayout);
     return oLayout;
 }
 

@@ -1,0 +1,31 @@
+#include "file_handles.h"
+
+#include "cpl_conv.h"
+#include "cpl_error.h"
+
+namespace kerchunk
+{
+
+bool IngestSmallFile(const std::string &osPath, uint64_t nMaxSize, std::string &osContent)
+{
+    // Opened here: VSIIngestFile reports a file it cannot open as an error.
+    VSIFilePtr poFile = OpenVSIFile(osPath, "rb");
+    if (!poFile)
+        return false;
+    GByte *pabyData = nullptr;
+    vsi_l_offset nSize = 0;
+    bool bOK;
+    {
+        // Too large is for the caller to report, in its own words.
+        CPLErrorStateBackuper oState;
+        CPLErrorHandlerPusher oQuiet(CPLQuietErrorHandler);
+        bOK = VSIIngestFile(poFile.get(), osPath.c_str(), &pabyData, &nSize,
+                            static_cast<GIntBig>(nMaxSize)) != 0;
+    }
+    if (bOK)
+        osContent.assign(reinterpret_cast<const char *>(pabyData), static_cast<size_t>(nSize));
+    CPLFree(pabyData);
+    return bOK;
+}
+
+}  // namespace kerchunk

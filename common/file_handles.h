@@ -1,0 +1,90 @@
+// RAII owners of the file handles the project opens, so that no path closes
+// a file by hand (early returns and exceptions included).
+#pragma once
+
+#include "cpl_vsi.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <unistd.h>
+
+namespace kerchunk
+{
+
+struct VSIFileCloser
+{
+    void operator()(VSILFILE *fp) const
+    {
+        VSIFCloseL(fp);
+    }
+};
+// A VSILFILE closed when it goes out of scope.
+using VSIFilePtr = std::unique_ptr<VSILFILE, VSIFileCloser>;
+
+inline VSIFilePtr OpenVSIFile(const std::string &osPath, const char *pszMode)
+{
+    return VSIFilePtr(VSIFOpenL(osPath.c_str(), pszMode));
+}
+
+// Closes a file written to now, since a write may only fail at close (the
+// last buffered bytes, an upload). False when closing failed.
+inline bool CloseVSIFile(VSIFilePtr &poFile)
+{
+    VSILFILE *fp = poFile.release();
+    return fp == nullptr || VSIFCloseL(fp) == 0;
+}
+
+// A POSIX file descriptor closed when it goes out of scope (-1: none).
+class UniqueFd
+{
+  public:
+    explicit UniqueFd(int fd = -1) : m_fd(fd)
+    {
+    }
+    UniqueFd(const UniqueFd &) = delete;
+    UniqueFd &operator=(const UniqueFd &) = delete;
+    UniqueFd(UniqueFd &&oOther) noexcept : m_fd(oOther.Release())
+    {
+    }
+    UniqueFd &operator=(UniqueFd &&oOther) noexcept
+    {
+        Reset(oOther.Release());
+        return *this;
+    }
+    ~UniqueFd()
+    {
+        Reset();
+    }
+    int Get() const
+    {
+        return m_fd;
+    }
+    bool IsOpen() const
+    {
+        return m_fd >= 0;
+    }
+    int Release()
+    {
+        const int fd = m_fd;
+        m_fd = -1;
+        return fd;
+    }
+    void Reset(int fd = -1)
+    {
+        if (m_fd >= 0)
+            close(m_fd);
+        m_fd = fd;
+    }
+
+  private:
+    int m_fd;
+};
+
+// The whole content of a small file, read by GDAL's VSIIngestFile; false,
+// without a CPLError, when it cannot be opened (a missing file is an
+// answer, not an error here) or is larger than nMaxSize bytes.
+bool IngestSmallFile(const std::string &osPath, uint64_t nMaxSize, std::string &osContent);
+
+}  // namespace kerchunk

@@ -1,0 +1,43 @@
+// Whole-file helpers shared by the unit tests, through GDAL's VSI (any GDAL
+// path: local, /vsimem/, /vsikerchunk/).
+#pragma once
+
+#include "file_handles.h"
+
+#include "cpl_vsi.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace kerchunk_test
+{
+
+// Writes osContent to osPath; a test failure when it cannot.
+inline void WriteFile(const std::string &osPath, const std::string &osContent)
+{
+    kerchunk::VSIFilePtr poFile = kerchunk::OpenVSIFile(osPath, "wb");
+    ASSERT_TRUE(poFile) << osPath;
+    ASSERT_EQ(VSIFWriteL(osContent.data(), 1, osContent.size(), poFile.get()),
+              osContent.size())
+        << osPath;
+    ASSERT_TRUE(kerchunk::CloseVSIFile(poFile)) << osPath;
+}
+
+// The whole content of osPath, read nBufferSize bytes at a time; "<null>"
+// when it cannot be opened.
+inline std::string ReadAll(const std::string &osPath, size_t nBufferSize = 4096)
+{
+    const kerchunk::VSIFilePtr poFile = kerchunk::OpenVSIFile(osPath, "rb");
+    if (!poFile)
+        return "<null>";
+    std::string osContent;
+    std::vector<char> achBuffer(nBufferSize);
+    size_t nRead;
+    while ((nRead = VSIFReadL(achBuffer.data(), 1, achBuffer.size(), poFile.get())) > 0)
+        osContent.append(achBuffer.data(), nRead);
+    return osContent;
+}
+
+}  // namespace kerchunk_test
