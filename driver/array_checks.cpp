@@ -24,12 +24,18 @@ std::vector<ArrayProblem> FindArrayProblems(const LoadedReferences &oRefs)
 {
     constexpr const char *ZARRAY = ".zarray";
     std::vector<ArrayProblem> aoProblems;
-    for (const auto &oItem : oRefs.oSet.GetAll())
+    std::vector<std::string> aosZarrayKeys;
+    oRefs.oSet.ForEach(ReferenceSet::Keys::NotChunks,
+                       [&](const std::string &osKey, const Reference &)
+                       {
+                           if (osKey.size() >= strlen(ZARRAY) &&
+                               osKey.compare(osKey.size() - strlen(ZARRAY),
+                                             std::string::npos, ZARRAY) == 0)
+                               aosZarrayKeys.push_back(osKey);
+                           return true;
+                       });
+    for (const std::string &osKey : aosZarrayKeys)
     {
-        const std::string &osKey = oItem.first;
-        if (osKey.size() < strlen(ZARRAY) ||
-            osKey.compare(osKey.size() - strlen(ZARRAY), std::string::npos, ZARRAY) != 0)
-            continue;
         std::string osArray = "/" + osKey.substr(0, osKey.size() - strlen(ZARRAY));
         if (osArray.size() > 1 && osArray.back() == '/')
             osArray.pop_back();

@@ -165,23 +165,29 @@ void PrepareMetadata(LoadedReferences &oRefs)
     }
 
     std::vector<std::pair<std::string, std::string>> aoDocuments;
-    for (const auto &oItem : oRefs.oSet.GetAll())
+    std::vector<std::string> aosMetadataKeys;
+    oRefs.oSet.ForEach(ReferenceSet::Keys::NotChunks,
+                       [&](const std::string &osKey, const Reference &)
+                       {
+                           if (IsMetadataKey(osKey))
+                               aosMetadataKeys.push_back(osKey);
+                           return true;
+                       });
+    for (const std::string &osKey : aosMetadataKeys)
     {
-        if (!IsMetadataKey(oItem.first))
-            continue;
         std::string osBytes, osError;
-        if (!ReadKey(oRefs, oItem.first, osBytes, osError))
+        if (!ReadKey(oRefs, osKey, osBytes, osError))
         {
             CPLDebug("KERCHUNK", "%s", osError.c_str());
             continue;
         }
-        if (oItem.first.size() >= 7 &&
-            oItem.first.compare(oItem.first.size() - 7, 7, ".zarray") == 0)
+        if (osKey.size() >= 7 &&
+            osKey.compare(osKey.size() - 7, 7, ".zarray") == 0)
         {
-            NoteRawChunkSize(oRefs, oItem.first, osBytes);
+            NoteRawChunkSize(oRefs, osKey, osBytes);
             osBytes = AdaptZarray(osBytes);
         }
-        aoDocuments.emplace_back(oItem.first, std::move(osBytes));
+        aoDocuments.emplace_back(osKey, std::move(osBytes));
     }
 
     nlohmann::json oMetadata = nlohmann::json::object();
