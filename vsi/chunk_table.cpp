@@ -107,7 +107,7 @@ void ChunkTable::Seal(const Spill &fnSpill)
         for (size_t n = 0; n < m_aoPending.size(); ++n)
             fnSpill(&m_anPendingCoords[n * m_nDims], m_aoPending[n]);
         m_bSparse = true;
-        m_aoCells = {};
+        std::vector<Reference>().swap(m_aoCells);
         m_anExtent.clear();
         m_nLive = 0;
     }
@@ -123,8 +123,9 @@ void ChunkTable::Seal(const Spill &fnSpill)
             m_aoCells[nIndex] = m_aoPending[n];
         }
     }
-    m_aoPending = {};
-    m_anPendingCoords = {};
+    // Swapped out, not assigned {}: that would keep the capacity.
+    std::vector<Reference>().swap(m_aoPending);
+    std::vector<uint32_t>().swap(m_anPendingCoords);
 }
 
 const Reference *ChunkTable::Find(const uint32_t *panCoords) const

@@ -113,9 +113,11 @@ bool Parser::GetOffset(const std::string &osKey, const json &oValue,
 bool Parser::AddReference(const std::string &osKeyIn, const json &oValue)
 {
     // Keys are relative to the store's root; tolerate a leading slash.
-    const std::string osKey =
-        !osKeyIn.empty() && osKeyIn[0] == '/' ? osKeyIn.substr(1) : osKeyIn;
-    if (osKey.empty())
+    std::string osKeyCopy;
+    if (!osKeyIn.empty() && osKeyIn[0] == '/')
+        osKeyCopy = osKeyIn.substr(1);
+    const std::string &osKey = osKeyCopy.empty() ? osKeyIn : osKeyCopy;
+    if (osKey.empty() || osKey == "/")
         return Fail("empty key");
     if (osKey.back() == '/' || osKey.find("//") != std::string::npos)
         return Fail("key '" + osKeyIn + "' is not a valid Zarr key");
@@ -152,11 +154,18 @@ bool Parser::AddReference(const std::string &osKeyIn, const json &oValue)
                     "got an array of " + std::to_string(oValue.size()) + " elements");
     if (!oValue[0].is_string())
         return Fail("key '" + osKey + "': url must be a string");
-    TemplateContext oContext;
-    oContext.poTemplates = &m_oTemplates;
-    std::string osUrl;
-    if (!RenderUrl(osKey, oValue[0].get<std::string>(), oContext, osUrl))
-        return false;
+    // As fsspec: only strings containing "{{" are templates.
+    const std::string &osWritten = oValue[0].get_ref<const std::string &>();
+    std::string osRendered;
+    const bool bTemplate = osWritten.find("{{") != std::string::npos;
+    if (bTemplate)
+    {
+        TemplateContext oContext;
+        oContext.poTemplates = &m_oTemplates;
+        if (!RenderUrl(osKey, osWritten, oContext, osRendered))
+            return false;
+    }
+    const std::string &osUrl = bTemplate ? osRendered : osWritten;
     if (osUrl.empty())
         return Fail("key '" + osKey + "': empty url");
     if (oValue.size() == 1)

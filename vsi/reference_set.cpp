@@ -1,6 +1,7 @@
 #include "reference_set.h"
 #include "chunk_table.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace kerchunk
@@ -231,7 +232,8 @@ std::vector<std::string> ReferenceSet::ListDirectory(const std::string &osDir,
 {
     SealIfPending();
     const std::string osPrefix = osDir.empty() ? std::string() : osDir + '/';
-    std::set<std::string> oNames;
+    // Collected, then sorted once: an array may have millions of chunks.
+    std::vector<std::string> aosNames;
     auto oIter = m_oRefs.lower_bound(osPrefix);
     while (oIter != m_oRefs.end() &&
            oIter->first.compare(0, osPrefix.size(), osPrefix) == 0)
@@ -240,14 +242,14 @@ std::vector<std::string> ReferenceSet::ListDirectory(const std::string &osDir,
         const size_t nSlash = osKey.find('/', osPrefix.size());
         if (nSlash == std::string::npos)
         {
-            oNames.insert(osKey.substr(osPrefix.size()));
+            aosNames.push_back(osKey.substr(osPrefix.size()));
             ++oIter;
         }
         else
         {
             // A subdirectory: list it once and skip all keys beneath it
             // ('/' + 1 == '0' sorts right after every "name/..." key).
-            oNames.insert(osKey.substr(osPrefix.size(), nSlash - osPrefix.size()));
+            aosNames.push_back(osKey.substr(osPrefix.size(), nSlash - osPrefix.size()));
             oIter = m_oRefs.lower_bound(osKey.substr(0, nSlash) + '0');
         }
     }
@@ -259,7 +261,7 @@ std::vector<std::string> ReferenceSet::ListDirectory(const std::string &osDir,
             poTable->ForEach(
                 [&](const uint32_t *panCoords, const Reference &)
                 {
-                    oNames.insert(FormatChunkKey(std::string(), panCoords,
+                    aosNames.push_back(FormatChunkKey(std::string(), panCoords,
                                                  poTable->GetDims()));
                     return true;
                 });
@@ -280,13 +282,14 @@ std::vector<std::string> ReferenceSet::ListDirectory(const std::string &osDir,
         {
             if (poTable->size() > 0)
             {
-                oNames.insert(osArray.substr(
+                aosNames.push_back(osArray.substr(
                     osPrefix.size(), osArray.find('/', osPrefix.size()) - osPrefix.size()));
                 break;
             }
         }
     }
-    std::vector<std::string> aosNames(oNames.begin(), oNames.end());
+    std::sort(aosNames.begin(), aosNames.end());
+    aosNames.erase(std::unique(aosNames.begin(), aosNames.end()), aosNames.end());
     if (nMaxFiles > 0 && aosNames.size() > static_cast<size_t>(nMaxFiles))
         aosNames.resize(static_cast<size_t>(nMaxFiles));
     return aosNames;
