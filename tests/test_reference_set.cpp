@@ -154,3 +154,29 @@ TEST(KerchunkJsonStreaming, SyntaxErrorAfterASemanticOneIsReported)
               nullptr);
     EXPECT_NE(osError.find("key 'a': value must be a string"), std::string::npos) << osError;
 }
+
+TEST(KerchunkJsonStreaming, GridSizedFromZarrayStillTakesAnyChunk)
+{
+    const std::string osZarray =
+        R"("{\"shape\": [4, 3], \"chunks\": [2, 2], \"dtype\": \"<f4\"}")";
+    std::string osError;
+    // Chunks inside the grid, one outside it (stale shape), one repeated.
+    auto poSet = ParseKerchunkJson(R"({"version": 1, "refs": {"a/.zarray": )" + osZarray +
+                                       R"(, "a/0.0": ["f", 1, 1], "a/1.1": ["f", 2, 1],
+                                       "a/5.0": ["f", 3, 1], "a/0.0": ["f", 4, 1]}})",
+                                   osError);
+    ASSERT_TRUE(poSet) << osError;
+    EXPECT_EQ(poSet->size(), 4u);
+    EXPECT_EQ(poSet->Find("a/0.0")->nOffset, 4u);
+    EXPECT_EQ(poSet->Find("a/1.1")->nOffset, 2u);
+    EXPECT_EQ(poSet->Find("a/5.0")->nOffset, 3u);
+    EXPECT_EQ(poSet->Find("a/1.0"), nullptr);
+    // A big declared grid with a single chunk: not kept as a grid, found all the same.
+    poSet = ParseKerchunkJson(
+        R"({"version": 1, "refs": {"b/.zarray": "{\"shape\": [600, 600], \"chunks\": [1, 1]}",
+            "b/599.599": ["f", 9, 1]}})" + std::string(3000000, ' '),
+        osError);
+    ASSERT_TRUE(poSet) << osError;
+    EXPECT_EQ(poSet->Find("b/599.599")->nOffset, 9u);
+    EXPECT_EQ(poSet->ListDirectory("b"), (std::vector<std::string>{".zarray", "599.599"}));
+}

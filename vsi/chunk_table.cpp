@@ -30,10 +30,30 @@ bool ChunkTable::IsEmptyCell(const Reference &oRef)
     return oRef.posPath == nullptr && oRef.nOffset == std::numeric_limits<uint64_t>::max();
 }
 
-void ChunkTable::Add(const uint32_t *panCoords, const Reference &oRef)
+void ChunkTable::Reserve(const std::vector<uint32_t> &anExtent, size_t nCells)
 {
+    if (!m_aoCells.empty() || !m_aoPending.empty() || m_bSparse ||
+        anExtent.size() != m_nDims)
+        return;
+    m_aoCells.assign(nCells, EmptyCell());
+    m_anExtent = anExtent;
+    m_bReserved = true;
+}
+
+bool ChunkTable::Add(const uint32_t *panCoords, const Reference &oRef)
+{
+    size_t nIndex = 0;
+    // Queued chunks must stay in addition order: place only while none is.
+    if (m_aoPending.empty() && !m_aoCells.empty() && LinearIndex(panCoords, nIndex))
+    {
+        if (IsEmptyCell(m_aoCells[nIndex]))
+            ++m_nLive;
+        m_aoCells[nIndex] = oRef;
+        return false;
+    }
     m_aoPending.push_back(oRef);
     m_anPendingCoords.insert(m_anPendingCoords.end(), panCoords, panCoords + m_nDims);
+    return true;
 }
 
 bool ChunkTable::LinearIndex(const uint32_t *panCoords, size_t &nIndex) const
@@ -77,8 +97,9 @@ void ChunkTable::Relayout(const std::vector<uint32_t> &anExtent, size_t nCells)
 
 void ChunkTable::Seal(const Spill &fnSpill)
 {
-    if (m_aoPending.empty())
+    if (m_aoPending.empty() && !m_bReserved)
         return;
+    m_bReserved = false;
     std::vector<uint32_t> anExtent =
         m_anExtent.empty() ? std::vector<uint32_t>(m_nDims, 0) : m_anExtent;
     for (size_t n = 0; n < m_aoPending.size(); ++n)

@@ -42,8 +42,12 @@ class ChunkTable
         return m_nLive;
     }
 
-    // Queued until Seal(); a later addition of the same coordinates wins.
-    void Add(const uint32_t *panCoords, const Reference &oRef);
+    // Sizes the grid ahead of the chunks (from the array's .zarray), so that
+    // chunks inside it are placed at once instead of queued.
+    void Reserve(const std::vector<uint32_t> &anExtent, size_t nCells);
+    // Placed in the grid, or queued until Seal() (returns true then); a
+    // later addition of the same coordinates wins.
+    bool Add(const uint32_t *panCoords, const Reference &oRef);
 
     using Spill = std::function<void(const uint32_t *panCoords, const Reference &oRef)>;
     // Places the queued chunks in the grid, growing it as needed. When the
@@ -62,6 +66,7 @@ class ChunkTable
     std::vector<Reference> m_aoCells{};  // C order; empty cells IsEmptyCell()
     size_t m_nLive = 0;
     bool m_bSparse = false;
+    bool m_bReserved = false;  // sized by Reserve, density not checked yet
     std::vector<Reference> m_aoPending{};
     std::vector<uint32_t> m_anPendingCoords{};  // m_nDims per pending entry
 

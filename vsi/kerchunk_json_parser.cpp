@@ -57,6 +57,8 @@ class Parser
     bool AddReference(const std::string &osKey, const json &oValue);
     bool GetOffset(const std::string &osKey, const json &oValue,
                    const char *pszWhat, uint64_t &nOut);
+    size_t m_nMaxGridCells = 0;  // bound of a grid sized from a .zarray
+    void NoteZarray(const std::string &osKey, const std::string &osText);
     bool RenderUrl(const std::string &osKey, const std::string &osUrl,
                    const TemplateContext &oContext, std::string &osOut);
 };
@@ -72,6 +74,44 @@ bool Parser::ParseTemplates(const json &oTemplates)
         m_oTemplates[oItem.key()] = oItem.value().get<std::string>();
     }
     return true;
+}
+
+// A .zarray tells its array's chunk grid: sizing it before the chunks come
+// saves queueing them. Anything unexpected is left to the driver's checks.
+void Parser::NoteZarray(const std::string &osKey, const std::string &osText)
+{
+    constexpr size_t ZARRAY_LEN = 7;  // ".zarray"
+    if (osKey.size() < ZARRAY_LEN ||
+        osKey.compare(osKey.size() - ZARRAY_LEN, ZARRAY_LEN, ".zarray") != 0 ||
+        (osKey.size() > ZARRAY_LEN && osKey[osKey.size() - ZARRAY_LEN - 1] != '/'))
+        return;
+    std::string osError;
+    if (!CheckJsonNesting(osText, osError))
+        return;
+    const json oDoc = json::parse(osText, nullptr, false);
+    if (!oDoc.is_object() || !oDoc.contains("shape") || !oDoc.contains("chunks") ||
+        !oDoc["shape"].is_array() || !oDoc["chunks"].is_array() ||
+        oDoc["shape"].size() != oDoc["chunks"].size() ||
+        oDoc.value("dimension_separator", ".") != std::string("."))
+        return;
+    std::vector<uint32_t> anExtent;
+    for (size_t i = 0; i < oDoc["shape"].size(); ++i)
+    {
+        const json &oSize = oDoc["shape"][i];
+        const json &oChunk = oDoc["chunks"][i];
+        if (!oSize.is_number_unsigned() || !oChunk.is_number_unsigned() ||
+            oChunk.get<uint64_t>() == 0)
+            return;
+        const uint64_t nChunks =
+            oSize.get<uint64_t>() / oChunk.get<uint64_t>() +
+            (oSize.get<uint64_t>() % oChunk.get<uint64_t>() != 0 ? 1 : 0);
+        if (nChunks == 0 || nChunks >= UINT32_MAX)
+            return;
+        anExtent.push_back(static_cast<uint32_t>(nChunks));
+    }
+    const std::string osArray =
+        osKey.size() > ZARRAY_LEN ? osKey.substr(0, osKey.size() - ZARRAY_LEN - 1) : "";
+    m_poSet->ReserveChunkGrid(osArray, anExtent, m_nMaxGridCells);
 }
 
 bool Parser::RenderUrl(const std::string &osKey, const std::string &osUrl,
@@ -130,11 +170,13 @@ bool Parser::AddReference(const std::string &osKeyIn, const json &oValue)
             std::string osDecoded;
             if (!Base64Decode(osValue.substr(strlen(INLINE_BASE64_PREFIX)), osDecoded))
                 return Fail("key '" + osKey + "': invalid base64 inline value");
+            NoteZarray(osKey, osDecoded);
             m_poSet->AddInline(osKey, std::move(osDecoded));
         }
         else
         {
             // Plain text: its UTF-8 bytes, NULs included (fsspec: str.encode()).
+            NoteZarray(osKey, osValue);
             m_poSet->AddInline(osKey, osValue);
         }
         return true;
@@ -142,7 +184,9 @@ bool Parser::AddReference(const std::string &osKeyIn, const json &oValue)
     if (oValue.is_object())
     {
         // Version 0 allows metadata as JSON objects: serialize them back.
-        m_poSet->AddInline(osKey, oValue.dump());
+        std::string osText = oValue.dump();
+        NoteZarray(osKey, osText);
+        m_poSet->AddInline(osKey, std::move(osText));
         return true;
     }
     if (!oValue.is_array())
@@ -430,6 +474,8 @@ std::unique_ptr<ReferenceSet> Parser::Parse(std::string_view osText,
 {
     if (!CheckJsonNesting(osText, osError))
         return nullptr;
+    // A chunk key with its value takes at least 8 bytes of JSON.
+    m_nMaxGridCells = osText.size() / 8;
     std::map<std::string, TopLevelMember> oMembers;
     const bool bObject =
         ScanTopLevelMembers(osText, {"version", "templates", "gen", "refs"}, oMembers);

@@ -113,8 +113,8 @@ void ReferenceSet::Add(const std::string &osKey, const Reference &oRef)
         }
         if (!poTable->IsSparse())
         {
-            poTable->Add(anCoords, oRef);
-            m_bPending = true;
+            if (poTable->Add(anCoords, oRef))
+                m_bPending = true;
             return;
         }
     }
@@ -145,6 +145,22 @@ void ReferenceSet::AddWholeFile(const std::string &osKey, const std::string &osP
     oRef.posPath = InternPath(osPath);
     oRef.bWholeFile = true;
     Add(osKey, oRef);
+}
+
+void ReferenceSet::ReserveChunkGrid(const std::string &osArray,
+                                    const std::vector<uint32_t> &anExtent, size_t nMaxCells)
+{
+    if (anExtent.empty() || anExtent.size() > ChunkTable::MAX_DIMS)
+        return;
+    size_t nCells = 1;
+    for (const uint32_t nExtent : anExtent)
+    {
+        if (nExtent == 0 || nExtent > nMaxCells / nCells)
+            return;
+        nCells *= nExtent;
+    }
+    GetTable(osArray, anExtent.size()).Reserve(anExtent, nCells);
+    m_bPending = true;  // Seal checks the grid's density
 }
 
 void ReferenceSet::Seal()

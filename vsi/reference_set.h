@@ -48,6 +48,10 @@ class ReferenceSet
     // methods below do it on first use; call it before sharing the set
     // between threads, which must then only use const methods.
     void Seal();
+    // Sizes the chunk table of an array ahead of its chunks (anExtent:
+    // chunks per dimension), when its grid has at most nMaxCells cells.
+    void ReserveChunkGrid(const std::string &osArray, const std::vector<uint32_t> &anExtent,
+                          size_t nMaxCells);
 
     // Null when the key has no reference. The pointer stays valid until the
     // set is modified.
