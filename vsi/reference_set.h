@@ -2,7 +2,7 @@
 // "t2m/0.3.1") -> what its bytes are.
 //
 // Millions of chunk keys must fit in bounded memory, so keys are held in two
-// places (docs/references_memory.rst):
+// places (docs/kerchunk.rst, "Large reference sets"):
 //  - chunk keys "<array>/i.j.k" (decimal coordinates) in one dense table per
 //    array and dimension count, indexed by coordinates, target URLs interned;
 //  - every other key (metadata, odd names, arrays whose chunks are too
