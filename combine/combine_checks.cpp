@@ -41,19 +41,21 @@ void CompareInlineChunks(const std::string &osArray, const CombineInput &oA,
 {
     const ArrayMetadata &oArray = oA.oArrays.at(osArray);
     const std::string osPrefix = osArray.empty() ? "" : osArray + "/";
-    const auto &oRefsA = oA.poRefs->GetAll();
     std::vector<uint64_t> anIndex;
-    for (auto it = oRefsA.lower_bound(osPrefix);
-         it != oRefsA.end() && it->first.compare(0, osPrefix.size(), osPrefix) == 0; ++it)
-    {
-        if (!it->second.IsInline() || !ParseChunkKey(oArray, it->first, anIndex))
-            continue;
-        const Reference *poB = oB.poRefs->Find(it->first);
-        if (poB != nullptr && poB->IsInline() && poB->osInline != it->second.osInline)
-            throw Error("array " + osArray + ": values differ between " + oA.osName +
-                        " and " + oB.osName + " (chunk " + it->first +
-                        "); it is taken once, so it must be identical");
-    }
+    oA.poRefs->ForEach(
+        ReferenceSet::Keys::All,
+        [&](const std::string &osKey, const Reference &oRef)
+        {
+            if (osKey.compare(0, osPrefix.size(), osPrefix) != 0 || !oRef.IsInline() ||
+                !ParseChunkKey(oArray, osKey, anIndex))
+                return true;
+            const Reference *poB = oB.poRefs->Find(osKey);
+            if (poB != nullptr && poB->IsInline() && poB->osInline != oRef.osInline)
+                throw Error("array " + osArray + ": values differ between " + oA.osName +
+                            " and " + oB.osName + " (chunk " + osKey +
+                            "); it is taken once, so it must be identical");
+            return true;
+        });
 }
 
 void CompareArray(const std::string &osArray, const CombinePlan &oPlan,

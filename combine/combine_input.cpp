@@ -1,5 +1,7 @@
 #include "combine_input.h"
 
+#include "file_handles.h"
+
 #include "error.h"
 #include "kerchunk_json_parser.h"
 
@@ -106,18 +108,21 @@ CombineInput LoadCombineInput(const std::string &osName, const std::string &osRe
     if (!oInput.poRefs)
         throw Error(osName + ": " + osError);
     const std::string osZarray = ".zarray";
-    for (const auto &oItem : oInput.poRefs->GetAll())
-    {
-        const std::string &osKey = oItem.first;
-        if (osKey == osZarray ||
-            (osKey.size() > osZarray.size() + 1 &&
-             osKey.compare(osKey.size() - osZarray.size() - 1, std::string::npos, "/.zarray") == 0))
+    std::vector<std::string> aosArrayPaths;
+    oInput.poRefs->ForEach(
+        ReferenceSet::Keys::NotChunks,
+        [&](const std::string &osKey, const Reference &)
         {
-            const std::string osPath =
-                osKey == osZarray ? "" : osKey.substr(0, osKey.size() - osZarray.size() - 1);
-            oInput.oArrays.emplace(osPath, ReadArray(oInput, osPath));
-        }
-    }
+            if (osKey == osZarray ||
+                (osKey.size() > osZarray.size() + 1 &&
+                 osKey.compare(osKey.size() - osZarray.size() - 1, std::string::npos,
+                               "/.zarray") == 0))
+                aosArrayPaths.push_back(
+                    osKey == osZarray ? "" : osKey.substr(0, osKey.size() - osZarray.size() - 1));
+            return true;
+        });
+    for (const std::string &osPath : aosArrayPaths)
+        oInput.oArrays.emplace(osPath, ReadArray(oInput, osPath));
     if (oInput.oArrays.empty())
         throw Error(osName + ": no arrays in the references");
     const nlohmann::json oRootAttrs = ParseDocument(oInput, ".zattrs");
@@ -184,12 +189,11 @@ namespace kerchunk
 
 bool IsJsonReferencesFile(const std::string &osPath)
 {
-    VSILFILE *fp = VSIFOpenL(osPath.c_str(), "rb");
-    if (fp == nullptr)
+    const VSIFilePtr poFile = OpenVSIFile(osPath, "rb");
+    if (!poFile)
         return false;
     char achHeader[256] = {};
-    const size_t nRead = VSIFReadL(achHeader, 1, sizeof(achHeader), fp);
-    VSIFCloseL(fp);
+    const size_t nRead = VSIFReadL(achHeader, 1, sizeof(achHeader), poFile.get());
     for (size_t i = 0; i < nRead; ++i)
         if (!isspace(static_cast<unsigned char>(achHeader[i])))
             return achHeader[i] == '{';

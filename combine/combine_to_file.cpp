@@ -1,5 +1,7 @@
 #include "combine_to_file.h"
 
+#include "file_handles.h"
+
 #include "error.h"
 
 #include "cpl_multiproc.h"
@@ -14,22 +16,22 @@ CombineSummary CombineToFile(const std::vector<CombineInput> &aoInputs,
 {
     // CPLGetPID() is the thread id: unique among concurrent writers.
     const std::string osTemp = osOutput + ".tmp" + std::to_string(CPLGetPID());
-    VSILFILE *fp = VSIFOpenL(osTemp.c_str(), "wb");
-    if (fp == nullptr)
+    VSIFilePtr poFile = OpenVSIFile(osTemp, "wb");
+    if (!poFile)
         throw Error("cannot create " + osTemp);
     CombineSummary oSummary;
     try
     {
-        const auto poOutput = CreateReferencesOutput(osFormat, fp);
+        const auto poOutput = CreateReferencesOutput(osFormat, poFile.get());
         oSummary = CombineReferences(aoInputs, oOptions, *poOutput);
     }
     catch (...)
     {
-        VSIFCloseL(fp);
+        poFile.reset();
         VSIUnlink(osTemp.c_str());
         throw;
     }
-    if (VSIFCloseL(fp) != 0 || VSIRename(osTemp.c_str(), osOutput.c_str()) != 0)
+    if (!CloseVSIFile(poFile) || VSIRename(osTemp.c_str(), osOutput.c_str()) != 0)
     {
         VSIUnlink(osTemp.c_str());
         throw Error("cannot write " + osOutput);

@@ -26,22 +26,25 @@ bool IsArrayDocument(const CombineInput &oInput, const std::string &osKey)
 // would describe the first input only; readers consolidate themselves).
 void WriteGroupDocuments(const CombineInput &oFirst, ReferencesOutput &oOutput)
 {
-    for (const auto &oItem : oFirst.poRefs->GetAll())
-    {
-        const std::string &osKey = oItem.first;
-        const size_t nSlash = osKey.rfind('/');
-        const std::string osName = nSlash == std::string::npos ? osKey : osKey.substr(nSlash + 1);
-        if ((osName == ".zgroup" || osName == ".zattrs") && oItem.second.IsInline() &&
-            !IsArrayDocument(oFirst, osKey))
-            oOutput.AddMetadata(osKey, oItem.second.osInline);
-    }
+    oFirst.poRefs->ForEach(
+        ReferenceSet::Keys::NotChunks,
+        [&](const std::string &osKey, const Reference &oRef)
+        {
+            const size_t nSlash = osKey.rfind('/');
+            const std::string osName =
+                nSlash == std::string::npos ? osKey : osKey.substr(nSlash + 1);
+            if ((osName == ".zgroup" || osName == ".zattrs") && oRef.IsInline() &&
+                !IsArrayDocument(oFirst, osKey))
+                oOutput.AddMetadata(osKey, std::string(oRef.osInline));
+            return true;
+        });
 }
 
 void WriteReference(const CombineInput &oInput, const std::string &osKey,
                     const Reference &oRef, ReferencesOutput &oOutput)
 {
     if (oRef.IsInline())
-        oOutput.AddInline(osKey, oRef.osInline);
+        oOutput.AddInline(osKey, std::string(oRef.osInline));
     else if (oRef.bWholeFile)
         oOutput.AddWholeFile(osKey, AbsoluteUrl(oInput, *oRef.posPath));
     else
@@ -54,23 +57,25 @@ uint64_t WriteChunks(const CombineInput &oInput, const ArrayMetadata &oArray,
                      bool bPrependDim, uint64_t nOffset, ReferencesOutput &oOutput)
 {
     const std::string osPrefix = PrefixOf(oArray.osPath);
-    const auto &oRefs = oInput.poRefs->GetAll();
     const auto itDim = std::find(oArray.aosDims.begin(), oArray.aosDims.end(), osDim);
     const size_t iDim = static_cast<size_t>(itDim - oArray.aosDims.begin());
     uint64_t nChunks = 0;
     std::vector<uint64_t> anIndex;
-    for (auto it = oRefs.lower_bound(osPrefix);
-         it != oRefs.end() && it->first.compare(0, osPrefix.size(), osPrefix) == 0; ++it)
-    {
-        if (!ParseChunkKey(oArray, it->first, anIndex))
-            continue;
-        if (bPrependDim)
-            anIndex.insert(anIndex.begin(), nOffset);
-        else if (itDim != oArray.aosDims.end())
-            anIndex[iDim] += nOffset / oArray.anChunks[iDim];
-        WriteReference(oInput, MakeChunkKey(oOutArray, anIndex), it->second, oOutput);
-        ++nChunks;
-    }
+    oInput.poRefs->ForEach(
+        ReferenceSet::Keys::All,
+        [&](const std::string &osKey, const Reference &oRef)
+        {
+            if (osKey.compare(0, osPrefix.size(), osPrefix) != 0 ||
+                !ParseChunkKey(oArray, osKey, anIndex))
+                return true;
+            if (bPrependDim)
+                anIndex.insert(anIndex.begin(), nOffset);
+            else if (itDim != oArray.aosDims.end())
+                anIndex[iDim] += nOffset / oArray.anChunks[iDim];
+            WriteReference(oInput, MakeChunkKey(oOutArray, anIndex), oRef, oOutput);
+            ++nChunks;
+            return true;
+        });
     return nChunks;
 }
 

@@ -1,5 +1,7 @@
 #include "coordinate_reader.h"
 
+#include "file_handles.h"
+
 #include "codecs.h"
 #include "error.h"
 #include "url_mapping.h"
@@ -24,11 +26,12 @@ std::string ReadChunkBytes(const CombineInput &oInput, const std::string &osKey)
         throw Error(oInput.osName + ": coordinate chunk " + osKey +
                     " is missing (its values are needed to order the inputs)");
     if (poRef->IsInline())
-        return poRef->osInline;
+        return std::string(poRef->osInline);
     std::string osPath, osError;
     if (!MapUrlToGDALPath(*poRef->posPath, oInput.osRefsPath, osPath, osError))
         throw Error(oInput.osName + ": " + osKey + ": " + osError);
-    VSILFILE *fp = VSIFOpenL(osPath.c_str(), "rb");
+    const VSIFilePtr poFile = OpenVSIFile(osPath, "rb");
+    VSILFILE *fp = poFile.get();
     if (fp == nullptr)
         throw Error(oInput.osName + ": " + osKey + ": cannot open " + osPath);
     uint64_t nSize = poRef->nSize;
@@ -39,14 +42,10 @@ std::string ReadChunkBytes(const CombineInput &oInput, const std::string &osKey)
     }
     constexpr uint64_t kMaxCoordinateChunk = uint64_t(1) << 30;
     if (nSize > kMaxCoordinateChunk)
-    {
-        VSIFCloseL(fp);
         throw Error(oInput.osName + ": " + osKey + ": coordinate chunk over 1 GB");
-    }
     std::string osBytes(static_cast<size_t>(nSize), '\0');
     const bool bOk = VSIFSeekL(fp, poRef->bWholeFile ? 0 : poRef->nOffset, SEEK_SET) == 0 &&
                      VSIFReadL(&osBytes[0], 1, osBytes.size(), fp) == osBytes.size();
-    VSIFCloseL(fp);
     if (!bOk)
         throw Error(oInput.osName + ": " + osKey + ": cannot read " + osPath);
     return osBytes;

@@ -115,19 +115,25 @@ void PrepareMetadata(LoadedReferences &oRefs)
     AdoptConsolidatedDocuments(oRefs);
 
     std::vector<ServedDocument> aoDocuments;
-    for (const auto &oItem : oRefs.oSet.GetAll())
+    std::vector<std::string> aosMetadataKeys;
+    oRefs.oSet.ForEach(ReferenceSet::Keys::NotChunks,
+                       [&](const std::string &osKey, const Reference &)
+                       {
+                           if (IsMetadataKey(osKey))
+                               aosMetadataKeys.push_back(osKey);
+                           return true;
+                       });
+    for (const std::string &osKey : aosMetadataKeys)
     {
-        if (!IsMetadataKey(oItem.first))
-            continue;
         std::string osBytes, osError;
-        if (!ReadKey(oRefs, oItem.first, osBytes, osError))
+        if (!ReadKey(oRefs, osKey, osBytes, osError))
         {
             CPLDebug("KERCHUNK", "%s", osError.c_str());
-            if (NameOf(oItem.first) == ZARRAY)
-                oRefs.aoArrayProblems.push_back({ArrayPathOf(oItem.first), osError});
+            if (NameOf(osKey) == ZARRAY)
+                oRefs.aoArrayProblems.push_back({ArrayPathOf(osKey), osError});
             continue;
         }
-        aoDocuments.push_back(PrepareDocument(oRefs, oItem.first, std::move(osBytes)));
+        aoDocuments.push_back(PrepareDocument(oRefs, osKey, std::move(osBytes)));
     }
 
     CPLJSONObject oMetadata;

@@ -3,7 +3,7 @@
 namespace kerchunk
 {
 
-bool CheckJsonNesting(const std::string &osText, std::string &osError,
+bool CheckJsonNesting(std::string_view osText, std::string &osError,
                       int nMaxDepth)
 {
     int nDepth = 0;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 namespace kerchunk
 {
@@ -15,7 +16,7 @@ constexpr int MAX_JSON_NESTING = 512;
 
 // False, with osError saying so, when the arrays and objects of osText nest
 // deeper than nMaxDepth. Malformed text is left for the parser to report.
-bool CheckJsonNesting(const std::string &osText, std::string &osError,
+bool CheckJsonNesting(std::string_view osText, std::string &osError,
                       int nMaxDepth = MAX_JSON_NESTING);
 
 }  // namespace kerchunk

@@ -1,7 +1,9 @@
 #include "kerchunk_json_parser.h"
 #include "config_options.h"
 #include "error.h"
+#include "json_member_stream.h"
 #include "json_nesting.h"
+#include "json_top_level.h"
 #include "template_renderer.h"
 
 #include "cpl_conv.h"
@@ -31,8 +33,7 @@ constexpr const char *INLINE_BASE64_PREFIX = "base64:";
 class Parser
 {
   public:
-    std::unique_ptr<ReferenceSet> Parse(const std::string &osText,
-                                        std::string &osError);
+    std::unique_ptr<ReferenceSet> Parse(std::string_view osText, std::string &osError);
 
   private:
     std::unique_ptr<ReferenceSet> m_poSet = std::make_unique<ReferenceSet>();
@@ -48,12 +49,16 @@ class Parser
         return false;
     }
 
+    bool ParseHeader(const std::map<std::string, TopLevelMember> &oMembers,
+                     bool &bVersion1);
     bool ParseTemplates(const json &oTemplates);
     bool ParseGen(const json &oGen);
     bool ParseGenEntry(const json &oEntry, size_t nIndex);
     bool AddReference(const std::string &osKey, const json &oValue);
     bool GetOffset(const std::string &osKey, const json &oValue,
                    const char *pszWhat, uint64_t &nOut);
+    size_t m_nMaxGridCells = 0;  // bound of a grid sized from a .zarray
+    void NoteZarray(const std::string &osKey, const std::string &osText);
     bool RenderUrl(const std::string &osKey, const std::string &osUrl,
                    const TemplateContext &oContext, std::string &osOut);
 };
@@ -69,6 +74,44 @@ bool Parser::ParseTemplates(const json &oTemplates)
         m_oTemplates[oItem.key()] = oItem.value().get<std::string>();
     }
     return true;
+}
+
+// A .zarray tells its array's chunk grid: sizing it before the chunks come
+// saves queueing them. Anything unexpected is left to the driver's checks.
+void Parser::NoteZarray(const std::string &osKey, const std::string &osText)
+{
+    constexpr size_t ZARRAY_LEN = 7;  // ".zarray"
+    if (osKey.size() < ZARRAY_LEN ||
+        osKey.compare(osKey.size() - ZARRAY_LEN, ZARRAY_LEN, ".zarray") != 0 ||
+        (osKey.size() > ZARRAY_LEN && osKey[osKey.size() - ZARRAY_LEN - 1] != '/'))
+        return;
+    std::string osError;
+    if (!CheckJsonNesting(osText, osError))
+        return;
+    const json oDoc = json::parse(osText, nullptr, false);
+    if (!oDoc.is_object() || !oDoc.contains("shape") || !oDoc.contains("chunks") ||
+        !oDoc["shape"].is_array() || !oDoc["chunks"].is_array() ||
+        oDoc["shape"].size() != oDoc["chunks"].size() ||
+        oDoc.value("dimension_separator", ".") != std::string("."))
+        return;
+    std::vector<uint32_t> anExtent;
+    for (size_t i = 0; i < oDoc["shape"].size(); ++i)
+    {
+        const json &oSize = oDoc["shape"][i];
+        const json &oChunk = oDoc["chunks"][i];
+        if (!oSize.is_number_unsigned() || !oChunk.is_number_unsigned() ||
+            oChunk.get<uint64_t>() == 0)
+            return;
+        const uint64_t nChunks =
+            oSize.get<uint64_t>() / oChunk.get<uint64_t>() +
+            (oSize.get<uint64_t>() % oChunk.get<uint64_t>() != 0 ? 1 : 0);
+        if (nChunks == 0 || nChunks >= UINT32_MAX)
+            return;
+        anExtent.push_back(static_cast<uint32_t>(nChunks));
+    }
+    const std::string osArray =
+        osKey.size() > ZARRAY_LEN ? osKey.substr(0, osKey.size() - ZARRAY_LEN - 1) : "";
+    m_poSet->ReserveChunkGrid(osArray, anExtent, m_nMaxGridCells);
 }
 
 bool Parser::RenderUrl(const std::string &osKey, const std::string &osUrl,
@@ -110,9 +153,11 @@ bool Parser::GetOffset(const std::string &osKey, const json &oValue,
 bool Parser::AddReference(const std::string &osKeyIn, const json &oValue)
 {
     // Keys are relative to the store's root; tolerate a leading slash.
-    const std::string osKey =
-        !osKeyIn.empty() && osKeyIn[0] == '/' ? osKeyIn.substr(1) : osKeyIn;
-    if (osKey.empty())
+    std::string osKeyCopy;
+    if (!osKeyIn.empty() && osKeyIn[0] == '/')
+        osKeyCopy = osKeyIn.substr(1);
+    const std::string &osKey = osKeyCopy.empty() ? osKeyIn : osKeyCopy;
+    if (osKey.empty() || osKey == "/")
         return Fail("empty key");
     if (osKey.back() == '/' || osKey.find("//") != std::string::npos)
         return Fail("key '" + osKeyIn + "' is not a valid Zarr key");
@@ -125,11 +170,13 @@ bool Parser::AddReference(const std::string &osKeyIn, const json &oValue)
             std::string osDecoded;
             if (!Base64Decode(osValue.substr(strlen(INLINE_BASE64_PREFIX)), osDecoded))
                 return Fail("key '" + osKey + "': invalid base64 inline value");
+            NoteZarray(osKey, osDecoded);
             m_poSet->AddInline(osKey, std::move(osDecoded));
         }
         else
         {
             // Plain text: its UTF-8 bytes, NULs included (fsspec: str.encode()).
+            NoteZarray(osKey, osValue);
             m_poSet->AddInline(osKey, osValue);
         }
         return true;
@@ -137,7 +184,9 @@ bool Parser::AddReference(const std::string &osKeyIn, const json &oValue)
     if (oValue.is_object())
     {
         // Version 0 allows metadata as JSON objects: serialize them back.
-        m_poSet->AddInline(osKey, oValue.dump());
+        std::string osText = oValue.dump();
+        NoteZarray(osKey, osText);
+        m_poSet->AddInline(osKey, std::move(osText));
         return true;
     }
     if (!oValue.is_array())
@@ -149,11 +198,18 @@ bool Parser::AddReference(const std::string &osKeyIn, const json &oValue)
                     "got an array of " + std::to_string(oValue.size()) + " elements");
     if (!oValue[0].is_string())
         return Fail("key '" + osKey + "': url must be a string");
-    TemplateContext oContext;
-    oContext.poTemplates = &m_oTemplates;
-    std::string osUrl;
-    if (!RenderUrl(osKey, oValue[0].get<std::string>(), oContext, osUrl))
-        return false;
+    // As fsspec: only strings containing "{{" are templates.
+    const std::string &osWritten = oValue[0].get_ref<const std::string &>();
+    std::string osRendered;
+    const bool bTemplate = osWritten.find("{{") != std::string::npos;
+    if (bTemplate)
+    {
+        TemplateContext oContext;
+        oContext.poTemplates = &m_oTemplates;
+        if (!RenderUrl(osKey, osWritten, oContext, osRendered))
+            return false;
+    }
+    const std::string &osUrl = bTemplate ? osRendered : osWritten;
     if (osUrl.empty())
         return Fail("key '" + osKey + "': empty url");
     if (oValue.size() == 1)
@@ -371,78 +427,99 @@ bool Parser::ParseGen(const json &oGen)
     return true;
 }
 
-std::unique_ptr<ReferenceSet> Parser::Parse(const std::string &osText,
+// Version, templates and gen come first: they decide how "refs" reads, and
+// may follow it in the document.
+bool Parser::ParseHeader(const std::map<std::string, TopLevelMember> &oMembers,
+                         bool &bVersion1)
+{
+    // Text the full parse will reject: it reports the syntax error.
+    auto Parse = [](const TopLevelMember &oMember)
+    { return json::parse(oMember.osValue, nullptr, false); };
+    const auto oVersionMember = oMembers.find("version");
+    bVersion1 = oVersionMember != oMembers.end();
+    if (!bVersion1)
+        return true;
+    const json oVersion = Parse(oVersionMember->second);
+    if (oVersion.is_discarded())
+        return false;
+    // fsspec compares with ==: 1.0 is version 1 too.
+    if (!oVersion.is_number_integer() &&
+        !(oVersion.is_number_float() && oVersion.get<double>() == 1.0))
+        return Fail("'version' must be an integer, got " +
+                    std::string(oVersion.type_name()) + " " + oVersion.dump());
+    if (oVersion.is_number_integer() && oVersion.get<int64_t>() != 1)
+        return Fail("unsupported kerchunk references version " + oVersion.dump() +
+                    " (0 and 1 are supported)");
+    const auto oTemplates = oMembers.find("templates");
+    if (oTemplates != oMembers.end())
+    {
+        const json oDoc = Parse(oTemplates->second);
+        if (oDoc.is_discarded() || !ParseTemplates(oDoc))
+            return false;
+    }
+    const auto oGen = oMembers.find("gen");
+    if (oGen != oMembers.end())
+    {
+        const json oDoc = Parse(oGen->second);
+        if (oDoc.is_discarded() || !ParseGen(oDoc))
+            return false;
+    }
+    if (oMembers.find("refs") == oMembers.end() && oGen == oMembers.end())
+        return Fail("version 1 references need a 'refs' object");
+    return true;
+}
+
+std::unique_ptr<ReferenceSet> Parser::Parse(std::string_view osText,
                                             std::string &osError)
 {
     if (!CheckJsonNesting(osText, osError))
         return nullptr;
-    json oDoc;
-    try
+    // A chunk key with its value takes at least 8 bytes of JSON.
+    m_nMaxGridCells = osText.size() / 8;
+    std::map<std::string, TopLevelMember> oMembers;
+    const bool bObject =
+        ScanTopLevelMembers(osText, {"version", "templates", "gen", "refs"}, oMembers);
+    bool bVersion1 = false;
+    const bool bHeaderOK = bObject && ParseHeader(oMembers, bVersion1);
+
+    // Version 0: the whole document is the map of references; version 1:
+    // its "refs" member. Members stream in; only the syntax is checked after
+    // a semantic error, which a syntax error anywhere overrides.
+    using Stream = JsonMemberStream;
+    Stream::Source eSource = Stream::Source::None;
+    size_t nRefsOrdinal = 0;
+    if (bHeaderOK && !bVersion1)
+        eSource = Stream::Source::Root;
+    else if (bHeaderOK && oMembers.count("refs"))
     {
-        oDoc = json::parse(osText);
+        eSource = Stream::Source::TopMember;
+        nRefsOrdinal = oMembers["refs"].nOrdinal;
     }
-    catch (const json::exception &e)
+    Stream oStream(
+        eSource, nRefsOrdinal,
+        [this](const std::string &osKey, const json &oValue)
+        { return AddReference(osKey, oValue); },
+        [this]() { Fail("'refs' must be a JSON object"); });
+    std::string osSyntaxError;
+    if (!oStream.Run(osText, osSyntaxError))
     {
-        osError = std::string("invalid JSON: ") + e.what();
+        osError = "invalid JSON: " + osSyntaxError;
         return nullptr;
     }
-    if (!oDoc.is_object())
+    if (!oStream.IsRootObject())
     {
         osError = "the document must be a JSON object";
         return nullptr;
     }
-
-    bool bOK = true;
-    const auto oVersion = oDoc.find("version");
-    if (oVersion == oDoc.end())
+    if (!m_osError.empty() || !bHeaderOK)
     {
-        // Version 0: the whole document is the map of references.
-        for (const auto &oItem : oDoc.items())
-        {
-            if (!(bOK = AddReference(oItem.key(), oItem.value())))
-                break;
-        }
-    }
-    // fsspec compares with ==: 1.0 is version 1 too.
-    else if (!oVersion->is_number_integer() &&
-             !(oVersion->is_number_float() && oVersion->get<double>() == 1.0))
-    {
-        bOK = Fail("'version' must be an integer, got " +
-                   std::string(oVersion->type_name()) + " " + oVersion->dump());
-    }
-    else if (oVersion->is_number_integer() && oVersion->get<int64_t>() != 1)
-    {
-        bOK = Fail("unsupported kerchunk references version " + oVersion->dump() +
-                   " (0 and 1 are supported)");
-    }
-    else
-    {
-        if (oDoc.contains("templates"))
-            bOK = ParseTemplates(oDoc["templates"]);
-        if (bOK && oDoc.contains("gen"))
-            bOK = ParseGen(oDoc["gen"]);
-        if (bOK)
-        {
-            const auto oRefs = oDoc.find("refs");
-            if (oRefs == oDoc.end() && !oDoc.contains("gen"))
-                bOK = Fail("version 1 references need a 'refs' object");
-            else if (oRefs != oDoc.end() && !oRefs->is_object())
-                bOK = Fail("'refs' must be a JSON object");
-            else if (oRefs != oDoc.end())
-            {
-                for (const auto &oItem : oRefs->items())
-                {
-                    if (!(bOK = AddReference(oItem.key(), oItem.value())))
-                        break;
-                }
-            }
-        }
-    }
-    if (!bOK)
-    {
-        osError = m_osError;
+        // A header the scan could not delimit but the parser accepted
+        // cannot happen; say so rather than return nothing.
+        osError = m_osError.empty() ? "invalid JSON: cannot read the top-level members"
+                                    : m_osError;
         return nullptr;
     }
+    m_poSet->Seal();
     return std::move(m_poSet);
 }
 
@@ -489,7 +566,7 @@ bool Base64Decode(const std::string &osEncoded, std::string &osDecoded)
     return nBits < 6 && nPadding <= 2;
 }
 
-std::unique_ptr<ReferenceSet> ParseKerchunkJson(const std::string &osText,
+std::unique_ptr<ReferenceSet> ParseKerchunkJson(std::string_view osText,
                                                 std::string &osError)
 {
     Parser oParser;

@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace kerchunk
 {
@@ -14,7 +15,8 @@ namespace kerchunk
 // Returns null and sets osError (naming the offending key or section) when
 // the document is malformed. Target URLs are kept as written (templates
 // rendered); url_mapping.h turns them into GDAL paths when a key is opened.
-std::unique_ptr<ReferenceSet> ParseKerchunkJson(const std::string &osText,
+// The references are streamed: no DOM of the whole document is built.
+std::unique_ptr<ReferenceSet> ParseKerchunkJson(std::string_view osText,
                                                 std::string &osError);
 
 // Strict standard base64 (RFC 4648, padding optional). False on bad input.

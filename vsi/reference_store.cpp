@@ -1,9 +1,10 @@
-// Loading, caching and invalidating parsed references (LoadReferences), and
-// reading a key's bytes.
+// Reading and parsing a references file (ReadReferencesFile), and reading a
+// key's bytes.
 #include "config_options.h"
 #include "consolidated_metadata.h"
 #include "error.h"
 #include "kerchunk_json_parser.h"
+#include "references_cache.h"
 #include "target_policy.h"
 #include "url_mapping.h"
 #include "vsikerchunk.h"
@@ -15,47 +16,13 @@
 #include <algorithm>
 #include <cstdlib>
 #include <limits>
-#include <mutex>
 #include <vector>
 
 namespace kerchunk
 {
 
-namespace
-{
-
-struct CacheEntry
-{
-    std::string osRefsPath{};
-    vsi_l_offset nSize = 0;
-    GIntBig nMTime = 0;
-    uint64_t nLastUse = 0;
-    std::shared_ptr<const LoadedReferences> poRefs{};
-};
-
-std::mutex goCacheMutex;
-std::vector<CacheEntry> gaoCache;
-uint64_t gnUseCounter = 0;
-
-// A bad value keeps the default: the references themselves are fine, and
-// the error is reported when the option is first read wrong.
-size_t GetCacheCapacity()
-{
-    try
-    {
-        return static_cast<size_t>(GetIntegerOption("KERCHUNK_REFS_CACHE_SIZE"));
-    }
-    catch (const Error &e)
-    {
-        CPLError(CE_Warning, CPLE_IllegalArg, "%s; using %s", e.what(),
-                 GetConfigOptionSpec("KERCHUNK_REFS_CACHE_SIZE").pszDefault);
-        return static_cast<size_t>(std::atoi(
-            GetConfigOptionSpec("KERCHUNK_REFS_CACHE_SIZE").pszDefault));
-    }
-}
-
-std::shared_ptr<const LoadedReferences> Parse(const std::string &osRefsPath,
-                                              std::string &osError)
+std::shared_ptr<const LoadedReferences> ReadReferencesFile(const std::string &osRefsPath,
+                                                           std::string &osError)
 {
     if (osRefsPath.find(VSIKERCHUNK_PREFIX) != std::string::npos)
     {
@@ -88,12 +55,14 @@ std::shared_ptr<const LoadedReferences> Parse(const std::string &osRefsPath,
             osError += std::string(": ") + pszDetail;
         return nullptr;
     }
-    std::string osText(reinterpret_cast<const char *>(pabyData),
-                       static_cast<size_t>(nDataSize));
-    VSIFree(pabyData);
-
+    // Parsed in place; the text is freed before the metadata is prepared.
+    std::unique_ptr<GByte, decltype(&VSIFree)> poData(pabyData, VSIFree);
     std::string osParseError;
-    auto poSet = ParseKerchunkJson(osText, osParseError);
+    auto poSet = ParseKerchunkJson(
+        std::string_view(reinterpret_cast<const char *>(pabyData),
+                         static_cast<size_t>(nDataSize)),
+        osParseError);
+    poData.reset();
     if (!poSet)
     {
         osError = "invalid kerchunk references " + osRefsPath + ": " + osParseError;
@@ -103,71 +72,7 @@ std::shared_ptr<const LoadedReferences> Parse(const std::string &osRefsPath,
     poRefs->osRefsPath = osRefsPath;
     poRefs->oSet = std::move(*poSet);
     PrepareMetadata(*poRefs);
-    return poRefs;
-}
-
-}  // namespace
-
-std::shared_ptr<const LoadedReferences>
-LoadReferences(const std::string &osRefsPath, std::string &osError)
-{
-    VSIStatBufL sStat;
-    const bool bStatOK = VSIStatL(osRefsPath.c_str(), &sStat) == 0;
-    {
-        std::lock_guard<std::mutex> oLock(goCacheMutex);
-        for (auto &oEntry : gaoCache)
-        {
-            if (oEntry.osRefsPath != osRefsPath)
-                continue;
-            // A file that cannot be checked right now (a server hiccup)
-            // keeps its parsed references: reads then fail on their own.
-            if (!bStatOK ||
-                (oEntry.nSize == static_cast<vsi_l_offset>(sStat.st_size) &&
-                 oEntry.nMTime == sStat.st_mtime))
-            {
-                oEntry.nLastUse = ++gnUseCounter;
-                return oEntry.poRefs;
-            }
-            break;  // changed: reload below
-        }
-    }
-    if (!bStatOK || VSI_ISDIR(sStat.st_mode))
-    {
-        osError = "kerchunk references " + osRefsPath + " not found";
-        return nullptr;
-    }
-    // A FIFO or device would block or never end.
-    if (!VSI_ISREG(sStat.st_mode))
-    {
-        osError = "kerchunk references " + osRefsPath + " is not a regular file";
-        return nullptr;
-    }
-
-    // Parse outside the lock: another thread may parse the same file at the
-    // same time, which only costs duplicate work.
-    auto poRefs = Parse(osRefsPath, osError);
-    if (!poRefs)
-        return nullptr;
-
-    std::lock_guard<std::mutex> oLock(goCacheMutex);
-    gaoCache.erase(std::remove_if(gaoCache.begin(), gaoCache.end(),
-                                  [&](const CacheEntry &oEntry)
-                                  { return oEntry.osRefsPath == osRefsPath; }),
-                   gaoCache.end());
-    while (gaoCache.size() >= GetCacheCapacity())
-    {
-        gaoCache.erase(std::min_element(
-            gaoCache.begin(), gaoCache.end(),
-            [](const CacheEntry &a, const CacheEntry &b)
-            { return a.nLastUse < b.nLastUse; }));
-    }
-    CacheEntry oEntry;
-    oEntry.osRefsPath = osRefsPath;
-    oEntry.nSize = sStat.st_size;
-    oEntry.nMTime = sStat.st_mtime;
-    oEntry.nLastUse = ++gnUseCounter;
-    oEntry.poRefs = poRefs;
-    gaoCache.push_back(std::move(oEntry));
+    poRefs->oSet.Seal();  // shared read-only between threads from here on
     return poRefs;
 }
 

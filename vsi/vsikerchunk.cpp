@@ -5,6 +5,7 @@
 #include "config_options.h"
 #include "error.h"
 #include "gdal_vsi_compat.h"
+#include "references_cache.h"
 #include "vsi_handles.h"
 
 #include "cpl_conv.h"
@@ -49,7 +50,8 @@ struct ResolvedPath
     std::string osKey{};
 };
 
-bool ResolvePath(const char *pszFilename, ResolvedPath &oPath, std::string &osError)
+bool ResolvePath(ReferencesCache &oCache, const char *pszFilename, ResolvedPath &oPath,
+                 std::string &osError)
 {
     std::string osRefsPath;
     if (!SplitVSIKerchunkPath(pszFilename, osRefsPath, oPath.osKey))
@@ -58,7 +60,7 @@ bool ResolvePath(const char *pszFilename, ResolvedPath &oPath, std::string &osEr
                   pszFilename;
         return false;
     }
-    oPath.poRefs = LoadReferences(osRefsPath, osError);
+    oPath.poRefs = oCache.Load(osRefsPath, osError);
     return oPath.poRefs != nullptr;
 }
 
@@ -72,6 +74,15 @@ class VSIKerchunkFilesystemHandler final : public VSIFilesystemHandler
     char **GetFileMetadata(const char *pszFilename, const char *pszDomain,
                            CSLConstList papszOptions) override;
     const char *GetOptions() override;
+
+    ReferencesCache &GetReferencesCache()
+    {
+        return m_oCache;
+    }
+
+  private:
+    ReferencesCache m_oCache{};
+    const std::string m_osOptionsXml = GetConfigOptionsXml();
 };
 
 VSIOpenResult VSIKerchunkFilesystemHandler::Open(const char *pszFilename,
@@ -96,7 +107,7 @@ VSIOpenResult VSIKerchunkFilesystemHandler::Open(const char *pszFilename,
         errno = ENOENT;
         return nullptr;
     }
-    oPath.poRefs = LoadReferences(osRefsPath, osError);
+    oPath.poRefs = m_oCache.Load(osRefsPath, osError);
     if (!oPath.poRefs)
     {
         // Not "missing": the Zarr driver would read fill values.
@@ -115,7 +126,7 @@ VSIOpenResult VSIKerchunkFilesystemHandler::Open(const char *pszFilename,
         return nullptr;
     }
     if (poRef->IsInline())
-        return MakeVSIHandle<InlineHandle>(poRef->osInline);
+        return MakeVSIHandle<InlineHandle>(std::string(poRef->osInline));
 
     // From here on the key exists: failures are errors, never "missing".
     const std::string osDescription =
@@ -162,7 +173,7 @@ int VSIKerchunkFilesystemHandler::Stat(const char *pszFilename,
     memset(pStatBuf, 0, sizeof(VSIStatBufL));
     ResolvedPath oPath;
     std::string osError;
-    if (!ResolvePath(pszFilename, oPath, osError))
+    if (!ResolvePath(m_oCache, pszFilename, oPath, osError))
     {
         if (nFlags & VSI_STAT_SET_ERROR_FLAG)
             CPLError(CE_Failure, CPLE_OpenFailed, "%s", osError.c_str());
@@ -210,7 +221,7 @@ char **VSIKerchunkFilesystemHandler::ReadDirEx(const char *pszDirname, int nMaxF
 {
     ResolvedPath oPath;
     std::string osError;
-    if (!ResolvePath(pszDirname, oPath, osError) ||
+    if (!ResolvePath(m_oCache, pszDirname, oPath, osError) ||
         !oPath.poRefs->oSet.IsDirectory(oPath.osKey))
         return nullptr;
     CPLStringList aosNames;
@@ -229,7 +240,7 @@ char **VSIKerchunkFilesystemHandler::GetFileMetadata(const char *pszFilename,
         return nullptr;
     ResolvedPath oPath;
     std::string osError;
-    if (!ResolvePath(pszFilename, oPath, osError))
+    if (!ResolvePath(m_oCache, pszFilename, oPath, osError))
         return nullptr;
     const Reference *poRef = oPath.poRefs->oSet.Find(oPath.osKey);
     if (poRef == nullptr)
@@ -259,8 +270,7 @@ char **VSIKerchunkFilesystemHandler::GetFileMetadata(const char *pszFilename,
 
 const char *VSIKerchunkFilesystemHandler::GetOptions()
 {
-    static const std::string osXml = GetConfigOptionsXml();
-    return osXml.c_str();
+    return m_osOptionsXml.c_str();
 }
 
 }  // namespace
@@ -336,8 +346,24 @@ bool SplitVSIKerchunkPath(const std::string &osPath, std::string &osRefsPath,
     return true;
 }
 
+std::shared_ptr<const LoadedReferences> LoadReferences(const std::string &osRefsPath,
+                                                       std::string &osError)
+{
+    InstallVSIKerchunkHandler();
+    auto *poHandler = dynamic_cast<VSIKerchunkFilesystemHandler *>(
+        VSIFileManager::GetHandler(VSIKERCHUNK_PREFIX));
+    if (poHandler == nullptr)
+    {
+        osError = std::string("another handler is installed for ") + VSIKERCHUNK_PREFIX;
+        return nullptr;
+    }
+    return poHandler->GetReferencesCache().Load(osRefsPath, osError);
+}
+
 void InstallVSIKerchunkHandler()
 {
+    // The one process-wide state left in vsi/: GDAL's handler registry is
+    // itself process-wide, and a handler is installed once.
     static std::once_flag oOnce;
     std::call_once(oOnce,
                    [] { InstallVSIHandler<VSIKerchunkFilesystemHandler>(VSIKERCHUNK_PREFIX); });

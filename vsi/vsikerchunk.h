@@ -60,7 +60,8 @@ struct LoadedReferences
 bool CheckRawChunkLength(const LoadedReferences &oRefs, const std::string &osKey,
                          uint64_t nLength, std::string &osError);
 
-// Parsed references of `osRefsPath`, from a bounded in-memory cache that
+// Parsed references of `osRefsPath`, from the bounded in-memory cache of the
+// /vsikerchunk/ handler (installed if needed; see references_cache.h), that
 // drops an entry when the file's size or modification time changes. Returns
 // null and sets osError (a complete message) on failure.
 std::shared_ptr<const LoadedReferences>

@@ -32,25 +32,28 @@ constexpr size_t MAX_KEYS_VISITED = 256;
 void VisitKeys(const kerchunk::LoadedReferences &oRefs)
 {
     size_t nVisited = 0;
-    for (const auto &oKV : oRefs.oSet.GetAll())
-    {
-        if (++nVisited > MAX_KEYS_VISITED)
-            break;
-        std::string osTarget, osError, osBytes;
-        if (oKV.second.IsInline())
+    using kerchunk::ReferenceSet;
+    oRefs.oSet.ForEach(
+        ReferenceSet::Keys::All,
+        [&](const std::string &osKey, const kerchunk::Reference &oRef)
         {
-            if (kerchunk::ReadKey(oRefs, oKV.first, osBytes, osError) &&
-                osBytes != oKV.second.osInline)
-                abort();  // an inline key must read back as stored
-        }
-        else if (!kerchunk::ResolveTarget(oRefs, oKV.first, oKV.second,
-                                          osTarget, osError) &&
-                 osError.empty())
-        {
-            abort();  // a refusal always says why
-        }
-        (void)oRefs.oSet.IsDirectory(oKV.first);
-    }
+            if (++nVisited > MAX_KEYS_VISITED)
+                return false;
+            std::string osTarget, osError, osBytes;
+            if (oRef.IsInline())
+            {
+                if (kerchunk::ReadKey(oRefs, osKey, osBytes, osError) &&
+                    osBytes != oRef.osInline)
+                    abort();  // an inline key must read back as stored
+            }
+            else if (!kerchunk::ResolveTarget(oRefs, osKey, oRef, osTarget, osError) &&
+                     osError.empty())
+            {
+                abort();  // a refusal always says why
+            }
+            (void)oRefs.oSet.IsDirectory(osKey);
+            return true;
+        });
 }
 
 }  // namespace
