@@ -76,7 +76,7 @@ const std::vector<ConfigOptionSpec> &GetConfigOptionSpecs()
          "request"},
         {"KERCHUNK_COALESCE_MAX_SIZE", T::Integer, "16777216", "16777216",
          "Largest request made by merging ranges, in bytes"},
-        {"KERCHUNK_MAX_PARALLEL_REQUESTS", T::Integer, "8", "8",
+        {"KERCHUNK_MAX_PARALLEL_REQUESTS", T::Integer, "16", "16",
          "Requests of one batch in flight at once", 1},
     };
     return aoSpecs;

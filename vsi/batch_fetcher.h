@@ -27,7 +27,7 @@ struct FetchSettings
 {
     uint64_t nGap = 65536;
     uint64_t nMaxMergedSize = 16 * 1024 * 1024;
-    size_t nMaxInFlight = 8;
+    size_t nMaxInFlight = 16;
 };
 
 // One range's outcome: its bytes (exactly nSize of them), or null and a
