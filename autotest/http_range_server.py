@@ -1,6 +1,7 @@
 """A small HTTP server for tests: serves a folder on loopback with HEAD and
 single Range requests (what GDAL's /vsicurl/ needs), counts requests, and can
-be told to fail."""
+be told to fail: every request (fail_with), or chosen GETs (add_fault) with
+an HTTP status, a reset connection or a body shorter than announced."""
 import http.server
 import os
 import re
@@ -45,10 +46,63 @@ class RangeRequestHandler(http.server.BaseHTTPRequestHandler):
         self.send_header("Accept-Ranges", "bytes")
         self.end_headers()
 
+    def _fault_for(self, rng):
+        """The first armed fault matching this GET (and disarms one use)."""
+        m = re.match(r"bytes=(\d+)-(\d*)", rng or "")
+        start = int(m.group(1)) if m else 0
+        end = int(m.group(2)) if m and m.group(2) else None
+        with self.server.lock:
+            for fault in self.server.faults:
+                if fault["times"] <= 0:
+                    continue
+                if fault["path"] and self.path.split("?")[0] != fault["path"]:
+                    continue
+                off = fault["offset"]
+                if off is not None and not (start <= off and (end is None or off <= end)):
+                    continue
+                fault["times"] -= 1
+                fault["used"] += 1
+                return fault["kind"]
+        return None
+
+    def _apply_fault(self, kind, full, rng):
+        """Answers the request the way the fault says; True once answered."""
+        if kind is None:
+            return False
+        if kind == "reset":
+            # Close without any answer (the client sees a reset/empty reply).
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return True
+        if kind == "short":
+            m = re.match(r"bytes=(\d+)-(\d*)", rng or "")
+            size = os.path.getsize(full)
+            start = int(m.group(1)) if m else 0
+            end = min(int(m.group(2)) if m and m.group(2) else size - 1, size - 1)
+            with open(full, "rb") as f:
+                f.seek(start)
+                body = f.read(end - start + 1)
+            self.send_response(206 if m else 200)
+            if m:
+                self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return True
+        self.send_response(int(kind))
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        return True
+
     def do_GET(self):
         rng = self.headers.get("Range")
         full = self._start("GET", rng)
         if full is None:
+            return
+        if self._apply_fault(self._fault_for(rng), full, rng):
             return
         size = os.path.getsize(full)
         with open(full, "rb") as f:
@@ -83,6 +137,8 @@ class RangeServer:
         self.httpd.root = os.path.abspath(root)
         self.httpd.requests = []
         self.httpd.fail_with = None
+        self.httpd.faults = []
+        self.httpd.lock = threading.Lock()
         self.url = "http://127.0.0.1:%d" % self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
@@ -92,6 +148,24 @@ class RangeServer:
 
     def fail_with(self, status):
         self.httpd.fail_with = status
+
+    def add_fault(self, kind, times=1, path=None, offset=None):
+        """The next `times` GETs of `path` (any when None) whose range holds
+        byte `offset` (any when None) get `kind`: an HTTP status code,
+        "reset" (connection closed unanswered) or "short" (half the body
+        announced). Returns the fault; its "used" counts the hits."""
+        fault = {"kind": kind, "times": times, "path": path, "offset": offset, "used": 0}
+        with self.httpd.lock:
+            self.httpd.faults.append(fault)
+        return fault
+
+    def clear_faults(self):
+        with self.httpd.lock:
+            self.httpd.faults.clear()
+
+    def gets(self, path):
+        """Number of GET requests of `path` so far."""
+        return sum(1 for r in list(self.httpd.requests) if r[0] == "GET" and r[1] == path)
 
     def __enter__(self):
         self.thread.start()

@@ -63,6 +63,21 @@ const std::vector<ConfigOptionSpec> &GetConfigOptionSpecs()
          "small reads, the default for local files)"},
         {"KERCHUNK_NETCDF3_MAX_HEADER_SIZE", T::Integer, "268435456", "268435456",
          "Largest NetCDF-3 header read"},
+        {"KERCHUNK_PREFETCH", T::Boolean, "YES", "`YES`",
+         "Reads through the driver fetch the chunks they need as one batch "
+         "(coalesced, parallel) before decoding; `NO`: one request per chunk "
+         "as the Zarr driver opens it"},
+        {"KERCHUNK_CHUNK_CACHE_SIZE", T::Integer, "67108864", "67108864",
+         "Bytes of fetched chunks kept in memory, shared by everything reading "
+         "in the process (least recently used first out); a batch larger than "
+         "this is fetched in parts"},
+        {"KERCHUNK_COALESCE_GAP", T::Integer, "65536", "65536",
+         "Ranges of one target at most this many bytes apart are fetched by one "
+         "request"},
+        {"KERCHUNK_COALESCE_MAX_SIZE", T::Integer, "16777216", "16777216",
+         "Largest request made by merging ranges, in bytes"},
+        {"KERCHUNK_MAX_PARALLEL_REQUESTS", T::Integer, "16", "16",
+         "Requests of one batch in flight at once", 1},
     };
     return aoSpecs;
 }

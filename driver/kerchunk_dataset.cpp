@@ -1,6 +1,8 @@
 #include "kerchunk_dataset.h"
 #include "cf_georeferencing.h"
 
+#include "chunk_prefetch.h"
+
 #include "cpl_string.h"
 
 #include <algorithm>
@@ -83,6 +85,15 @@ class KerchunkRasterBand final : public GDALRasterBand
                        std::vector<GUInt64> anExtraIndex);
 
     CPLErr IReadBlock(int nBlockXOff, int nBlockYOff, void *pImage) override;
+    CPLErr AdviseRead(int nXOff, int nYOff, int nXSize, int nYSize, int nBufXSize,
+                      int nBufYSize, GDALDataType eBufType, char **papszOptions) override;
+
+  protected:
+    // A window of several blocks fetches their chunks as one batch first.
+    CPLErr IRasterIO(GDALRWFlag eRWFlag, int nXOff, int nYOff, int nXSize, int nYSize,
+                     void *pData, int nBufXSize, int nBufYSize, GDALDataType eBufType,
+                     GSpacing nPixelSpace, GSpacing nLineSpace,
+                     GDALRasterIOExtraArg *psExtraArg) override;
     double GetNoDataValue(int *pbSuccess) override;
     double GetOffset(int *pbSuccess) override;
     double GetScale(int *pbSuccess) override;
@@ -190,6 +201,29 @@ CPLErr KerchunkRasterBand::IReadBlock(int nBlockXOff, int nBlockYOff, void *pIma
     return CE_None;
 }
 
+CPLErr KerchunkRasterBand::IRasterIO(GDALRWFlag eRWFlag, int nXOff, int nYOff,
+                                     int nXSize, int nYSize, void *pData, int nBufXSize,
+                                     int nBufYSize, GDALDataType eBufType,
+                                     GSpacing nPixelSpace, GSpacing nLineSpace,
+                                     GDALRasterIOExtraArg *psExtraArg)
+{
+    // Chunks already fetched by the dataset's batch are found in the cache.
+    if (eRWFlag == GF_Read)
+        static_cast<KerchunkRasterDataset *>(poDS)->PrefetchWindow(
+            nXOff, nYOff, nXSize, nYSize, 1, &nBand);
+    return GDALRasterBand::IRasterIO(eRWFlag, nXOff, nYOff, nXSize, nYSize, pData,
+                                     nBufXSize, nBufYSize, eBufType, nPixelSpace,
+                                     nLineSpace, psExtraArg);
+}
+
+CPLErr KerchunkRasterBand::AdviseRead(int nXOff, int nYOff, int nXSize, int nYSize,
+                                      int nBufXSize, int nBufYSize, GDALDataType eBufType,
+                                      char **papszOptions)
+{
+    return poDS->AdviseRead(nXOff, nYOff, nXSize, nYSize, nBufXSize, nBufYSize, eBufType,
+                            1, &nBand, papszOptions);
+}
+
 double KerchunkRasterBand::GetNoDataValue(int *pbSuccess)
 {
     const auto *poGDS = static_cast<KerchunkRasterDataset *>(poDS);
@@ -234,8 +268,9 @@ const char *KerchunkRasterBand::GetUnitType()
 /*                        KerchunkRasterDataset                         */
 /************************************************************************/
 
-KerchunkRasterDataset::KerchunkRasterDataset(GDALDatasetUniquePtr poZarrDS)
-    : m_poZarrDS(std::move(poZarrDS))
+KerchunkRasterDataset::KerchunkRasterDataset(GDALDatasetUniquePtr poZarrDS,
+                                             std::shared_ptr<const LoadedReferences> poRefs)
+    : m_poZarrDS(std::move(poZarrDS)), m_poRefs(std::move(poRefs))
 {
     m_oSRS.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
 }
@@ -288,6 +323,17 @@ bool KerchunkRasterDataset::SetArray(const std::shared_ptr<GDALMDArray> &poArray
     }
     m_poArray = poArray;
     m_eReadType = poArray->GetDataType().GetNumericDataType();
+    if (m_poRefs)
+    {
+        // GDAL's Zarr driver names arrays "/path/in/store".
+        const size_t nFirst = osName.find_first_not_of('/');
+        const std::string osArrayKey =
+            nFirst == std::string::npos ? std::string() : osName.substr(nFirst);
+        const auto anBlockSize = poArray->GetBlockSize();
+        m_poChunkGrid = std::make_unique<ChunkGrid>(
+            osArrayKey, GetChunkKeySeparator(*m_poRefs, osArrayKey),
+            std::vector<uint64_t>(anBlockSize.begin(), anBlockSize.end()));
+    }
     nRasterXSize = static_cast<int>(nXSize);
     nRasterYSize = static_cast<int>(nYSize);
 

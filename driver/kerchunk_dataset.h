@@ -2,6 +2,9 @@
 // /vsikerchunk/ alive and read through its multidimensional arrays.
 #pragma once
 
+#include "chunk_grid.h"
+#include "vsikerchunk.h"
+
 #include "gdal_priv.h"
 #include "ogr_spatialref.h"
 
@@ -12,6 +15,13 @@
 
 namespace kerchunk
 {
+
+// GDAL 3.10 made the band map of IRasterIO const.
+#ifdef BANDMAP_TYPE
+using KerchunkBandMap = BANDMAP_TYPE;
+#else
+using KerchunkBandMap = int *;
+#endif
 
 // The multidimensional view: GDAL's Zarr root group, every array at its path.
 class KerchunkMultiDimDataset final : public GDALDataset
@@ -39,7 +49,10 @@ class KerchunkRasterDataset final : public GDALDataset
     friend class KerchunkRasterBand;
 
   public:
-    explicit KerchunkRasterDataset(GDALDatasetUniquePtr poZarrDS);
+    // poRefs: the references poZarrDS reads, for planning reads (chunks
+    // are then fetched as batches); null reads chunk after chunk.
+    explicit KerchunkRasterDataset(GDALDatasetUniquePtr poZarrDS,
+                                   std::shared_ptr<const LoadedReferences> poRefs = nullptr);
 
     // Builds the raster view of `poArray`; false (after a CPLError) when the
     // array cannot be shown as a raster.
@@ -49,8 +62,37 @@ class KerchunkRasterDataset final : public GDALDataset
     CPLErr GetGeoTransform(double *padfGeoTransform) override;
     const OGRSpatialReference *GetSpatialRef() const override;
 
+    CPLErr AdviseRead(int nXOff, int nYOff, int nXSize, int nYSize, int nBufXSize,
+                      int nBufYSize, GDALDataType eDT, int nBandCount,
+                      int *panBandList, char **papszOptions) override;
+
+  protected:
+    // A multi-band window is one read: its chunks are fetched as one batch
+    // (in parts when they exceed the chunk cache) before decoding.
+    CPLErr IRasterIO(GDALRWFlag eRWFlag, int nXOff, int nYOff, int nXSize,
+                     int nYSize, void *pData, int nBufXSize, int nBufYSize,
+                     GDALDataType eBufType, int nBandCount, KerchunkBandMap panBandMap,
+                     GSpacing nPixelSpace, GSpacing nLineSpace, GSpacing nBandSpace,
+                     GDALRasterIOExtraArg *psExtraArg) override;
+
   private:
+    // The chunk keys a window of the given bands needs; false when reads
+    // are not planned (no references, KERCHUNK_PREFETCH=NO, too many keys).
+    bool ChunkKeysOf(int nXOff, int nYOff, int nXSize, int nYSize, int nBand,
+                     std::vector<std::string> &aosKeys) const;
+    // Fetches the chunks of a window of bands as one batch (best effort:
+    // what cannot be fetched is read, and reported, key by key).
+    void PrefetchWindow(int nXOff, int nYOff, int nXSize, int nYSize,
+                        int nBandCount, const int *panBandMap) const;
+    // Splits panBandMap into runs whose chunks fit in the chunk cache.
+    std::vector<std::pair<int, int>> BatchesOfBands(int nXOff, int nYOff,
+                                                    int nXSize, int nYSize,
+                                                    int nBandCount,
+                                                    const int *panBandMap) const;
+
     GDALDatasetUniquePtr m_poZarrDS;
+    std::shared_ptr<const LoadedReferences> m_poRefs{};
+    std::unique_ptr<ChunkGrid> m_poChunkGrid{};
     std::shared_ptr<GDALMDArray> m_poArray{};
     bool m_bHasGeoTransform = false;
     std::array<double, 6> m_adfGeoTransform{0, 1, 0, 0, 0, 1};

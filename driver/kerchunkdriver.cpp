@@ -159,7 +159,7 @@ GDALDataset *OpenReferences(GDALOpenInfo *poOpenInfo, const std::string &osRefsP
             poArray = apoCandidates[0];
     }
 
-    auto poDS = std::make_unique<KerchunkRasterDataset>(std::move(poZarrDS));
+    auto poDS = std::make_unique<KerchunkRasterDataset>(std::move(poZarrDS), poRefs);
     if (poArray)
     {
         const bool bFlip = CPLFetchBool(poOpenInfo->papszOpenOptions, "FLIP_NORTH_UP", true);

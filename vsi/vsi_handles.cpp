@@ -1,4 +1,5 @@
 #include "vsi_handles.h"
+#include "target_state.h"
 
 #include "cpl_error.h"
 
@@ -46,15 +47,16 @@ size_t InlineHandle::Read(void *pBuffer, size_t nSize, size_t nCount)
     const size_t nWanted = nSize * nCount;
     const size_t nToCopy = Available(nWanted);
     if (nToCopy)
-        memcpy(pBuffer, m_osBytes.data() + m_nPos, nToCopy);
+        memcpy(pBuffer, m_poBytes->data() + m_nPos, nToCopy);
     Advance(nToCopy, nWanted);
     return nToCopy / nSize;
 }
 
 RangeHandle::RangeHandle(std::unique_ptr<VSIVirtualHandle> poTarget,
-                         vsi_l_offset nOffset, vsi_l_offset nSize,
-                         std::string osDescription)
-    : WindowHandle(nSize), m_poTarget(std::move(poTarget)), m_nOffset(nOffset),
+                         std::string osTarget, vsi_l_offset nOffset,
+                         vsi_l_offset nSize, std::string osDescription)
+    : WindowHandle(nSize), m_poTarget(std::move(poTarget)),
+      m_osTarget(std::move(osTarget)), m_nOffset(nOffset),
       m_osDescription(std::move(osDescription))
 {
 }
@@ -91,9 +93,10 @@ size_t RangeHandle::Read(void *pBuffer, size_t nSize, size_t nCount)
             // The declared range goes past the target's end (or the read
             // failed): say so rather than hand out a short chunk silently.
             m_bReportedShortRead = true;
+            ForgetTargetStateAfterFailure(m_osTarget);
             CPLError(CE_Failure, CPLE_FileIO,
-                     "%s: range [%llu, %llu) goes past the end of the target "
-                     "(read %llu of %llu bytes at offset %llu)",
+                     "%s: range [%llu, %llu) goes past the end of the target, "
+                     "or the read failed (read %llu of %llu bytes at offset %llu)",
                      m_osDescription.c_str(),
                      static_cast<unsigned long long>(m_nOffset),
                      static_cast<unsigned long long>(m_nOffset + m_nSize),

@@ -52,18 +52,23 @@ class WindowHandle : public VSIVirtualHandle
     bool m_bEOF = false;
 };
 
-// Bytes held in memory (inline references, the synthesized .zmetadata).
+// Bytes held in memory (inline references, the synthesized .zmetadata, a
+// chunk from the chunk cache, shared with it).
 class InlineHandle final : public WindowHandle
 {
   public:
     explicit InlineHandle(std::string osBytes)
-        : WindowHandle(osBytes.size()), m_osBytes(std::move(osBytes))
+        : InlineHandle(std::make_shared<const std::string>(std::move(osBytes)))
+    {
+    }
+    explicit InlineHandle(std::shared_ptr<const std::string> poBytes)
+        : WindowHandle(poBytes->size()), m_poBytes(std::move(poBytes))
     {
     }
     size_t Read(void *pBuffer, size_t nSize, size_t nCount) override;
 
   private:
-    const std::string m_osBytes;
+    const std::shared_ptr<const std::string> m_poBytes;
 };
 
 // The window [nOffset, nOffset + nSize) of an open target file. Reads never
@@ -72,8 +77,8 @@ class InlineHandle final : public WindowHandle
 class RangeHandle final : public WindowHandle
 {
   public:
-    RangeHandle(std::unique_ptr<VSIVirtualHandle> poTarget, vsi_l_offset nOffset,
-                vsi_l_offset nSize, std::string osDescription);
+    RangeHandle(std::unique_ptr<VSIVirtualHandle> poTarget, std::string osTarget,
+                vsi_l_offset nOffset, vsi_l_offset nSize, std::string osDescription);
     ~RangeHandle() override;
 
     size_t Read(void *pBuffer, size_t nSize, size_t nCount) override;
@@ -81,6 +86,7 @@ class RangeHandle final : public WindowHandle
 
   private:
     std::unique_ptr<VSIVirtualHandle> m_poTarget;  // closed by Close()
+    const std::string m_osTarget;                  // its GDAL path
     const vsi_l_offset m_nOffset;
     const std::string m_osDescription;  // "<refs>: key '<key>' (<target>)"
     bool m_bReportedShortRead = false;

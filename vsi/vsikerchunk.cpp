@@ -2,6 +2,7 @@
 // Overrides only what a read-only store needs: Open, Stat, ReadDirEx,
 // GetFileMetadata and GetOptions.
 #include "vsikerchunk.h"
+#include "chunk_prefetch.h"
 #include "config_options.h"
 #include "error.h"
 #include "gdal_vsi_compat.h"
@@ -79,10 +80,17 @@ class VSIKerchunkFilesystemHandler final : public VSIFilesystemHandler
     {
         return m_oCache;
     }
+    ChunkCache &GetChunkCache()
+    {
+        return m_oChunkCache;
+    }
 
   private:
     ReferencesCache m_oCache{};
     const std::string m_osOptionsXml = GetConfigOptionsXml();
+    // Chunks fetched ahead by batch reads (chunk_prefetch.h), for the life
+    // of the handler, which is the life of the process.
+    ChunkCache m_oChunkCache{};
 };
 
 VSIOpenResult VSIKerchunkFilesystemHandler::Open(const char *pszFilename,
@@ -151,6 +159,12 @@ VSIOpenResult VSIKerchunkFilesystemHandler::Open(const char *pszFilename,
         CPLError(CE_Failure, CPLE_AppDefined, "%s", osError.c_str());
         return MakeVSIHandle<FailingHandle>(osError, nDeclaredSize);
     }
+    if (!poRef->bWholeFile)
+    {
+        if (auto poBytes = m_oChunkCache.Get(
+                ChunkCache::MakeKey(osTarget, poRef->nOffset, poRef->nSize)))
+            return MakeVSIHandle<InlineHandle>(std::move(poBytes));
+    }
     // VSILFILE is GDAL's opaque name for a VSIVirtualHandle.
     auto poTarget = std::unique_ptr<VSIVirtualHandle>(reinterpret_cast<VSIVirtualHandle *>(
         VSIFOpenExL(osTarget.c_str(), "rb", TRUE)));
@@ -163,8 +177,8 @@ VSIOpenResult VSIKerchunkFilesystemHandler::Open(const char *pszFilename,
     }
     if (poRef->bWholeFile)
         return ReleaseVSIHandle(std::move(poTarget));
-    return MakeVSIHandle<RangeHandle>(std::move(poTarget), poRef->nOffset, poRef->nSize,
-                           osDescription + " (" + osTarget + ")");
+    return MakeVSIHandle<RangeHandle>(std::move(poTarget), osTarget, poRef->nOffset,
+                                      poRef->nSize, osDescription + " (" + osTarget + ")");
 }
 
 int VSIKerchunkFilesystemHandler::Stat(const char *pszFilename,
@@ -367,6 +381,17 @@ void InstallVSIKerchunkHandler()
     static std::once_flag oOnce;
     std::call_once(oOnce,
                    [] { InstallVSIHandler<VSIKerchunkFilesystemHandler>(VSIKERCHUNK_PREFIX); });
+}
+
+ChunkCache &GetChunkCache()
+{
+    InstallVSIKerchunkHandler();
+    auto *poHandler = dynamic_cast<VSIKerchunkFilesystemHandler *>(
+        VSIFileManager::GetHandler(VSIKERCHUNK_PREFIX));
+    if (poHandler == nullptr)
+        throw Error(std::string(VSIKERCHUNK_PREFIX) +
+                    " is handled by another handler than this plugin's");
+    return poHandler->GetChunkCache();
 }
 
 }  // namespace kerchunk

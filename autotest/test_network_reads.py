@@ -1,0 +1,202 @@
+"""Reads over HTTP (loopback server counting requests): a read resolves the
+chunks it needs and fetches them as one coalesced, parallel batch; values are
+those of netCDF4 and of the chunk-by-chunk path; faults are retried or give
+an error naming the chunk key and the URL, never wrong values."""
+import json
+import os
+
+import netCDF4
+import numpy as np
+import pytest
+from osgeo import gdal
+
+from http_range_server import RangeServer
+from kerchunk_cli import generate
+
+STEPS = 240
+# Chunks larger than /vsicurl/'s 16 KB blocks, so that a block read for one
+# chunk never reaches into the next chunk of the same variable.
+NY, NX = 100, 120
+
+
+@pytest.fixture(scope="module")
+def era5_like(tmp_path_factory):
+    """Two variables written step by step (their chunks interleave in the
+    file), zlib + shuffle, one chunk per field; references to it over HTTP
+    are made by rewriting the local path into the server's URL."""
+    folder = tmp_path_factory.mktemp("net")
+    path = folder / "era5.nc"
+    rng = np.random.default_rng(9)
+    with netCDF4.Dataset(path, "w") as nc:
+        nc.createDimension("time", None)
+        nc.createDimension("latitude", NY)
+        nc.createDimension("longitude", NX)
+        lat = nc.createVariable("latitude", "f4", ("latitude",))
+        lat[:] = np.linspace(60, 31, NY)
+        lon = nc.createVariable("longitude", "f4", ("longitude",))
+        lon[:] = np.linspace(-10, 29, NX)
+        t = nc.createVariable("time", "f8", ("time",))
+        t.units = "hours since 2000-01-01"
+        for name in ("t2m", "u10"):
+            nc.createVariable(name, "f4", ("time", "latitude", "longitude"),
+                              zlib=True, shuffle=True, chunksizes=(1, NY, NX))
+        for step in range(STEPS):
+            t[step] = step
+            for name in ("t2m", "u10"):
+                nc[name][step] = rng.normal(280, 10, (NY, NX)).astype("f4")
+    local_refs = folder / "local.json"
+    generate(path, local_refs)
+    return folder, path, json.loads(local_refs.read_text())
+
+
+def write_http_refs(folder, refs, url, local_path):
+    def rewrite(value):
+        if isinstance(value, list) and value and value[0] in (str(local_path), "era5.nc"):
+            return [url] + value[1:]
+        return value
+    out = dict(refs)
+    out["refs"] = {k: rewrite(v) for k, v in refs["refs"].items()}
+    target = folder / ("http_%d.json" % abs(hash(url)))
+    target.write_text(json.dumps(out))
+    return target
+
+
+@pytest.fixture
+def served(era5_like, config_options):
+    folder, path, refs = era5_like
+    with RangeServer(folder) as server:
+        url = server.url + "/era5.nc"
+        refs_path = write_http_refs(folder, refs, url, path)
+        gdal.VSICurlClearCache()
+        # Every test has its own server port, hence its own chunk cache keys.
+        config_options(GDAL_HTTP_MAX_RETRY="0", GDAL_DISABLE_READDIR_ON_OPEN="EMPTY_DIR")
+        yield server, refs_path, path
+        gdal.VSICurlClearCache()
+
+
+def open_var(refs_path, var="t2m"):
+    return gdal.Open('KERCHUNK:"%s":%s' % (refs_path, var))
+
+
+def native_series(path, var, y, x):
+    with netCDF4.Dataset(path) as nc:
+        nc.set_auto_mask(False)
+        # The classic view is north-up: rows are flipped when latitude grows;
+        # here latitude decreases, so rows are stored north-up already.
+        return np.asarray(nc[var][:, y, x])
+
+
+def test_pixel_time_series_is_one_batch(served, config_options):
+    server, refs_path, path = served
+    want = native_series(path, "t2m", 7, 11)
+
+    config_options(KERCHUNK_PREFETCH="NO")
+    ds = open_var(refs_path)
+    assert ds.RasterCount == STEPS
+    before = server.gets("/era5.nc")
+    unplanned = ds.ReadAsArray(11, 7, 1, 1)[:, 0, 0]
+    unplanned_requests = server.gets("/era5.nc") - before
+    ds = None
+
+    gdal.VSICurlClearCache()
+    config_options(KERCHUNK_PREFETCH=None)
+    ds = open_var(refs_path)
+    before = server.gets("/era5.nc")
+    planned = ds.ReadAsArray(11, 7, 1, 1)[:, 0, 0]
+    planned_requests = server.gets("/era5.nc") - before
+
+    assert planned.tobytes() == want.tobytes()
+    assert unplanned.tobytes() == want.tobytes()
+    # Chunk by chunk: one request per step; planned: the 240 chunks lie in
+    # a few MB of the file and are fetched by a handful of requests.
+    assert unplanned_requests >= STEPS
+    assert planned_requests <= 10, planned_requests
+    print("time series: %d requests chunk by chunk, %d planned"
+          % (unplanned_requests, planned_requests))
+
+
+def test_multiband_window_and_band_reads_equal_native(served):
+    server, refs_path, path = served
+    ds = open_var(refs_path, "u10")
+    with netCDF4.Dataset(path) as nc:
+        want = np.asarray(nc["u10"][10:13, 5:25, 3:33])
+    got = ds.ReadAsArray(3, 5, 30, 20, band_list=[11, 12, 13])
+    assert got.tobytes() == want.tobytes()
+    # One band, whole field, and AdviseRead before a read.
+    assert ds.GetRasterBand(200).AdviseRead(0, 0, NX, NY) == 0
+    before = server.gets("/era5.nc")
+    field = ds.GetRasterBand(200).ReadAsArray()
+    with netCDF4.Dataset(path) as nc:
+        assert field.tobytes() == np.asarray(nc["u10"][199]).tobytes()
+    assert server.gets("/era5.nc") == before  # served by what AdviseRead fetched
+
+
+def test_small_cache_reads_in_parts_with_same_values(served, config_options):
+    server, refs_path, path = served
+    config_options(KERCHUNK_CHUNK_CACHE_SIZE="100000")  # one ~45 KB chunk per part
+    ds = open_var(refs_path)
+    got = ds.ReadAsArray(0, 0, 2, 2)
+    with netCDF4.Dataset(path) as nc:
+        want = np.asarray(nc["t2m"][:, 0:2, 0:2])
+    assert got.tobytes() == want.tobytes()
+
+
+def test_503_is_retried(served, config_options):
+    server, refs_path, path = served
+    config_options(GDAL_HTTP_MAX_RETRY="3", GDAL_HTTP_RETRY_DELAY="0.01")
+    fault = server.add_fault(503, times=2, path="/era5.nc")
+    got = open_var(refs_path).ReadAsArray(5, 5, 1, 1)[:, 0, 0]
+    assert fault["used"] == 2
+    assert got.tobytes() == native_series(path, "t2m", 5, 5).tobytes()
+
+
+@pytest.mark.parametrize("kind", [503, "reset"])
+def test_fault_on_one_chunk_fails_only_reads_needing_it(served, kind, gdal_errors, config_options):
+    server, refs_path, path = served
+    refs = json.loads(refs_path.read_text())["refs"]
+    url, offset, size = refs["t2m/100.0.0"]
+    # Every request holding that chunk's bytes fails, the batch included.
+    fault = server.add_fault(kind, times=1000, path="/era5.nc", offset=offset + size // 2)
+    ds = open_var(refs_path)
+    with pytest.raises(RuntimeError):
+        ds.ReadAsArray(5, 5, 1, 1)
+    assert fault["used"] >= 1
+    assert "t2m/100.0.0" in gdal_errors.text, gdal_errors.text
+    assert url in gdal_errors.text, gdal_errors.text
+    # The other steps read fine, with the right values.
+    bands = [b for b in range(1, STEPS + 1) if b != 101]
+    got = ds.ReadAsArray(5, 5, 1, 1, band_list=bands)[:, 0, 0]
+    want = np.delete(native_series(path, "t2m", 5, 5), 100)
+    assert got.tobytes() == want.tobytes()
+
+
+@pytest.mark.parametrize("kind", ["reset", "short", 503])
+def test_transient_fault_of_a_batch_gives_right_values(served, kind, config_options):
+    server, refs_path, path = served
+    # The batch request fails once; the chunks are then read key by key.
+    fault = server.add_fault(kind, times=1, path="/era5.nc")
+    got = open_var(refs_path).ReadAsArray(8, 3, 1, 1)[:, 0, 0]
+    assert fault["used"] == 1
+    assert got.tobytes() == native_series(path, "t2m", 3, 8).tobytes()
+
+
+def test_short_body_is_detected_never_wrong_values(served, gdal_errors, config_options):
+    server, refs_path, path = served
+    refs = json.loads(refs_path.read_text())["refs"]
+    url, offset, size = refs["t2m/100.0.0"]
+    # Every request holding that byte announces its whole range and sends
+    # half of it. GDAL's /vsicurl/ asks again for the blocks it did not get
+    # (from their start, past the faulty byte), so the reads key by key may
+    # succeed; what must never happen is a short batch taken for data.
+    fault = server.add_fault("short", times=1000, path="/era5.nc", offset=offset + size // 2)
+    config_options(CPL_DEBUG="KERCHUNK")
+    ds = open_var(refs_path)
+    try:
+        got = ds.ReadAsArray(5, 5, 1, 1)[:, 0, 0]
+    except RuntimeError:
+        assert "t2m/100.0.0" in gdal_errors.text and url in gdal_errors.text, gdal_errors.text
+    else:
+        assert got.tobytes() == native_series(path, "t2m", 5, 5).tobytes()
+    assert fault["used"] >= 1
+    assert "cannot read bytes [" in gdal_errors.text  # the short batch, detected
+    assert "(read key by key instead)" in gdal_errors.text

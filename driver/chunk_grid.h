@@ -1,0 +1,38 @@
+// The chunk keys of a Zarr v2 array that a window of it touches: what a
+// read needs fetched before GDAL's Zarr driver decodes it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace kerchunk
+{
+
+class ChunkGrid
+{
+  public:
+    // osArrayKey: the array's path in the references ("" at the root, else
+    // "a/b"); osSeparator: its dimension_separator; anChunkSize: its chunks.
+    ChunkGrid(std::string osArrayKey, std::string osSeparator,
+              std::vector<uint64_t> anChunkSize);
+
+    size_t GetDimensionCount() const
+    {
+        return m_anChunkSize.size();
+    }
+
+    // Appends the keys of the chunks that [anStart, anStart + anCount)
+    // intersects, in C order. False, leaving aosKeys as it was, when that is
+    // more than nMaxKeys keys or the window is malformed.
+    bool AppendKeys(const std::vector<uint64_t> &anStart,
+                    const std::vector<uint64_t> &anCount, size_t nMaxKeys,
+                    std::vector<std::string> &aosKeys) const;
+
+  private:
+    std::string m_osPrefix;  // "a/b/" or ""
+    std::string m_osSeparator;
+    std::vector<uint64_t> m_anChunkSize;
+};
+
+}  // namespace kerchunk

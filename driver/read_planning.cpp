@@ -1,0 +1,201 @@
+// Read planning of the classic view (KerchunkRasterDataset): a read resolves
+// every chunk key it needs from the array's chunk grid and the window, and
+// fetches them as one batch (vsi/chunk_prefetch.h) before GDAL's Zarr driver
+// opens the keys one by one, which then hit memory.
+#include "kerchunk_dataset.h"
+
+#include "chunk_prefetch.h"
+#include "error.h"
+
+#include "cpl_error.h"
+
+#include <new>
+
+namespace kerchunk
+{
+
+namespace
+{
+
+// A read naming more chunks than this per band is not planned (enumerating
+// them would cost more than it saves); its chunks are read key by key.
+constexpr size_t MAX_PLANNED_KEYS_PER_BAND = 100000;
+
+// Bands read by one batch: panBandMap[iFirst, iFirst + nCount).
+struct BandBatch
+{
+    int iFirst = 0;
+    int nCount = 0;
+    std::vector<std::string> aosKeys{};
+};
+
+void PrefetchQuietly(const LoadedReferences &oRefs, const std::vector<std::string> &aosKeys)
+{
+    // Planning only saves time: a failure here leaves the reads to fetch
+    // (and report) key by key.
+    try
+    {
+        PrefetchKeys(oRefs, aosKeys);
+    }
+    catch (const std::exception &e)
+    {
+        CPLDebug("KERCHUNK", "prefetch %s skipped: %s", oRefs.osRefsPath.c_str(), e.what());
+    }
+}
+
+}  // namespace
+
+bool KerchunkRasterDataset::ChunkKeysOf(int nXOff, int nYOff, int nXSize, int nYSize,
+                                        int nBand, std::vector<std::string> &aosKeys) const
+{
+    if (!m_poRefs || !m_poChunkGrid || !m_poArray)
+        return false;
+    const auto &apoDims = m_poArray->GetDimensions();
+    const size_t nDims = apoDims.size();
+    std::vector<uint64_t> anStart(nDims, 0);
+    std::vector<uint64_t> anCount(nDims, 1);
+    // Bands go in C order over the dimensions before y and x.
+    uint64_t nRest = static_cast<uint64_t>(nBand - 1);
+    for (size_t i = nDims >= 2 ? nDims - 2 : 0; i > 0; --i)
+    {
+        const uint64_t nSize = apoDims[i - 1]->GetSize();
+        anStart[i - 1] = nSize ? nRest % nSize : 0;
+        nRest = nSize ? nRest / nSize : 0;
+    }
+    if (nDims >= 2)
+    {
+        anStart[m_iYDim] = m_bBottomUp ? static_cast<uint64_t>(nRasterYSize - nYOff - nYSize)
+                                       : static_cast<uint64_t>(nYOff);
+        anCount[m_iYDim] = static_cast<uint64_t>(nYSize);
+    }
+    anStart[m_iXDim] = static_cast<uint64_t>(nXOff);
+    anCount[m_iXDim] = static_cast<uint64_t>(nXSize);
+    return m_poChunkGrid->AppendKeys(anStart, anCount, MAX_PLANNED_KEYS_PER_BAND, aosKeys);
+}
+
+void KerchunkRasterDataset::PrefetchWindow(int nXOff, int nYOff, int nXSize, int nYSize,
+                                           int nBandCount, const int *panBandMap) const
+{
+    if (!m_poRefs || !IsPrefetchEnabled())
+        return;
+    try
+    {
+        std::vector<std::string> aosKeys;
+        for (int i = 0; i < nBandCount; ++i)
+        {
+            if (!ChunkKeysOf(nXOff, nYOff, nXSize, nYSize, panBandMap[i], aosKeys))
+                return;
+        }
+        PrefetchQuietly(*m_poRefs, aosKeys);
+    }
+    catch (const std::bad_alloc &)
+    {
+        CPLDebug("KERCHUNK", "prefetch skipped: out of memory");
+    }
+}
+
+namespace
+{
+
+// Runs of bands whose chunks together stay within half the chunk cache (the
+// other half serves concurrent readers), so a batch's first chunks are not
+// evicted by its last ones before they are decoded.
+template <class KeysOfBand>
+std::vector<BandBatch> PlanBandBatches(const LoadedReferences &oRefs, int nBandCount,
+                                       KeysOfBand &&oKeysOfBand)
+{
+    const uint64_t nBudget = GetChunkCacheCapacity() / 2;
+    std::vector<BandBatch> aoBatches;
+    uint64_t nBatchBytes = 0;
+    for (int i = 0; i < nBandCount; ++i)
+    {
+        std::vector<std::string> aosKeys;
+        if (!oKeysOfBand(i, aosKeys))
+            return {};
+        const uint64_t nBytes = ReferencedBytes(oRefs, aosKeys);
+        if (aoBatches.empty() || nBatchBytes + nBytes > nBudget)
+        {
+            aoBatches.push_back(BandBatch{i, 0, {}});
+            nBatchBytes = 0;
+        }
+        BandBatch &oBatch = aoBatches.back();
+        ++oBatch.nCount;
+        nBatchBytes += nBytes;
+        oBatch.aosKeys.insert(oBatch.aosKeys.end(), aosKeys.begin(), aosKeys.end());
+    }
+    return aoBatches;
+}
+
+}  // namespace
+
+CPLErr KerchunkRasterDataset::IRasterIO(GDALRWFlag eRWFlag, int nXOff, int nYOff,
+                                        int nXSize, int nYSize, void *pData,
+                                        int nBufXSize, int nBufYSize,
+                                        GDALDataType eBufType, int nBandCount,
+                                        KerchunkBandMap panBandMap, GSpacing nPixelSpace,
+                                        GSpacing nLineSpace, GSpacing nBandSpace,
+                                        GDALRasterIOExtraArg *psExtraArg)
+{
+    std::vector<BandBatch> aoBatches;
+    if (eRWFlag == GF_Read && m_poRefs && IsPrefetchEnabled())
+    {
+        try
+        {
+            aoBatches = PlanBandBatches(
+                *m_poRefs, nBandCount, [&](int i, std::vector<std::string> &aosKeys)
+                { return ChunkKeysOf(nXOff, nYOff, nXSize, nYSize, panBandMap[i], aosKeys); });
+        }
+        catch (const std::bad_alloc &)
+        {
+            aoBatches.clear();
+        }
+    }
+    if (aoBatches.empty())
+        return GDALDataset::IRasterIO(eRWFlag, nXOff, nYOff, nXSize, nYSize, pData,
+                                      nBufXSize, nBufYSize, eBufType, nBandCount,
+                                      panBandMap, nPixelSpace, nLineSpace, nBandSpace,
+                                      psExtraArg);
+    for (const auto &oBatch : aoBatches)
+    {
+        PrefetchQuietly(*m_poRefs, oBatch.aosKeys);
+        GByte *pabyBatchData = static_cast<GByte *>(pData) + oBatch.iFirst * nBandSpace;
+        const CPLErr eErr = GDALDataset::IRasterIO(
+            eRWFlag, nXOff, nYOff, nXSize, nYSize, pabyBatchData, nBufXSize, nBufYSize,
+            eBufType, oBatch.nCount, panBandMap + oBatch.iFirst, nPixelSpace, nLineSpace,
+            nBandSpace, psExtraArg);
+        if (eErr != CE_None)
+            return eErr;
+    }
+    return CE_None;
+}
+
+CPLErr KerchunkRasterDataset::AdviseRead(int nXOff, int nYOff, int nXSize, int nYSize,
+                                         int, int, GDALDataType, int nBandCount,
+                                         int *panBandList, char **)
+{
+    std::vector<int> anAllBands;
+    if (panBandList == nullptr)
+    {
+        for (int i = 1; i <= nBandCount; ++i)
+            anAllBands.push_back(i);
+        panBandList = anAllBands.data();
+    }
+    // Only what fits the cache: the rest would evict it before it is read.
+    if (m_poRefs && IsPrefetchEnabled())
+    {
+        try
+        {
+            const auto aoBatches = PlanBandBatches(
+                *m_poRefs, nBandCount, [&](int i, std::vector<std::string> &aosKeys)
+                { return ChunkKeysOf(nXOff, nYOff, nXSize, nYSize, panBandList[i], aosKeys); });
+            if (!aoBatches.empty())
+                PrefetchQuietly(*m_poRefs, aoBatches.front().aosKeys);
+        }
+        catch (const std::bad_alloc &)
+        {
+        }
+    }
+    return CE_None;
+}
+
+}  // namespace kerchunk
