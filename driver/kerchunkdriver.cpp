@@ -9,6 +9,7 @@
 #include "config_options.h"
 #include "kerchunk_dataset.h"
 #include "kerchunk_dataset_name.h"
+#include "parquet_references.h"
 #include "gdal_paths.h"
 #include "generator.h"
 #include "reference_cache.h"
@@ -286,7 +287,7 @@ GDALDataset *KerchunkOpen(GDALOpenInfo *poOpenInfo)
     // No exception crosses into GDAL.
     try
     {
-        if (LooksLikeJsonReferences(oName.osPath))
+        if (LooksLikeJsonReferences(oName.osPath) || IsParquetReferences(oName.osPath))
             return OpenReferences(poOpenInfo, oName.osPath, oName.osPath, oName.osArray);
         return OpenSource(poOpenInfo, oName);
     }

@@ -4,6 +4,7 @@
 #include "consolidated_metadata.h"
 #include "error.h"
 #include "kerchunk_json_parser.h"
+#include "parquet_references.h"
 #include "target_policy.h"
 #include "url_mapping.h"
 #include "vsikerchunk.h"
@@ -52,6 +53,17 @@ size_t GetCacheCapacity()
         return static_cast<size_t>(std::atoi(
             GetConfigOptionSpec("KERCHUNK_REFS_CACHE_SIZE").pszDefault));
     }
+}
+
+std::shared_ptr<const LoadedReferences> ParseParquet(const std::string &osDir,
+                                                     std::string &osError)
+{
+    auto poRefs = std::make_shared<LoadedReferences>();
+    poRefs->osRefsPath = osDir;
+    if (!LoadParquetReferences(osDir, *poRefs, osError))
+        return nullptr;
+    PrepareMetadata(*poRefs);
+    return poRefs;
 }
 
 std::shared_ptr<const LoadedReferences> Parse(const std::string &osRefsPath,
@@ -112,7 +124,11 @@ std::shared_ptr<const LoadedReferences>
 LoadReferences(const std::string &osRefsPath, std::string &osError)
 {
     VSIStatBufL sStat;
-    const bool bStatOK = VSIStatL(osRefsPath.c_str(), &sStat) == 0;
+    bool bStatOK = VSIStatL(osRefsPath.c_str(), &sStat) == 0;
+    // Parquet references are a folder: their .zmetadata says when they change.
+    const bool bParquet = bStatOK && VSI_ISDIR(sStat.st_mode) && IsParquetReferences(osRefsPath);
+    if (bParquet)
+        bStatOK = VSIStatL((osRefsPath + "/" + PARQUET_METADATA_KEY).c_str(), &sStat) == 0;
     {
         std::lock_guard<std::mutex> oLock(goCacheMutex);
         for (auto &oEntry : gaoCache)
@@ -145,7 +161,7 @@ LoadReferences(const std::string &osRefsPath, std::string &osError)
 
     // Parse outside the lock: another thread may parse the same file at the
     // same time, which only costs duplicate work.
-    auto poRefs = Parse(osRefsPath, osError);
+    auto poRefs = bParquet ? ParseParquet(osRefsPath, osError) : Parse(osRefsPath, osError);
     if (!poRefs)
         return nullptr;
 
@@ -217,13 +233,32 @@ bool CheckRawChunkLength(const LoadedReferences &oRefs, const std::string &osKey
     }
 }
 
+std::shared_ptr<const Reference> FindReference(const LoadedReferences &oRefs,
+                                               const std::string &osKey,
+                                               std::string &osError)
+{
+    if (const Reference *poRef = oRefs.oSet.Find(osKey))
+    {
+        // Not owned: oRefs, which the caller holds, owns it.
+        return std::shared_ptr<const Reference>(std::shared_ptr<const Reference>(), poRef);
+    }
+    if (!oRefs.poChunkLookup)
+        return nullptr;
+    std::string osLookupError;
+    auto poRef = oRefs.poChunkLookup->Find(osKey, osLookupError);
+    if (!osLookupError.empty())
+        osError = oRefs.osRefsPath + ": " + osLookupError;
+    return poRef;
+}
+
 bool ReadKey(const LoadedReferences &oRefs, const std::string &osKey,
              std::string &osBytes, std::string &osError, uint64_t nMaxSize)
 {
-    const Reference *poRef = oRefs.oSet.Find(osKey);
+    const auto poRef = FindReference(oRefs, osKey, osError);
     if (poRef == nullptr)
     {
-        osError = oRefs.osRefsPath + ": no key '" + osKey + "'";
+        if (osError.empty())
+            osError = oRefs.osRefsPath + ": no key '" + osKey + "'";
         return false;
     }
     if (poRef->IsInline())
