@@ -46,6 +46,13 @@ std::string DecompressPage(Codec eCodec, const uint8_t *pabyData, size_t nSize,
         }
         case Codec::Zstd:
         {
+            // A frame declaring another size is corrupt: refused before
+            // allocating what the page header claims.
+            const unsigned long long nFrameSize = ZSTD_getFrameContentSize(pabyData, nSize);
+            if (nFrameSize == ZSTD_CONTENTSIZE_ERROR ||
+                (nFrameSize != ZSTD_CONTENTSIZE_UNKNOWN && nFrameSize != nUncompressedSize))
+                Fail("corrupt zstd page (frame size differs from the page header's " +
+                     std::to_string(nUncompressedSize) + " bytes)");
             osOut.resize(nUncompressedSize);
             const size_t nRet =
                 ZSTD_decompress(&osOut[0], osOut.size(), pabyData, nSize);

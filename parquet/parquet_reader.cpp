@@ -17,6 +17,9 @@ namespace
 // A decoded page larger than this is refused before allocating: reference
 // files hold at most a few hundred bytes per row.
 constexpr size_t MAX_PAGE_SIZE = 512 * 1024 * 1024;
+// Rows of one file: fsspec's record files hold record_size rows (kerchunk's
+// default 100,000); this bounds what a lying footer can make us allocate.
+constexpr int64_t MAX_ROWS = 16 * 1024 * 1024;
 
 struct ColumnPlan
 {
@@ -61,6 +64,7 @@ class ColumnChunkReader
     bool m_bHasDictionary = false;
     std::vector<int64_t> m_anPlain{};
     size_t m_nRowsRead = 0;
+    size_t m_nRowsLeft = 0;
 };
 
 void ColumnChunkReader::Read(const ThriftValue &oMeta, int64_t nRows)
@@ -84,6 +88,7 @@ void ColumnChunkReader::Read(const ThriftValue &oMeta, int64_t nRows)
                                    ? m_oColumn.anIndex.size()
                                    : m_oColumn.anInts.size();
     m_bHasDictionary = false;
+    m_nRowsLeft = static_cast<size_t>(nRows);
     size_t nPos = 0;
     const std::string osHeaderWhat = m_osWhat + ": column '" + m_oColumn.osName + "': page header";
     while (m_nRowsRead < static_cast<uint64_t>(nRows) && nPos < nChunkSize)
@@ -162,8 +167,9 @@ void ColumnChunkReader::ReadDataPage(const ThriftValue &oHeader, const uint8_t *
                                                 "num_values");
     const int64_t nEncoding =
         poData->RequiredInt(bV2 ? field::DP2_ENCODING : field::DP_ENCODING, "encoding");
-    if (nValues < 0 || static_cast<uint64_t>(nValues) > MAX_PAGE_SIZE)
-        Fail("data page of " + std::to_string(nValues) + " values");
+    if (nValues < 0 || static_cast<uint64_t>(nValues) > m_nRowsLeft)
+        Fail("data page of " + std::to_string(nValues) + " values for " +
+             std::to_string(m_nRowsLeft) + " rows left in the row group");
     const std::string osWhat = m_osWhat + ": column '" + m_oColumn.osName + "'";
     std::string osPage;
     size_t nLevelsSize = 0;  // v2: levels before the (maybe compressed) values
@@ -217,6 +223,7 @@ void ColumnChunkReader::ReadDataPage(const ThriftValue &oHeader, const uint8_t *
     DecodeValues(static_cast<int32_t>(nEncoding), pabyData + nPos, osPage.size() - nPos,
                  anDefLevels, static_cast<size_t>(nValues));
     m_nRowsRead += static_cast<size_t>(nValues);
+    m_nRowsLeft -= static_cast<size_t>(nValues);
 }
 
 void ColumnChunkReader::DecodePlain(const uint8_t *pabyData, size_t nSize, size_t nCount)
@@ -409,8 +416,9 @@ Table ReadParquet(const uint8_t *pabyData, size_t nSize, const std::string &osWh
     }
     Table oTable;
     oTable.nRows = oFooter.RequiredInt(field::FMD_NUM_ROWS, "num_rows");
-    if (oTable.nRows < 0 || static_cast<uint64_t>(oTable.nRows) > MAX_PAGE_SIZE)
-        throw Error(osWhat + ": " + std::to_string(oTable.nRows) + " rows refused");
+    if (oTable.nRows < 0 || oTable.nRows > MAX_ROWS)
+        throw Error(osWhat + ": " + std::to_string(oTable.nRows) + " rows refused (at most " +
+                    std::to_string(MAX_ROWS) + " per file)");
     int64_t nRowsSeen = 0;
     for (const auto &oRowGroup : ListField(oFooter, field::FMD_ROW_GROUPS, osWhat, "row groups"))
     {

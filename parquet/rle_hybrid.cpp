@@ -2,6 +2,8 @@
 
 #include "error.h"
 
+#include <algorithm>
+
 namespace kerchunk::parquet
 {
 
@@ -36,7 +38,9 @@ std::vector<uint32_t> DecodeRleHybrid(const uint8_t *pabyData, size_t nSize,
     if (nBitWidth < 0 || nBitWidth > 32)
         Fail("bit width " + std::to_string(nBitWidth) + " out of range");
     std::vector<uint32_t> anValues;
-    anValues.reserve(nCount);
+    // Runs can expand a few bytes to nCount values: reserve only what a
+    // small input may claim, let a real long run grow the vector.
+    anValues.reserve(std::min<size_t>(nCount, 65536));
     size_t nPos = 0;
     while (anValues.size() < nCount)
     {
