@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from conftest import KERCHUNK_CLI, gdal
+from http_range_server import RangeServer
 from kerchunk_cli import generate, load_refs
 
 NPM_DIR = pathlib.Path(__file__).resolve().parent / "npm"
@@ -275,3 +276,22 @@ def test_convert_refuses_what_the_layout_cannot_hold(tmp_path):
     r = convert(refs, "-o", tmp_path / "out", check=False)
     assert r.returncode != 0
     assert "key 'a/7': chunk index '7' outside the array's chunk grid" in r.stderr
+
+
+def test_remote_parquet_references_load_one_record(nc_refs, tmp_path):
+    """Over HTTP (a server that lists no folders): opening reads .zmetadata,
+    a chunk read fetches one record file, and values equal netCDF4's."""
+    nc, _ = nc_refs
+    shutil.copy(nc, tmp_path / "grid.nc")
+    generate(tmp_path / "grid.nc", tmp_path / "grid.json", "--relative")
+    convert(tmp_path / "grid.json", "-o", tmp_path / "grid.parq", "--record-size", RECORD_SIZE)
+    with RangeServer(tmp_path) as server:
+        ds = gdal.OpenEx(f"KERCHUNK:/vsicurl/{server.url}/grid.parq", gdal.OF_MULTIDIM_RASTER)
+        t = ds.GetRootGroup().OpenMDArray("t")
+        fetched = [r[1] for r in server.requests if "/refs." in r[1]]
+        assert fetched == [], fetched
+        # Chunk (6, 1, 2) is number 157, in record 9.
+        window = t.ReadAsArray(array_start_idx=[18, 8, 20], count=[3, 8, 10])
+        assert window.tobytes() == native(nc, "t")[18:21, 8:16, 20:30].tobytes()
+        fetched = {r[1] for r in server.requests if "/refs." in r[1]}
+        assert fetched == {"/grid.parq/t/refs.9.parq"}, fetched

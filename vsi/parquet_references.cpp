@@ -322,8 +322,10 @@ bool IsParquetReferences(const std::string &osPath)
     // path, which reports it.
     if (osPath.find(VSIKERCHUNK_PREFIX) != std::string::npos)
         return false;
+    // A regular file is JSON. A folder, or a path an HTTP server does not
+    // know (servers list no folders), is Parquet when it has a .zmetadata.
     VSIStatBufL sStat;
-    if (VSIStatL(osPath.c_str(), &sStat) != 0 || !VSI_ISDIR(sStat.st_mode))
+    if (VSIStatL(osPath.c_str(), &sStat) == 0 && !VSI_ISDIR(sStat.st_mode))
         return false;
     const std::string osMeta = osPath + "/" + PARQUET_METADATA_KEY;
     return VSIStatL(osMeta.c_str(), &sStat) == 0 && VSI_ISREG(sStat.st_mode);

@@ -126,7 +126,8 @@ LoadReferences(const std::string &osRefsPath, std::string &osError)
     VSIStatBufL sStat;
     bool bStatOK = VSIStatL(osRefsPath.c_str(), &sStat) == 0;
     // Parquet references are a folder: their .zmetadata says when they change.
-    const bool bParquet = bStatOK && VSI_ISDIR(sStat.st_mode) && IsParquetReferences(osRefsPath);
+    const bool bParquet =
+        (!bStatOK || VSI_ISDIR(sStat.st_mode)) && IsParquetReferences(osRefsPath);
     if (bParquet)
         bStatOK = VSIStatL((osRefsPath + "/" + PARQUET_METADATA_KEY).c_str(), &sStat) == 0;
     {
