@@ -11,6 +11,8 @@ namespace kerchunk::cli
 int RunGenerate(const std::vector<std::string> &aosArgs);
 int RunCache(const std::vector<std::string> &aosArgs);
 int RunCombine(const std::vector<std::string> &aosArgs);
+// JSON <-> Parquet references (reference_conversion.h).
+int RunConvert(const std::vector<std::string> &aosArgs);
 // The driver's child process (cache/generator_process.h).
 int RunGenerateForDriver(const std::vector<std::string> &aosArgs);
 

@@ -30,7 +30,9 @@ static void Usage()
             "       gdal_kerchunk cache list | info SOURCE | rm SOURCE... |\n"
             "                     purge [--older-than DAYS] |\n"
             "                     stats [--since DAYS] [-of text|json|prometheus] |\n"
-            "                     verify [-of text|json]\n");
+            "                     verify [-of text|json]\n"
+            "       gdal_kerchunk convert IN -o OUT [-of parquet|json]\n"
+            "                     [--record-size N] [--compression zstd|snappy|none] [-q]\n");
 }
 
 int main(int argc, char **argv)
@@ -57,6 +59,8 @@ int main(int argc, char **argv)
                 nRet = kerchunk::cli::RunGenerate(aosArgs);
             else if (osCommand == "combine")
                 nRet = kerchunk::cli::RunCombine(aosArgs);
+            else if (osCommand == "convert")
+                nRet = kerchunk::cli::RunConvert(aosArgs);
             else if (osCommand == "cache")
                 nRet = kerchunk::cli::RunCache(aosArgs);
             else if (osCommand == "generate-for-driver")

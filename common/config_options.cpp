@@ -22,6 +22,9 @@ const std::vector<ConfigOptionSpec> &GetConfigOptionSpecs()
          "References loaded from a remote location may read local files"},
         {"KERCHUNK_REFS_CACHE_SIZE", T::Integer, "16", "16",
          "Parsed reference files kept in memory", 1},
+        {"KERCHUNK_PARQUET_RECORD_CACHE_SIZE", T::Integer, "16", "16",
+         "Record files (`refs.N.parq`) of Parquet references kept in memory, per "
+         "reference set", 1},
         {"KERCHUNK_MAX_CHUNK_SIZE", T::Integer, "2147483648", "2147483648",
          "Largest referenced range, in bytes"},
         {"KERCHUNK_MAX_REFS_FILE_SIZE", T::Integer, "2147483648", "2147483648",

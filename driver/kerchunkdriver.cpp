@@ -11,6 +11,7 @@
 #include "kerchunk_dataset_name.h"
 #include "multi_source_open.h"
 #include "file_handles.h"
+#include "parquet_references.h"
 #include "gdal_paths.h"
 #include "generator.h"
 #include "reference_cache.h"
@@ -305,7 +306,7 @@ GDALDataset *KerchunkOpen(GDALOpenInfo *poOpenInfo)
     // No exception crosses into GDAL.
     try
     {
-        if (LooksLikeJsonReferences(oName.osPath))
+        if (LooksLikeJsonReferences(oName.osPath) || IsParquetReferences(oName.osPath))
             return OpenReferences(poOpenInfo, oName.osPath, oName.osPath, oName.osArray);
         if (IsMultiSourceName(oName.osPath))
             return OpenMultiSource(poOpenInfo, oName);

@@ -11,7 +11,7 @@ DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends 
   cmake g++ make pkg-config clang libclang-rt-14-dev \
   libgdal-dev gdal-bin python3-gdal \
   libhdf5-dev hdf5-tools libeccodes-dev libeccodes-tools libeccodes-data \
-  libzstd-dev libblosc-dev libaec-dev libbz2-dev liblz4-dev nlohmann-json3-dev libgtest-dev libssl-dev \
+  libzstd-dev libsnappy-dev libblosc-dev libaec-dev libbz2-dev liblz4-dev nlohmann-json3-dev libgtest-dev libssl-dev \
   python3-pytest python3-numpy python3-h5py python3-netcdf4 python3-eccodes \
   python3-zarr python3-fsspec python3-numcodecs python3-xarray \
   python3-qgis qgis-providers dpkg-dev python3-prometheus-client time
@@ -20,3 +20,6 @@ DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends 
 if ! command -v npm >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends nodejs npm
 fi
+# The Parquet interoperability tests (autotest/test_parquet_references.py)
+# check our files against DuckDB, an independent Parquet implementation.
+( cd "$(dirname "$0")/../autotest/npm" && npm install --no-audit --no-fund )

@@ -4,6 +4,7 @@
 #include "consolidated_metadata.h"
 #include "error.h"
 #include "kerchunk_json_parser.h"
+#include "parquet_references.h"
 #include "references_cache.h"
 #include "target_policy.h"
 #include "url_mapping.h"
@@ -20,6 +21,18 @@
 
 namespace kerchunk
 {
+
+std::shared_ptr<const LoadedReferences> ReadParquetReferences(const std::string &osDir,
+                                                              std::string &osError)
+{
+    auto poRefs = std::make_shared<LoadedReferences>();
+    poRefs->osRefsPath = osDir;
+    if (!LoadParquetReferences(osDir, *poRefs, osError))
+        return nullptr;
+    PrepareMetadata(*poRefs);
+    poRefs->oSet.Seal();  // shared read-only between threads from here on
+    return poRefs;
+}
 
 std::shared_ptr<const LoadedReferences> ReadReferencesFile(const std::string &osRefsPath,
                                                            std::string &osError)
@@ -122,13 +135,32 @@ bool CheckRawChunkLength(const LoadedReferences &oRefs, const std::string &osKey
     }
 }
 
+std::shared_ptr<const Reference> FindReference(const LoadedReferences &oRefs,
+                                               const std::string &osKey,
+                                               std::string &osError)
+{
+    if (const Reference *poRef = oRefs.oSet.Find(osKey))
+    {
+        // Not owned: oRefs, which the caller holds, owns it.
+        return std::shared_ptr<const Reference>(std::shared_ptr<const Reference>(), poRef);
+    }
+    if (!oRefs.poChunkLookup)
+        return nullptr;
+    std::string osLookupError;
+    auto poRef = oRefs.poChunkLookup->Find(osKey, osLookupError);
+    if (!osLookupError.empty())
+        osError = oRefs.osRefsPath + ": " + osLookupError;
+    return poRef;
+}
+
 bool ReadKey(const LoadedReferences &oRefs, const std::string &osKey,
              std::string &osBytes, std::string &osError, uint64_t nMaxSize)
 {
-    const Reference *poRef = oRefs.oSet.Find(osKey);
+    const auto poRef = FindReference(oRefs, osKey, osError);
     if (poRef == nullptr)
     {
-        osError = oRefs.osRefsPath + ": no key '" + osKey + "'";
+        if (osError.empty())
+            osError = oRefs.osRefsPath + ": no key '" + osKey + "'";
         return false;
     }
     if (poRef->IsInline())

@@ -1,6 +1,7 @@
 #include "references_cache.h"
 #include "config_options.h"
 #include "error.h"
+#include "parquet_references.h"
 
 #include "cpl_error.h"
 
@@ -75,7 +76,12 @@ std::shared_ptr<const LoadedReferences> ReferencesCache::Load(const std::string 
                                                               std::string &osError)
 {
     VSIStatBufL sStat;
-    const bool bStatOK = VSIStatL(osRefsPath.c_str(), &sStat) == 0;
+    bool bStatOK = VSIStatL(osRefsPath.c_str(), &sStat) == 0;
+    // Parquet references are a folder: their .zmetadata says when they change.
+    const bool bParquet =
+        (!bStatOK || VSI_ISDIR(sStat.st_mode)) && IsParquetReferences(osRefsPath);
+    if (bParquet)
+        bStatOK = VSIStatL((osRefsPath + "/" + PARQUET_METADATA_KEY).c_str(), &sStat) == 0;
     if (auto poRefs = FindFresh(osRefsPath, bStatOK, sStat))
         return poRefs;
     if (!bStatOK || VSI_ISDIR(sStat.st_mode))
@@ -92,7 +98,8 @@ std::shared_ptr<const LoadedReferences> ReferencesCache::Load(const std::string 
 
     // Parse outside the lock: another thread may parse the same file at the
     // same time, which only costs duplicate work.
-    auto poRefs = ReadReferencesFile(osRefsPath, osError);
+    auto poRefs = bParquet ? ReadParquetReferences(osRefsPath, osError)
+                           : ReadReferencesFile(osRefsPath, osError);
     if (!poRefs)
         return nullptr;
     Entry oEntry;

@@ -17,6 +17,10 @@ namespace kerchunk
 {
 
 // Reads and parses a references file, uncached (reference_store.cpp).
+// Parquet references (a folder in fsspec's layout): only .zmetadata is read
+// here; chunk records load on demand (parquet_references.h).
+std::shared_ptr<const LoadedReferences> ReadParquetReferences(const std::string &osDir,
+                                                              std::string &osError);
 std::shared_ptr<const LoadedReferences> ReadReferencesFile(const std::string &osRefsPath,
                                                            std::string &osError);
 

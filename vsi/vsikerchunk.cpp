@@ -126,7 +126,12 @@ VSIOpenResult VSIKerchunkFilesystemHandler::Open(const char *pszFilename,
     if (oPath.osKey == ZMETADATA_KEY)
         return MakeVSIHandle<InlineHandle>(oRefs.osZMetadata);
 
-    const Reference *poRef = oRefs.oSet.Find(oPath.osKey);
+    const auto poRef = FindReference(oRefs, oPath.osKey, osError);
+    if (poRef == nullptr && !osError.empty())
+    {
+        CPLError(CE_Failure, CPLE_OpenFailed, "%s", osError.c_str());
+        return MakeVSIHandle<FailingHandle>(osError, 0);
+    }
     if (poRef == nullptr)
     {
         // Missing chunk = fill value for the Zarr driver: no message.
@@ -201,7 +206,15 @@ int VSIKerchunkFilesystemHandler::Stat(const char *pszFilename,
         pStatBuf->st_size = oRefs.osZMetadata.size();
         return 0;
     }
-    if (const Reference *poRef = oRefs.oSet.Find(oPath.osKey))
+    const auto poRef = FindReference(oRefs, oPath.osKey, osError);
+    if (poRef == nullptr && !osError.empty())
+    {
+        if (nFlags & VSI_STAT_SET_ERROR_FLAG)
+            CPLError(CE_Failure, CPLE_OpenFailed, "%s", osError.c_str());
+        errno = ENOENT;
+        return -1;
+    }
+    if (poRef)
     {
         pStatBuf->st_mode = S_IFREG;
         if (poRef->IsInline())
@@ -256,7 +269,7 @@ char **VSIKerchunkFilesystemHandler::GetFileMetadata(const char *pszFilename,
     std::string osError;
     if (!ResolvePath(m_oCache, pszFilename, oPath, osError))
         return nullptr;
-    const Reference *poRef = oPath.poRefs->oSet.Find(oPath.osKey);
+    const auto poRef = FindReference(*oPath.poRefs, oPath.osKey, osError);
     if (poRef == nullptr)
         return nullptr;
     CPLStringList aosMD;

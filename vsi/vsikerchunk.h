@@ -40,6 +40,18 @@ std::string MakeVSIKerchunkPath(const std::string &osRefsPath,
 bool SplitVSIKerchunkPath(const std::string &osPath, std::string &osRefsPath,
                           std::string &osKey);
 
+// Where the chunk keys of a reference set live when they are not all in its
+// ReferenceSet (Parquet references load them on demand). Thread-safe.
+class ChunkReferenceLookup
+{
+  public:
+    virtual ~ChunkReferenceLookup() = default;
+    // The key's reference (which keeps whatever it points into alive); null
+    // when the key has none, with osError set when looking it up failed.
+    virtual std::shared_ptr<const Reference> Find(const std::string &osKey,
+                                                  std::string &osError) const = 0;
+};
+
 // Parsed references, immutable once loaded.
 struct LoadedReferences
 {
@@ -52,7 +64,15 @@ struct LoadedReferences
     // Arrays GDAL 3.6 cannot read, in key order, found when the metadata was
     // prepared (PrepareZarray).
     std::vector<ArrayProblem> aoArrayProblems{};
+    // Asked for keys oSet does not hold; null for JSON references.
+    std::shared_ptr<const ChunkReferenceLookup> poChunkLookup{};
 };
+
+// A key's reference from oSet, else from poChunkLookup; null when there is
+// none, with osError set (naming the key) when the lookup failed.
+std::shared_ptr<const Reference> FindReference(const LoadedReferences &oRefs,
+                                               const std::string &osKey,
+                                               std::string &osError);
 
 // When osKey is a chunk of an array stored without any codec and its
 // declared length is not that array's chunk size, false with osError naming

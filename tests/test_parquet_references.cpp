@@ -1,0 +1,100 @@
+// Parquet references through the /vsikerchunk/ handler: the folder and its
+// record files live in /vsimem/, keys are read with VSIStatL/VSIFOpenL.
+#include "parquet_writer.h"
+#include "vsikerchunk.h"
+
+#include "cpl_error.h"
+#include "cpl_vsi.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+using namespace kerchunk;
+
+namespace
+{
+
+void WriteFile(const std::string &osPath, const std::string &osContent)
+{
+    VSILFILE *fp = VSIFOpenL(osPath.c_str(), "wb");
+    ASSERT_NE(fp, nullptr);
+    ASSERT_EQ(VSIFWriteL(osContent.data(), 1, osContent.size(), fp), osContent.size());
+    VSIFCloseL(fp);
+}
+
+std::string ReadAll(const std::string &osPath)
+{
+    VSILFILE *fp = VSIFOpenL(osPath.c_str(), "rb");
+    if (fp == nullptr)
+        return "<null>";
+    std::string osContent(64, '\0');
+    osContent.resize(VSIFReadL(&osContent[0], 1, osContent.size(), fp));
+    VSIFCloseL(fp);
+    return osContent;
+}
+
+// Record 1 of an array of 6 chunks in records of 2: chunk 2 inline, chunk 3
+// missing (path and raw null).
+std::string RecordOne()
+{
+    parquet::Table oTable;
+    oTable.nRows = 2;
+    parquet::Column oPath, oOffset, oSize, oRaw;
+    oPath.osName = "path";
+    oRaw.osName = "raw";
+    oPath.eType = oRaw.eType = parquet::PhysicalType::ByteArray;
+    oPath.bOptional = oRaw.bOptional = true;
+    oOffset.osName = "offset";
+    oSize.osName = "size";
+    oPath.anIndex = {-1, -1};
+    oRaw.aosValues = {"ab"};
+    oRaw.anIndex = {0, -1};
+    oOffset.anInts = {0, 0};
+    oSize.anInts = {0, 0};
+    oTable.aoColumns = {oPath, oOffset, oSize, oRaw};
+    return parquet::WriteParquet(oTable, parquet::Codec::Zstd);
+}
+
+}  // namespace
+
+TEST(ParquetReferences, LazyKeysThroughTheHandler)
+{
+    InstallVSIKerchunkHandler();
+    const std::string osDir = "/vsimem/test_parquet_refs/refs.parq";
+    VSIMkdirRecursive((osDir + "/a").c_str(), 0755);
+    WriteFile(osDir + "/.zmetadata",
+              R"({"metadata": {".zgroup": {"zarr_format": 2}, "a/.zarray": {"shape": [12],
+                  "chunks": [2], "dtype": "|u1", "compressor": null, "filters": null,
+                  "fill_value": 0, "order": "C", "zarr_format": 2}}, "record_size": 2})");
+    WriteFile(osDir + "/a/refs.1.parq", RecordOne());
+    WriteFile(osDir + "/a/refs.2.parq", "PAR1 not really PAR1");
+    const std::string osRoot = MakeVSIKerchunkPath(osDir);
+
+    EXPECT_EQ(ReadAll(osRoot + "/a/2"), "ab");                   // inline
+    VSIStatBufL sStat;
+    EXPECT_NE(VSIStatL((osRoot + "/a/3").c_str(), &sStat), 0);   // missing row
+    EXPECT_NE(VSIStatL((osRoot + "/a/0").c_str(), &sStat), 0);   // no record file
+    EXPECT_NE(VSIStatL((osRoot + "/a/9").c_str(), &sStat), 0);   // outside the grid
+    EXPECT_NE(VSIStatL((osRoot + "/a/x").c_str(), &sStat), 0);   // not a chunk key
+    EXPECT_EQ(CPLGetLastErrorType(), CE_None);
+    EXPECT_NE(ReadAll(osRoot + "/.zmetadata").find("\"a/.zarray\""), std::string::npos);
+
+    // A broken record file is an error naming the key and the file, not
+    // a missing chunk.
+    CPLErrorReset();
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    VSILFILE *fp = VSIFOpenL((osRoot + "/a/4").c_str(), "rb");
+    CPLPopErrorHandler();
+    if (fp != nullptr)
+    {
+        char ach[4];
+        EXPECT_EQ(VSIFReadL(ach, 1, 1, fp), 0u);  // a failing handle
+        VSIFCloseL(fp);
+    }
+    EXPECT_EQ(CPLGetLastErrorType(), CE_Failure);
+    const std::string osMessage = CPLGetLastErrorMsg();
+    EXPECT_NE(osMessage.find("key 'a/4': " + osDir + "/a/refs.2.parq: "), std::string::npos)
+        << osMessage;
+    VSIRmdirRecursive("/vsimem/test_parquet_refs");
+}
