@@ -136,7 +136,7 @@ parquet::Table MakeRecordTable(const std::vector<std::pair<uint64_t, const Refer
         if (oRef.IsInline())
         {
             oRaw.anIndex[nRow] = static_cast<int32_t>(oRaw.aosValues.size());
-            oRaw.aosValues.push_back(oRef.osInline);
+            oRaw.aosValues.emplace_back(oRef.osInline);
             continue;
         }
         auto oIter = oPathIndex.find(oRef.posPath);
@@ -161,13 +161,20 @@ parquet::Table MakeRecordTable(const std::vector<std::pair<uint64_t, const Refer
 // same lazy lookup the driver uses.
 void AddParquetChunks(const LoadedReferences &oRefs, ReferenceSet &oSet)
 {
-    for (const auto &oItem : oRefs.oSet.GetAll())
+    std::vector<std::pair<std::string, std::string>> aoZarrays;  // array, document
+    oRefs.oSet.ForEach(ReferenceSet::Keys::NotChunks,
+                       [&](const std::string &osKey, const Reference &oRef)
+                       {
+                           if (osKey.size() >= 8 &&
+                               osKey.compare(osKey.size() - 8, 8, "/.zarray") == 0)
+                               aoZarrays.emplace_back(osKey.substr(0, osKey.size() - 8),
+                                                      std::string(oRef.osInline));
+                           return true;
+                       });
+    for (const auto &oItem : aoZarrays)
     {
-        const std::string &osKey = oItem.first;
-        if (osKey.size() < 8 || osKey.compare(osKey.size() - 8, 8, "/.zarray") != 0)
-            continue;
-        const std::string osArray = osKey.substr(0, osKey.size() - 8);
-        const auto oZarray = nlohmann::json::parse(oItem.second.osInline, nullptr, false);
+        const std::string &osArray = oItem.first;
+        const auto oZarray = nlohmann::json::parse(oItem.second, nullptr, false);
         const ArrayLayout oLayout = ReadLayout(osArray, oZarray);
         std::vector<uint64_t> anIndex(oLayout.anChunksPerDim.size(), 0);
         for (uint64_t n = 0; n < oLayout.nChunks; ++n)
@@ -182,7 +189,7 @@ void AddParquetChunks(const LoadedReferences &oRefs, ReferenceSet &oSet)
             if (!osError.empty())
                 throw Error(osError);
             if (poRef && poRef->IsInline())
-                oSet.AddInline(osChunk, poRef->osInline);
+                oSet.AddInline(osChunk, std::string(poRef->osInline));
             else if (poRef && poRef->bWholeFile)
                 oSet.AddWholeFile(osChunk, *poRef->posPath);
             else if (poRef)
@@ -215,8 +222,12 @@ ReferenceSet ReadAllReferences(const std::string &osInput)
         if (!LoadParquetReferences(osInput, oRefs, osError))
             throw Error(osError);
         ReferenceSet oSet;
-        for (const auto &oItem : oRefs.oSet.GetAll())
-            oSet.AddInline(oItem.first, oItem.second.osInline);
+        oRefs.oSet.ForEach(ReferenceSet::Keys::All,
+                           [&](const std::string &osKey, const Reference &oRef)
+                           {
+                               oSet.AddInline(osKey, std::string(oRef.osInline));
+                               return true;
+                           });
         AddParquetChunks(oRefs, oSet);
         return oSet;
     }
@@ -234,30 +245,40 @@ void WriteParquetReferences(const ReferenceSet &oSet, const std::string &osOutpu
         throw Error("--record-size must be between 1 and 2147483647");
     nlohmann::json oMetadata = nlohmann::json::object();
     std::map<std::string, ArrayLayout> oArrays;
-    for (const auto &oItem : oSet.GetAll())
+    // Keys in sorted order: the output does not depend on the set's layout.
+    std::map<std::string, const Reference *> oAll;
+    oSet.ForEach(ReferenceSet::Keys::All,
+                 [&](const std::string &osKey, const Reference &oRef)
+                 {
+                     oAll.emplace(osKey, &oRef);
+                     return true;
+                 });
+    for (const auto &oEntry : oAll)
     {
-        if (!IsMetadataKey(oItem.first) || oItem.first == ".zmetadata" ||
-            (oItem.first.size() > 11 &&
-             oItem.first.compare(oItem.first.size() - 11, 11, "/.zmetadata") == 0))
+        const std::string &osKey = oEntry.first;
+        const Reference &oRef = *oEntry.second;
+        if (!IsMetadataKey(osKey) || osKey == ".zmetadata" ||
+            (osKey.size() > 11 &&
+             osKey.compare(osKey.size() - 11, 11, "/.zmetadata") == 0))
             continue;
-        if (!oItem.second.IsInline())
-            throw Error("key '" + oItem.first + "': metadata must be inline to be stored in "
+        if (!oRef.IsInline())
+            throw Error("key '" + osKey + "': metadata must be inline to be stored in "
                         "Parquet references");
-        auto oDoc = nlohmann::json::parse(oItem.second.osInline, nullptr, false);
+        auto oDoc = nlohmann::json::parse(oRef.osInline, nullptr, false);
         if (!oDoc.is_object())
-            throw Error("key '" + oItem.first + "': not a JSON object");
-        const size_t nLen = oItem.first.size();
-        if (nLen > 8 && oItem.first.compare(nLen - 8, 8, "/.zarray") == 0)
+            throw Error("key '" + osKey + "': not a JSON object");
+        const size_t nLen = osKey.size();
+        if (nLen > 8 && osKey.compare(nLen - 8, 8, "/.zarray") == 0)
         {
-            const std::string osArray = oItem.first.substr(0, nLen - 8);
+            const std::string osArray = osKey.substr(0, nLen - 8);
             oArrays[osArray] = ReadLayout(osArray, oDoc);
         }
-        oMetadata[oItem.first] = std::move(oDoc);
+        oMetadata[osKey] = std::move(oDoc);
     }
 
     // Chunks grouped by array, by number.
     std::map<std::string, std::vector<std::pair<uint64_t, const Reference *>>> oChunks;
-    for (const auto &oItem : oSet.GetAll())
+    for (const auto &oItem : oAll)
     {
         const std::string &osKey = oItem.first;
         if (IsMetadataKey(osKey))
@@ -269,7 +290,7 @@ void WriteParquetReferences(const ReferenceSet &oSet, const std::string &osOutpu
             throw Error("key '" + osKey + "' is no chunk of an array: Parquet references "
                         "cannot hold it");
         oChunks[oArray->first].emplace_back(
-            ChunkNumber(osKey, osKey.substr(nSlash + 1), oArray->second), &oItem.second);
+            ChunkNumber(osKey, osKey.substr(nSlash + 1), oArray->second), oItem.second);
     }
 
     VSIStatBufL sStat;
@@ -317,27 +338,27 @@ void WriteParquetReferences(const ReferenceSet &oSet, const std::string &osOutpu
 void WriteJsonReferences(const ReferenceSet &oSet, const std::string &osOutput)
 {
     nlohmann::json oRefs = nlohmann::json::object();
-    for (const auto &oItem : oSet.GetAll())
+    oSet.ForEach(ReferenceSet::Keys::All, [&](const std::string &osKey, const Reference &oRef)
     {
-        const Reference &oRef = oItem.second;
         if (oRef.IsInline())
         {
-            if (IsValidUtf8(oRef.osInline))
-                oRefs[oItem.first] = oRef.osInline;
+            if (IsValidUtf8(std::string(oRef.osInline)))
+                oRefs[osKey] = std::string(oRef.osInline);
             else
             {
                 char *pszEncoded = CPLBase64Encode(static_cast<int>(oRef.osInline.size()),
                                                    reinterpret_cast<const GByte *>(
                                                        oRef.osInline.data()));
-                oRefs[oItem.first] = std::string("base64:") + pszEncoded;
+                oRefs[osKey] = std::string("base64:") + pszEncoded;
                 CPLFree(pszEncoded);
             }
         }
         else if (oRef.bWholeFile)
-            oRefs[oItem.first] = nlohmann::json::array({*oRef.posPath});
+            oRefs[osKey] = nlohmann::json::array({*oRef.posPath});
         else
-            oRefs[oItem.first] = nlohmann::json::array({*oRef.posPath, oRef.nOffset, oRef.nSize});
-    }
+            oRefs[osKey] = nlohmann::json::array({*oRef.posPath, oRef.nOffset, oRef.nSize});
+        return true;
+    });
     nlohmann::json oDoc;
     oDoc["version"] = 1;
     oDoc["refs"] = std::move(oRefs);
