@@ -13,7 +13,7 @@ set -eu
 cd "$(dirname "$0")/.."
 SECONDS_PER=${1:-60}
 [ $# -gt 0 ] && shift
-ALL="fuzz_refs_json fuzz_vsi_path fuzz_codecs fuzz_grib fuzz_netcdf3_header"
+ALL="fuzz_refs_json fuzz_vsi_path fuzz_codecs fuzz_grib fuzz_netcdf3_header fuzz_hdf5"
 HARNESSES=${*:-$ALL}
 JOBS=${JOBS:-2}
 ROOT=$PWD
@@ -40,6 +40,7 @@ options_for() {
     fuzz_vsi_path) echo "-max_len=512" ;;
     fuzz_codecs) echo "-max_len=65536" ;;
     fuzz_grib) echo "-max_len=65536" ;;
+    fuzz_hdf5) echo "-max_len=65536" ;;
     *) echo "" ;;
   esac
 }

@@ -47,5 +47,8 @@ kerchunk_add_fuzzer(fuzz_grib
   LIBRARIES kerchunk_refgen kerchunk_common eccodes)
 target_include_directories(fuzz_grib PRIVATE ${PROJECT_SOURCE_DIR}/refgen)
 
+kerchunk_add_fuzzer(fuzz_hdf5
+  LIBRARIES kerchunk_refgen kerchunk_common)
+
 # scripts/fuzz.sh builds exactly these.
 add_custom_target(fuzz_all DEPENDS ${KERCHUNK_FUZZ_HARNESSES})
