@@ -17,7 +17,8 @@
 //   abort, and an uncaught exception is reported as ours): the input is
 //   skipped, counted and, with FUZZ_HDF5_LIBHDF5_DIR=dir, kept there for
 //   review -- in the driver such a file gives "the generator crashed" and
-//   the host keeps running.
+//   the host keeps running. FUZZ_HDF5_SHOW_CHILD=1 prints the child's
+//   report, to review such an input (run with -runs=1 FILE).
 // libhdf5 is not instrumented: the coverage is that of our generator only.
 #include "generator.h"
 #include "reference_writer.h"
@@ -130,9 +131,13 @@ void ChildDied()
 {
     // Silence the child: its reports are classified, not printed, and
     // libFuzzer's own crash handlers must not write a reproducer for it.
-    const int nNull = open("/dev/null", O_WRONLY);
-    if (nNull >= 0)
-        dup2(nNull, 2);
+    // FUZZ_HDF5_SHOW_CHILD=1 keeps its stderr, to review a kept input.
+    if (getenv("FUZZ_HDF5_SHOW_CHILD") == nullptr)
+    {
+        const int nNull = open("/dev/null", O_WRONLY);
+        if (nNull >= 0)
+            dup2(nNull, 2);
+    }
     signal(SIGABRT, SIG_DFL);
     signal(SIGALRM, SIG_DFL);
     __asan_set_error_report_callback(ClassifyReport);
