@@ -90,10 +90,17 @@ void Generate()
     }
 }
 
+// "(/path/of/this/harness+0x": how a frame without source location in this
+// executable is printed -- the sanitizers' interceptors (strdup, memcpy, ...)
+// linked in statically; our code has debug info and prints file:line.
+std::string g_osOwnModuleMark;
+
 // A sanitizer frame line "#N 0x... in FUNC (MODULE+0x...)" that is the
 // sanitizer runtime or libc, not where the fault is.
 bool IsRuntimeFrame(const std::string &osLine)
 {
+    if (!g_osOwnModuleMark.empty() && osLine.find(g_osOwnModuleMark) != std::string::npos)
+        return true;
     for (const char *pszMark :
          {" in __asan", " in __interceptor", " in __sanitizer", " in __ubsan",
           " in __lsan", "libclang_rt", "/libc.so", " in free ", " in malloc ",
@@ -173,6 +180,10 @@ void KeepLibHdf5Input(const uint8_t *pabyData, size_t nSize, int nStatus)
 
 extern "C" int LLVMFuzzerInitialize(int *, char ***)
 {
+    char szExe[4096];
+    const ssize_t nLen = readlink("/proc/self/exe", szExe, sizeof(szExe) - 1);
+    if (nLen > 0)
+        g_osOwnModuleMark = "(" + std::string(szExe, static_cast<size_t>(nLen)) + "+0x";
     CPLSetErrorHandler(CPLQuietErrorHandler);
     return 0;
 }
