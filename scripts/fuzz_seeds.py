@@ -85,6 +85,21 @@ def hdf5_codec_seeds(out, paths):
             continue
 
 
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+
+
+def hdf5_file_seeds(out, paths):
+    """fuzz_hdf5: whole HDF5 / NetCDF-4 files small enough to mutate (the
+    superblock may also sit at 512, 1024, ... bytes: a user block)."""
+    for path in paths:
+        if os.path.getsize(path) > MAX_SEED:
+            continue
+        with open(path, "rb") as f:
+            data = f.read()
+        if any(data[o:o + 8] == HDF5_SIGNATURE for o in (0, 512, 1024, 2048)):
+            save(out, "fuzz_hdf5", data)
+
+
 def numcodecs_seeds(out):
     try:
         import numcodecs
@@ -138,6 +153,9 @@ def main():
     hdf5_codec_seeds(out, list(small_files(os.path.join(data, "codecs"))) +
                      list(small_files(os.path.join(shared, "hdf5"))) +
                      list(small_files(os.path.join(shared, "netcdf4"))))
+    hdf5_file_seeds(out, list(small_files(os.path.join(shared, "hdf5"))) +
+                    list(small_files(os.path.join(shared, "netcdf4"))) +
+                    list(small_files(data)))
     numcodecs_seeds(out)
     for harness in sorted(os.listdir(out)):
         print("seeds: %-22s %d" % (harness, len(os.listdir(os.path.join(out, harness)))))

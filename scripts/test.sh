@@ -1,7 +1,7 @@
 #!/bin/sh
 # Builds and runs every test: GoogleTest units and the end-to-end autotest
 # (ctest), then the C++ units again under AddressSanitizer and UBSan, then
-# each libFuzzer harness for 60 s (scripts/fuzz.sh; about 6 min with the build).
+# each libFuzzer harness for 60 s (scripts/fuzz.sh; about 7 min with the build).
 set -eu
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-2}

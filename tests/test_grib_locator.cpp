@@ -466,3 +466,49 @@ TEST(GribGenerator, MutatedMessagesNeverCrash)
 
 }  // namespace
 }  // namespace kerchunk
+
+// fuzz_grib finding: a mutated multi-field message whose second field, as
+// a single-field message, fails an eccodes assertion (`hand->loader != 0' in
+// grib_accessor_class_bitmap.c) while its handle is built: that aborted the
+// process. Now no handle, and the assertion's text for the generator's
+// "eccodes cannot parse the message (...)".
+TEST(GribHostile, EccodesAssertionWhileParsingGivesNoHandle)
+{
+    const char *pszData = getenv("KERCHUNK_TEST_DATA");
+    ASSERT_NE(pszData, nullptr);
+    kerchunk::GribFileReader oReader(
+        std::string(pszData) +
+        "/../fuzz/regressions/fuzz_grib/eccodes_assert_bitmap_loader");
+    std::string osFailures;
+    try
+    {
+        kerchunk::ScanGribMessages(
+            oReader,
+            [&](kerchunk::GribMessage &&oMsg)
+            {
+                for (const auto &oField : oMsg.aoFields)
+                {
+                    const auto oFull = kerchunk::EccodesHandle::FromBytes(
+                        oField.nIndex == 0
+                            ? oReader.ReadString(oMsg.nOffset,
+                                                 static_cast<size_t>(oMsg.nLength))
+                            : kerchunk::BuildSingleFieldMessage(oReader, oMsg, oField),
+                        false);
+                    if (!oFull.Failure().empty())
+                    {
+                        EXPECT_FALSE(oFull);
+                        osFailures += oFull.Failure() + "\n";
+                    }
+                }
+            });
+    }
+    catch (const kerchunk::Error &e)
+    {
+        // The second message is truncated (the locator says so).
+        EXPECT_NE(std::string(e.what()).find("GRIB message 2"), std::string::npos)
+            << e.what();
+    }
+    EXPECT_NE(osFailures.find("ecCodes assertion failed: `hand->loader != 0'"),
+              std::string::npos)
+        << osFailures;
+}

@@ -288,7 +288,9 @@ void GribReferenceBuilder::AddField(const GribMessage &oMsg,
         BuildHeaderMessage(m_oReader, oMsg, oField), oMsg.nEdition == 2);
     if (!h)
     {
-        Skip(oMsg, oField, "eccodes cannot parse its headers");
+        Skip(oMsg, oField,
+             h.Failure().empty() ? std::string("eccodes cannot parse its headers")
+                                 : "eccodes cannot parse its headers (" + h.Failure() + ")");
         return;
     }
 
@@ -385,18 +387,25 @@ GribReferenceBuilder::GridOf(const EccodesHandle &h, const GribMessage &oMsg,
     auto oGridIt = m_oGrids.find(osGridKey);
     if (oGridIt == m_oGrids.end())
     {
-        auto fnFullCount = [&]() -> uint64_t
-        {
+        std::string osFullFailure;
+        auto fnFullCount = [&]() -> uint64_t {
             const EccodesHandle oFull = EccodesHandle::FromBytes(
                 oField.nIndex == 0
                     ? m_oReader.ReadString(oMsg.nOffset,
                                            static_cast<size_t>(oMsg.nLength))
                     : BuildSingleFieldMessage(m_oReader, oMsg, oField),
                 false);
+            osFullFailure = oFull.Failure();
             return oFull.GetSize("values").value_or(0);
         };
         auto poGrid = std::make_shared<const GribGrid>(
             DescribeGribGrid(h, fnFullCount));
+        if (!osFullFailure.empty())
+        {
+            // Not cached: the grid of a corrupt message says nothing.
+            Skip(oMsg, oField, "eccodes cannot parse the message (" + osFullFailure + ")");
+            return;
+        }
         oGridIt = m_oGrids.emplace(osGridKey, poGrid).first;
     }
     const auto &poGrid = oGridIt->second;

@@ -1,5 +1,7 @@
 #include "grib_handle.h"
 
+#include "eccodes_assertions.h"
+
 #include "cpl_error.h"
 
 #include <eccodes.h>
@@ -14,18 +16,43 @@ void EccodesHandle::Deleter::operator()(grib_handle *h) const
     codes_handle_delete(h);
 }
 
+namespace
+{
+
+struct NewHandleCall
+{
+    const std::string *posData;
+    bool bPartial;
+    codes_handle *hResult;
+};
+
+// Only eccodes' C API in here: RunEccodesGuarded() may jump out of it.
+void NewHandle(void *pData)
+{
+    auto *psCall = static_cast<NewHandleCall *>(pData);
+    const auto &osData = *psCall->posData;
+    psCall->hResult =
+        psCall->bPartial
+            ? codes_handle_new_from_partial_message(nullptr, osData.data(),
+                                                    osData.size())
+            : codes_handle_new_from_message(nullptr, osData.data(), osData.size());
+}
+
+}  // namespace
+
 EccodesHandle EccodesHandle::FromBytes(std::string osBytes, bool bPartial)
 {
     EccodesHandle oHandle;
     oHandle.m_poBytes = std::make_shared<std::string>(std::move(osBytes));
     // eccodes does not copy the buffer: it must outlive the handle.
-    const auto &osData = *oHandle.m_poBytes;
-    codes_handle *h =
-        bPartial ? codes_handle_new_from_partial_message(
-                       nullptr, osData.data(), osData.size())
-                 : codes_handle_new_from_message(nullptr, osData.data(),
-                                                 osData.size());
-    oHandle.m_poHandle.reset(h);
+    // A corrupt message can fail an eccodes assertion while the handle is
+    // built (fuzz_grib: `hand->loader != 0' in grib_accessor_class_bitmap.c),
+    // which aborts the process unless guarded: then no handle, and the
+    // assertion's text in Failure().
+    NewHandleCall sCall{oHandle.m_poBytes.get(), bPartial, nullptr};
+    if (!RunEccodesGuarded(NewHandle, &sCall, oHandle.m_osFailure))
+        return oHandle;
+    oHandle.m_poHandle.reset(sCall.hResult);
     return oHandle;
 }
 

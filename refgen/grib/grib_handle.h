@@ -17,8 +17,15 @@ class EccodesHandle
   public:
     // Parses `osBytes` (kept alive by the handle). `bPartial` selects
     // eccodes' partial-message mode (headers without data sections).
-    // Returns an empty handle if eccodes refuses the bytes.
+    // Returns an empty handle if eccodes refuses the bytes, with Failure()
+    // set when an eccodes assertion fired (corrupt message).
     static EccodesHandle FromBytes(std::string osBytes, bool bPartial);
+
+    // eccodes' assertion text when FromBytes() gave up on one, else empty.
+    const std::string &Failure() const
+    {
+        return m_osFailure;
+    }
 
     explicit operator bool() const
     {
@@ -44,6 +51,7 @@ class EccodesHandle
     };
     std::shared_ptr<std::string> m_poBytes{};
     std::unique_ptr<grib_handle, Deleter> m_poHandle{};
+    std::string m_osFailure{};
 };
 
 // Routes eccodes' log messages to CPLDebug("KERCHUNK") instead of stderr

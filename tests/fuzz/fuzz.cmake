@@ -21,7 +21,7 @@ function(kerchunk_add_fuzzer name)
   file(GLOB REG_INPUTS CONFIGURE_DEPENDS ${REG_DIR}/*)
   if(REG_INPUTS)
     add_test(NAME ${name}_regressions
-      COMMAND ${name} -runs=1 -rss_limit_mb=2048 -timeout=10 ${REG_INPUTS})
+      COMMAND ${name} -runs=1 -rss_limit_mb=2048 -timeout=30 ${REG_INPUTS})
     set_tests_properties(${name}_regressions PROPERTIES ENVIRONMENT
       "LSAN_OPTIONS=suppressions=${KERCHUNK_FUZZ_DIR}/lsan.supp;UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
   endif()
@@ -49,6 +49,8 @@ target_include_directories(fuzz_grib PRIVATE ${PROJECT_SOURCE_DIR}/refgen)
 
 kerchunk_add_fuzzer(fuzz_parquet
   LIBRARIES kerchunk_parquet)
+kerchunk_add_fuzzer(fuzz_hdf5
+  LIBRARIES kerchunk_refgen kerchunk_common)
 
 # scripts/fuzz.sh builds exactly these.
 add_custom_target(fuzz_all DEPENDS ${KERCHUNK_FUZZ_HARNESSES})

@@ -1,0 +1,229 @@
+// libFuzzer harness: the HDF5 / NetCDF-4 reference generator
+// (refgen/hdf5, GenerateHDF5References) on mutated files in /vsimem/.
+//
+// Why a fork per input, then an in-process run. libhdf5 aborts or corrupts
+// its heap on some hostile files (issue 12, finding 6); the driver survives
+// that by generating in a child process (cache/generator_process.h). A
+// harness that only ran the generator in-process would stop at the first
+// libhdf5 bug, which we cannot fix; one that only ran the `gdal_kerchunk`
+// child per input would give libFuzzer no coverage (the child's counters are
+// not ours) and cost an exec per input. So each input is first generated in
+// a fork()ed child -- the same isolation as the driver's, at the cost of a
+// fork (about 40 ms of system time per input here: the ASan process's page
+// tables) -- whose ASan report, if any, is classified by its top frame
+// (sanitizer interceptors and libc skipped):
+// - the child finished (or our code failed in it): the input is generated
+//   again here, in-process, so libFuzzer measures the coverage of our code
+//   and ASan/UBSan/LSan report our bugs with the usual reproducer;
+// - libhdf5 crashed (top frame in libhdf5, or an abort: our code never calls
+//   abort, and an uncaught exception is reported as ours): the input is
+//   skipped, counted and, with FUZZ_HDF5_LIBHDF5_DIR=dir, kept there for
+//   review -- in the driver such a file gives "the generator crashed" and
+//   the host keeps running. FUZZ_HDF5_SHOW_CHILD=1 prints the child's
+//   report, to review such an input (run with -runs=1 FILE).
+// libhdf5 is not instrumented: the coverage is that of our generator only.
+#include "generator.h"
+#include "reference_writer.h"
+
+#include "error.h"
+
+#include "cpl_error.h"
+#include "cpl_vsi.h"
+
+#include <nlohmann/json.hpp>
+
+#include <sanitizer/asan_interface.h>
+#include <sanitizer/common_interface_defs.h>
+
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <string>
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace
+{
+
+constexpr const char *FUZZ_PATH = "/vsimem/fuzz.h5";
+constexpr const char *OUT_PATH = "/vsimem/fuzz_refs.json";
+// Child exit codes (its stderr is silenced; the verdict is the exit code).
+constexpr int EXIT_OURS = 78;     // an error report in our code
+constexpr int EXIT_LIBHDF5 = 77;  // an error report whose top frame is libhdf5
+// A child running longer is ended and the input run again in-process, where
+// a real hang meets libFuzzer's -timeout (30 s for this harness in
+// scripts/fuzz.sh: the child's 10 s and the in-process run, with room for a
+// loaded machine; a 64 KB file takes milliseconds otherwise).
+constexpr unsigned CHILD_SECONDS = 10;
+
+int g_nLibHdf5Crashes = 0;
+
+// Generates the references of FUZZ_PATH into OUT_PATH; a kerchunk::Error is
+// the expected refusal of a bad file. The output must be valid JSON.
+void Generate()
+{
+    VSILFILE *fp = VSIFOpenL(OUT_PATH, "wb");
+    if (fp == nullptr)
+        abort();
+    try
+    {
+        kerchunk::ReferenceWriter oWriter(fp, "fuzz.h5");
+        kerchunk::GenerateOptions oOptions;
+        (void)kerchunk::GenerateHDF5References(FUZZ_PATH, oOptions, oWriter);
+        oWriter.Finish();
+    }
+    catch (const kerchunk::Error &)
+    {
+        VSIFCloseL(fp);
+        return;
+    }
+    VSIFCloseL(fp);
+    vsi_l_offset nLength = 0;
+    const GByte *pabyOut = VSIGetMemFileBuffer(OUT_PATH, &nLength, FALSE);
+    if (!nlohmann::json::accept(pabyOut, pabyOut + nLength))
+    {
+        fprintf(stderr, "fuzz_hdf5: the generator wrote invalid JSON\n");
+        abort();
+    }
+}
+
+// "(/path/of/this/harness+0x": how a frame without source location in this
+// executable is printed -- the sanitizers' interceptors (strdup, memcpy, ...)
+// linked in statically; our code has debug info and prints file:line.
+std::string g_osOwnModuleMark;
+
+// A sanitizer frame line "#N 0x... in FUNC (MODULE+0x...)" that is the
+// sanitizer runtime or libc, not where the fault is.
+bool IsRuntimeFrame(const std::string &osLine)
+{
+    if (!g_osOwnModuleMark.empty() && osLine.find(g_osOwnModuleMark) != std::string::npos)
+        return true;
+    for (const char *pszMark :
+         {" in __asan", " in __interceptor", " in __sanitizer", " in __ubsan",
+          " in __lsan", "libclang_rt", "/libc.so", " in free ", " in malloc ",
+          " in calloc ", " in realloc ", " in memcpy ", " in memmove ",
+          " in memset ", " in strlen "})
+    {
+        if (osLine.find(pszMark) != std::string::npos)
+            return true;
+    }
+    return false;
+}
+
+// In the child: an ASan report whose top non-runtime frame is libhdf5 is
+// libhdf5's; anything else is ours.
+void ClassifyReport(const char *pszReport)
+{
+    const std::string osReport(pszReport);
+    size_t nPos = 0;
+    while ((nPos = osReport.find("    #", nPos)) != std::string::npos)
+    {
+        const size_t nEnd = osReport.find('\n', nPos);
+        const std::string osLine = osReport.substr(nPos, nEnd - nPos);
+        nPos = nEnd;
+        if (IsRuntimeFrame(osLine))
+            continue;
+        _exit(osLine.find("libhdf5") != std::string::npos ? EXIT_LIBHDF5 : EXIT_OURS);
+    }
+    _exit(EXIT_OURS);
+}
+
+void ChildDied()
+{
+    _exit(EXIT_OURS);  // UBSan, or ASan without a usable stack
+}
+
+[[noreturn]] void RunChild()
+{
+    // Silence the child: its reports are classified, not printed, and
+    // libFuzzer's own crash handlers must not write a reproducer for it.
+    // FUZZ_HDF5_SHOW_CHILD=1 keeps its stderr, to review a kept input.
+    if (getenv("FUZZ_HDF5_SHOW_CHILD") == nullptr)
+    {
+        const int nNull = open("/dev/null", O_WRONLY);
+        if (nNull >= 0)
+            dup2(nNull, 2);
+    }
+    signal(SIGABRT, SIG_DFL);
+    signal(SIGALRM, SIG_DFL);
+    __asan_set_error_report_callback(ClassifyReport);
+    __sanitizer_set_death_callback(ChildDied);
+    std::set_terminate([] { _exit(EXIT_OURS); });
+    alarm(CHILD_SECONDS);
+    Generate();
+    _exit(0);
+}
+
+void KeepLibHdf5Input(const uint8_t *pabyData, size_t nSize, int nStatus)
+{
+    ++g_nLibHdf5Crashes;
+    fprintf(stderr, "fuzz_hdf5: libhdf5 failed on an input (%s), skipped: %d so far\n",
+            WIFSIGNALED(nStatus) ? strsignal(WTERMSIG(nStatus)) : "ASan report",
+            g_nLibHdf5Crashes);
+    const char *pszDir = getenv("FUZZ_HDF5_LIBHDF5_DIR");
+    if (pszDir == nullptr)
+        return;
+    const std::string osPath =
+        std::string(pszDir) + "/libhdf5-" + std::to_string(getpid()) + "-" +
+        std::to_string(g_nLibHdf5Crashes);
+    if (FILE *f = fopen(osPath.c_str(), "wb"))
+    {
+        fwrite(pabyData, 1, nSize, f);
+        fclose(f);
+    }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int *, char ***)
+{
+    char szExe[4096];
+    const ssize_t nLen = readlink("/proc/self/exe", szExe, sizeof(szExe) - 1);
+    if (nLen > 0)
+        g_osOwnModuleMark = "(" + std::string(szExe, static_cast<size_t>(nLen)) + "+0x";
+    CPLSetErrorHandler(CPLQuietErrorHandler);
+    return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *pabyData, size_t nSize)
+{
+    VSILFILE *fpIn = VSIFileFromMemBuffer(
+        FUZZ_PATH, const_cast<GByte *>(pabyData), nSize, FALSE);
+    if (fpIn == nullptr)
+        return 0;
+    VSIFCloseL(fpIn);
+
+    fflush(nullptr);
+    const pid_t nPid = fork();
+    if (nPid < 0)
+        abort();
+    if (nPid == 0)
+        RunChild();
+    int nStatus = 0;
+    while (waitpid(nPid, &nStatus, 0) < 0 && errno == EINTR)
+    {
+    }
+    const bool bLibHdf5 =
+        (WIFEXITED(nStatus) && WEXITSTATUS(nStatus) == EXIT_LIBHDF5) ||
+        (WIFSIGNALED(nStatus) && WTERMSIG(nStatus) == SIGABRT);
+    if (bLibHdf5)
+        KeepLibHdf5Input(pabyData, nSize, nStatus);
+    else
+        Generate();  // ours: coverage, and our bugs reported here
+    if (WIFEXITED(nStatus) && WEXITSTATUS(nStatus) == EXIT_OURS)
+    {
+        // Failed in the child, not here: still a bug of ours (state left by
+        // an earlier input, or a fault only the child's heap layout shows).
+        fprintf(stderr, "fuzz_hdf5: generation failed in the child only\n");
+        abort();
+    }
+
+    VSIUnlink(OUT_PATH);
+    VSIUnlink(FUZZ_PATH);
+    return 0;
+}
