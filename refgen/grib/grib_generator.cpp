@@ -388,7 +388,8 @@ GribReferenceBuilder::GridOf(const EccodesHandle &h, const GribMessage &oMsg,
     if (oGridIt == m_oGrids.end())
     {
         std::string osFullFailure;
-        auto fnFullCount = [&]() -> uint64_t {
+        auto fnFullCount = [&]() -> uint64_t
+        {
             const EccodesHandle oFull = EccodesHandle::FromBytes(
                 oField.nIndex == 0
                     ? m_oReader.ReadString(oMsg.nOffset,
@@ -404,7 +405,7 @@ GribReferenceBuilder::GridOf(const EccodesHandle &h, const GribMessage &oMsg,
         {
             // Not cached: the grid of a corrupt message says nothing.
             Skip(oMsg, oField, "eccodes cannot parse the message (" + osFullFailure + ")");
-            return;
+            return nullptr;
         }
         oGridIt = m_oGrids.emplace(osGridKey, poGrid).first;
     }
