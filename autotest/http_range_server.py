@@ -1,6 +1,7 @@
 """A small HTTP server for tests: serves a folder on loopback with HEAD and
 single Range requests (what GDAL's /vsicurl/ needs), counts requests, and can
 be told to fail."""
+import email.utils
 import http.server
 import os
 import re
@@ -36,6 +37,12 @@ class RangeRequestHandler(http.server.BaseHTTPRequestHandler):
             self.send_error(404)
         return full
 
+    def _send_validators(self, full):
+        """ETag and Last-Modified as nginx derives them (mtime, size)."""
+        st = os.stat(full)
+        self.send_header("ETag", '"%x-%x"' % (st.st_mtime_ns, st.st_size))
+        self.send_header("Last-Modified", email.utils.formatdate(st.st_mtime, usegmt=True))
+
     def do_HEAD(self):
         full = self._start("HEAD", None)
         if full is None:
@@ -43,6 +50,7 @@ class RangeRequestHandler(http.server.BaseHTTPRequestHandler):
         self.send_response(200)
         self.send_header("Content-Length", str(os.path.getsize(full)))
         self.send_header("Accept-Ranges", "bytes")
+        self._send_validators(full)
         self.end_headers()
 
     def do_GET(self):
@@ -71,6 +79,7 @@ class RangeRequestHandler(http.server.BaseHTTPRequestHandler):
                 self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Accept-Ranges", "bytes")
+        self._send_validators(full)
         self.end_headers()
         self.wfile.write(body)
 

@@ -22,6 +22,9 @@ const std::vector<ConfigOptionSpec> &GetConfigOptionSpecs()
          "References loaded from a remote location may read local files"},
         {"KERCHUNK_REFS_CACHE_SIZE", T::Integer, "16", "16",
          "Parsed reference files kept in memory", 1},
+        {"KERCHUNK_REFS_REVALIDATE_SECONDS", T::Number, "5", "5",
+         "Remote references in memory are reused this long without a request, "
+         "then checked by one HEAD (reloaded when their ETag/Last-Modified changed)"},
         {"KERCHUNK_MAX_CHUNK_SIZE", T::Integer, "2147483648", "2147483648",
          "Largest referenced range, in bytes"},
         {"KERCHUNK_MAX_REFS_FILE_SIZE", T::Integer, "2147483648", "2147483648",

@@ -1,9 +1,11 @@
 // Loading, caching and invalidating parsed references (LoadReferences), and
-// reading a key's bytes.
+// reading a key's bytes. Remote references are fetched and revalidated by
+// remote_references.cpp.
 #include "config_options.h"
 #include "consolidated_metadata.h"
 #include "error.h"
 #include "kerchunk_json_parser.h"
+#include "remote_references.h"
 #include "target_policy.h"
 #include "url_mapping.h"
 #include "vsikerchunk.h"
@@ -13,6 +15,7 @@
 #include "cpl_vsi.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <limits>
 #include <mutex>
@@ -31,6 +34,11 @@ struct CacheEntry
     GIntBig nMTime = 0;
     uint64_t nLastUse = 0;
     std::shared_ptr<const LoadedReferences> poRefs{};
+    // Remote references (LoadRemote): the version loaded, and when to check
+    // it again.
+    RemoteValidators oValidators{};
+    bool bValidated = false;
+    std::chrono::steady_clock::time_point tRevalidate{};
 };
 
 std::mutex goCacheMutex;
@@ -39,6 +47,21 @@ uint64_t gnUseCounter = 0;
 
 // A bad value keeps the default: the references themselves are fine, and
 // the error is reported when the option is first read wrong.
+// Same rule as GetCacheCapacity.
+double GetRevalidateSeconds()
+{
+    try
+    {
+        return GetNumberOption("KERCHUNK_REFS_REVALIDATE_SECONDS");
+    }
+    catch (const Error &e)
+    {
+        CPLError(CE_Warning, CPLE_IllegalArg, "%s; using %s", e.what(),
+                 GetConfigOptionSpec("KERCHUNK_REFS_REVALIDATE_SECONDS").pszDefault);
+        return std::atof(GetConfigOptionSpec("KERCHUNK_REFS_REVALIDATE_SECONDS").pszDefault);
+    }
+}
+
 size_t GetCacheCapacity()
 {
     try
@@ -54,25 +77,24 @@ size_t GetCacheCapacity()
     }
 }
 
-std::shared_ptr<const LoadedReferences> Parse(const std::string &osRefsPath,
-                                              std::string &osError)
+uint64_t GetMaxRefsFileSize(const std::string &osRefsPath, std::string &osError)
 {
-    if (osRefsPath.find(VSIKERCHUNK_PREFIX) != std::string::npos)
-    {
-        osError = osRefsPath + ": references inside " +
-                  std::string(VSIKERCHUNK_PREFIX) + " are refused (recursion)";
-        return nullptr;
-    }
-    uint64_t nMaxSize = 0;
     try
     {
-        nMaxSize = GetIntegerOption("KERCHUNK_MAX_REFS_FILE_SIZE");
+        return GetIntegerOption("KERCHUNK_MAX_REFS_FILE_SIZE");
     }
     catch (const Error &e)
     {
         osError = "cannot read kerchunk references " + osRefsPath + ": " + e.what();
-        return nullptr;
+        return 0;
     }
+}
+
+bool ReadFileText(const std::string &osRefsPath, std::string &osText, std::string &osError)
+{
+    const uint64_t nMaxSize = GetMaxRefsFileSize(osRefsPath, osError);
+    if (!osError.empty())
+        return false;
     GByte *pabyData = nullptr;
     vsi_l_offset nDataSize = 0;
     // A failed read is reported below, once, with GDAL's reason appended.
@@ -86,12 +108,26 @@ std::shared_ptr<const LoadedReferences> Parse(const std::string &osRefsPath,
         const char *pszDetail = CPLGetLastErrorMsg();
         if (pszDetail && *pszDetail)
             osError += std::string(": ") + pszDetail;
-        return nullptr;
+        return false;
     }
-    std::string osText(reinterpret_cast<const char *>(pabyData),
-                       static_cast<size_t>(nDataSize));
+    osText.assign(reinterpret_cast<const char *>(pabyData), static_cast<size_t>(nDataSize));
     VSIFree(pabyData);
+    return true;
+}
 
+bool RefuseRecursion(const std::string &osRefsPath, std::string &osError)
+{
+    if (osRefsPath.find(VSIKERCHUNK_PREFIX) == std::string::npos)
+        return false;
+    osError = osRefsPath + ": references inside " + std::string(VSIKERCHUNK_PREFIX) +
+              " are refused (recursion)";
+    return true;
+}
+
+std::shared_ptr<const LoadedReferences> ParseText(const std::string &osRefsPath,
+                                                  const std::string &osText,
+                                                  std::string &osError)
+{
     std::string osParseError;
     auto poSet = ParseKerchunkJson(osText, osParseError);
     if (!poSet)
@@ -106,29 +142,129 @@ std::shared_ptr<const LoadedReferences> Parse(const std::string &osRefsPath,
     return poRefs;
 }
 
-}  // namespace
+std::shared_ptr<const LoadedReferences> Parse(const std::string &osRefsPath,
+                                              std::string &osError)
+{
+    std::string osText;
+    if (RefuseRecursion(osRefsPath, osError) || !ReadFileText(osRefsPath, osText, osError))
+        return nullptr;
+    return ParseText(osRefsPath, osText, osError);
+}
 
-std::shared_ptr<const LoadedReferences>
-LoadReferences(const std::string &osRefsPath, std::string &osError)
+// The cached entry of osRefsPath, or null; the caller holds goCacheMutex.
+CacheEntry *FindCached(const std::string &osRefsPath)
+{
+    for (auto &oEntry : gaoCache)
+    {
+        if (oEntry.osRefsPath == osRefsPath)
+            return &oEntry;
+    }
+    return nullptr;
+}
+
+void Remember(CacheEntry &&oNewEntry)
+{
+    std::lock_guard<std::mutex> oLock(goCacheMutex);
+    gaoCache.erase(std::remove_if(gaoCache.begin(), gaoCache.end(),
+                                  [&](const CacheEntry &oEntry)
+                                  { return oEntry.osRefsPath == oNewEntry.osRefsPath; }),
+                   gaoCache.end());
+    while (!gaoCache.empty() && gaoCache.size() >= GetCacheCapacity())
+    {
+        gaoCache.erase(std::min_element(
+            gaoCache.begin(), gaoCache.end(),
+            [](const CacheEntry &a, const CacheEntry &b)
+            { return a.nLastUse < b.nLastUse; }));
+    }
+    oNewEntry.nLastUse = ++gnUseCounter;
+    gaoCache.push_back(std::move(oNewEntry));
+}
+
+std::shared_ptr<const LoadedReferences> LoadByStat(const std::string &osRefsPath,
+                                                   std::string &osError);
+
+// Remote references: reused without any request for
+// KERCHUNK_REFS_REVALIDATE_SECONDS, then revalidated by one HEAD, reloaded
+// (one GET) only when their ETag / Last-Modified changed.
+std::shared_ptr<const LoadedReferences> LoadRemote(const std::string &osRefsPath,
+                                                   std::string &osError)
+{
+    const auto tNow = std::chrono::steady_clock::now();
+    std::shared_ptr<const LoadedReferences> poCached;
+    RemoteValidators oCachedValidators;
+    {
+        std::lock_guard<std::mutex> oLock(goCacheMutex);
+        if (CacheEntry *poEntry = FindCached(osRefsPath))
+        {
+            poEntry->nLastUse = ++gnUseCounter;
+            if (poEntry->bValidated && tNow < poEntry->tRevalidate)
+                return poEntry->poRefs;
+            poCached = poEntry->poRefs;
+            oCachedValidators = poEntry->oValidators;
+        }
+    }
+    const auto tNext = tNow + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                  std::chrono::duration<double>(GetRevalidateSeconds()));
+    const auto oValidators = FetchRemoteValidators(osRefsPath);
+    if (!oValidators && !poCached)
+        return LoadByStat(osRefsPath, osError);  // HEAD refused: read as a file
+    if (!oValidators || (poCached && oValidators->SameVersionAs(oCachedValidators)))
+    {
+        // Unchanged, or cannot be checked right now (a server hiccup): the
+        // parsed references stay; reads fail on their own if the file is gone.
+        std::lock_guard<std::mutex> oLock(goCacheMutex);
+        if (CacheEntry *poEntry = FindCached(osRefsPath))
+        {
+            poEntry->bValidated = true;
+            poEntry->tRevalidate = tNext;
+        }
+        return poCached;
+    }
+    if (poCached)
+        CPLDebug("KERCHUNK", "%s changed (ETag/Last-Modified): reloading", osRefsPath.c_str());
+    const uint64_t nMaxSize = GetMaxRefsFileSize(osRefsPath, osError);
+    if (!osError.empty())
+        return nullptr;
+    if (oValidators->nSize > nMaxSize)
+    {
+        osError = "kerchunk references " + osRefsPath + " are larger than " +
+                  std::to_string(nMaxSize) + " bytes (KERCHUNK_MAX_REFS_FILE_SIZE)";
+        return nullptr;
+    }
+    std::string osText;
+    if (!FetchRemoteFile(osRefsPath, oValidators->nSize, nMaxSize, osText, osError))
+        return nullptr;
+    auto poRefs = ParseText(osRefsPath, osText, osError);
+    if (!poRefs)
+        return nullptr;
+    CacheEntry oEntry;
+    oEntry.osRefsPath = osRefsPath;
+    oEntry.oValidators = *oValidators;
+    oEntry.bValidated = true;
+    oEntry.tRevalidate = tNext;
+    oEntry.poRefs = poRefs;
+    Remember(std::move(oEntry));
+    return poRefs;
+}
+
+// Local (and wrapped) references: reused while their size and modification
+// time are unchanged.
+std::shared_ptr<const LoadedReferences> LoadByStat(const std::string &osRefsPath,
+                                                   std::string &osError)
 {
     VSIStatBufL sStat;
     const bool bStatOK = VSIStatL(osRefsPath.c_str(), &sStat) == 0;
     {
         std::lock_guard<std::mutex> oLock(goCacheMutex);
-        for (auto &oEntry : gaoCache)
+        CacheEntry *poEntry = FindCached(osRefsPath);
+        // A file that cannot be checked right now (a server hiccup)
+        // keeps its parsed references: reads then fail on their own.
+        if (poEntry != nullptr &&
+            (!bStatOK || (poEntry->nSize == static_cast<vsi_l_offset>(sStat.st_size) &&
+                          poEntry->nMTime == sStat.st_mtime)))
         {
-            if (oEntry.osRefsPath != osRefsPath)
-                continue;
-            // A file that cannot be checked right now (a server hiccup)
-            // keeps its parsed references: reads then fail on their own.
-            if (!bStatOK ||
-                (oEntry.nSize == static_cast<vsi_l_offset>(sStat.st_size) &&
-                 oEntry.nMTime == sStat.st_mtime))
-            {
-                oEntry.nLastUse = ++gnUseCounter;
-                return oEntry.poRefs;
-            }
-            break;  // changed: reload below
+            poEntry->nLastUse = ++gnUseCounter;
+            return poEntry->poRefs;
         }
     }
     if (!bStatOK || VSI_ISDIR(sStat.st_mode))
@@ -148,27 +284,25 @@ LoadReferences(const std::string &osRefsPath, std::string &osError)
     auto poRefs = Parse(osRefsPath, osError);
     if (!poRefs)
         return nullptr;
-
-    std::lock_guard<std::mutex> oLock(goCacheMutex);
-    gaoCache.erase(std::remove_if(gaoCache.begin(), gaoCache.end(),
-                                  [&](const CacheEntry &oEntry)
-                                  { return oEntry.osRefsPath == osRefsPath; }),
-                   gaoCache.end());
-    while (gaoCache.size() >= GetCacheCapacity())
-    {
-        gaoCache.erase(std::min_element(
-            gaoCache.begin(), gaoCache.end(),
-            [](const CacheEntry &a, const CacheEntry &b)
-            { return a.nLastUse < b.nLastUse; }));
-    }
     CacheEntry oEntry;
     oEntry.osRefsPath = osRefsPath;
     oEntry.nSize = sStat.st_size;
     oEntry.nMTime = sStat.st_mtime;
-    oEntry.nLastUse = ++gnUseCounter;
     oEntry.poRefs = poRefs;
-    gaoCache.push_back(std::move(oEntry));
+    Remember(std::move(oEntry));
     return poRefs;
+}
+
+}  // namespace
+
+std::shared_ptr<const LoadedReferences>
+LoadReferences(const std::string &osRefsPath, std::string &osError)
+{
+    if (RefuseRecursion(osRefsPath, osError))
+        return nullptr;
+    if (IsFetchableRemotePath(osRefsPath))
+        return LoadRemote(osRefsPath, osError);
+    return LoadByStat(osRefsPath, osError);
 }
 
 bool ResolveTarget(const LoadedReferences &oRefs, const std::string &osKey,

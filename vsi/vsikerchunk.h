@@ -56,7 +56,9 @@ bool CheckRawChunkLength(const LoadedReferences &oRefs, const std::string &osKey
                          uint64_t nLength, std::string &osError);
 
 // Parsed references of `osRefsPath`, from a bounded in-memory cache that
-// drops an entry when the file's size or modification time changes. Returns
+// drops an entry when the file's size or modification time changes (remote
+// files: their ETag/Last-Modified, checked by one HEAD at most every
+// KERCHUNK_REFS_REVALIDATE_SECONDS; see remote_references.h). Returns
 // null and sets osError (a complete message) on failure.
 std::shared_ptr<const LoadedReferences>
 LoadReferences(const std::string &osRefsPath, std::string &osError);
