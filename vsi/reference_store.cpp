@@ -15,6 +15,7 @@
 #include "cpl_vsi.h"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <limits>
@@ -60,6 +61,14 @@ double GetRevalidateSeconds()
                  GetConfigOptionSpec("KERCHUNK_REFS_REVALIDATE_SECONDS").pszDefault);
         return std::atof(GetConfigOptionSpec("KERCHUNK_REFS_REVALIDATE_SECONDS").pszDefault);
     }
+}
+
+// When references validated now are to be checked again.
+std::chrono::steady_clock::time_point NextRevalidation()
+{
+    return std::chrono::steady_clock::now() +
+           std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+               std::chrono::duration<double>(GetRevalidateSeconds()));
 }
 
 size_t GetCacheCapacity()
@@ -203,8 +212,7 @@ std::shared_ptr<const LoadedReferences> LoadRemote(const std::string &osRefsPath
             oCachedValidators = poEntry->oValidators;
         }
     }
-    const auto tNext = tNow + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                  std::chrono::duration<double>(GetRevalidateSeconds()));
+    const auto tNext = NextRevalidation();
     const auto oValidators = FetchRemoteValidators(osRefsPath);
     if (!oValidators && !poCached)
         return LoadByStat(osRefsPath, osError);  // HEAD refused: read as a file
@@ -293,7 +301,87 @@ std::shared_ptr<const LoadedReferences> LoadByStat(const std::string &osRefsPath
     return poRefs;
 }
 
+// Whether the first non-blank byte of osText is '{'.
+bool StartsLikeJson(const char *pszText, size_t nSize)
+{
+    for (size_t i = 0; i < nSize; ++i)
+    {
+        if (!isspace(static_cast<unsigned char>(pszText[i])))
+            return pszText[i] == '{';
+    }
+    return false;
+}
+
+bool FirstBytesLookLikeJson(const std::string &osPath)
+{
+    VSILFILE *fp = VSIFOpenL(osPath.c_str(), "rb");
+    if (fp == nullptr)
+        return false;
+    char achHeader[256] = {};
+    const size_t nRead = VSIFReadL(achHeader, 1, sizeof(achHeader), fp);
+    VSIFCloseL(fp);
+    return StartsLikeJson(achHeader, nRead);
+}
+
+// A remote file this small is fetched whole to look at its first bytes: if
+// it holds references, they are parsed and kept, so that opening them costs
+// no further request (HEAD + GET in all). A source file of that size costs
+// about one round trip more than a range request would.
+constexpr uint64_t SMALL_REMOTE_FILE = 1024 * 1024;
+
 }  // namespace
+
+bool IsJsonReferencesFile(const std::string &osPath)
+{
+    if (!IsFetchableRemotePath(osPath) || osPath.find(VSIKERCHUNK_PREFIX) != std::string::npos)
+        return FirstBytesLookLikeJson(osPath);
+    {
+        std::lock_guard<std::mutex> oLock(goCacheMutex);
+        const CacheEntry *poEntry = FindCached(osPath);
+        if (poEntry != nullptr && poEntry->bValidated &&
+            std::chrono::steady_clock::now() < poEntry->tRevalidate)
+            return true;
+    }
+    const auto oValidators = FetchRemoteValidators(osPath);
+    if (oValidators)
+    {
+        // Loaded before and unchanged: references, and still valid.
+        std::lock_guard<std::mutex> oLock(goCacheMutex);
+        CacheEntry *poEntry = FindCached(osPath);
+        if (poEntry != nullptr && poEntry->bValidated &&
+            oValidators->SameVersionAs(poEntry->oValidators))
+        {
+            poEntry->tRevalidate = NextRevalidation();
+            return true;
+        }
+    }
+    std::string osText, osError;
+    const uint64_t nMaxSize =
+        std::min(SMALL_REMOTE_FILE, GetMaxRefsFileSize(osPath, osError));
+    if (!oValidators || oValidators->nSize > nMaxSize)
+    {
+        // A range request for the first bytes; the folder listing GDAL
+        // would do first tells nothing here.
+        CPLConfigOptionSetter oNoListing("GDAL_DISABLE_READDIR_ON_OPEN", "EMPTY_DIR", true);
+        return FirstBytesLookLikeJson(osPath);
+    }
+    if (!FetchRemoteFile(osPath, oValidators->nSize, nMaxSize, osText, osError))
+        return false;
+    if (!StartsLikeJson(osText.data(), osText.size()))
+        return false;
+    // Invalid references are reported by LoadReferences, which reads again.
+    if (auto poRefs = ParseText(osPath, osText, osError))
+    {
+        CacheEntry oEntry;
+        oEntry.osRefsPath = osPath;
+        oEntry.oValidators = *oValidators;
+        oEntry.bValidated = true;
+        oEntry.tRevalidate = NextRevalidation();
+        oEntry.poRefs = std::move(poRefs);
+        Remember(std::move(oEntry));
+    }
+    return true;
+}
 
 std::shared_ptr<const LoadedReferences>
 LoadReferences(const std::string &osRefsPath, std::string &osError)

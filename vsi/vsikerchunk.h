@@ -63,6 +63,11 @@ bool CheckRawChunkLength(const LoadedReferences &oRefs, const std::string &osKey
 std::shared_ptr<const LoadedReferences>
 LoadReferences(const std::string &osRefsPath, std::string &osError);
 
+// Whether osPath holds kerchunk JSON references (first non-blank byte '{')
+// rather than a source file. A small remote file is fetched whole by the
+// same request, and its references kept for LoadReferences.
+bool IsJsonReferencesFile(const std::string &osPath);
+
 // The GDAL path of a range or whole-file reference's target, or false with
 // osError naming the key (unsupported scheme, recursion, remote→local).
 bool ResolveTarget(const LoadedReferences &oRefs, const std::string &osKey,
