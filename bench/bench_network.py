@@ -290,11 +290,12 @@ def main():
             print_table("references local, source over /vsicurl/ (%d ms)" % delay,
                         measure_reads(proxy, names, refs, fsspec_ok), tools)
             remote_refs = 'KERCHUNK:"/vsicurl/%s/era5.json":%s' % (proxy.url, VAR)
+            labels = {"open": "open", "reopen": "open, close, open again in one process"}
             for what in ("open", "reopen"):
                 r = run_child(proxy, [sys.executable, "-c", GDAL_CHILD, remote_refs, what,
                                       *read_args()], gdal_env())
                 print("references on the server, %s: %s%s" % (
-                    what, fmt(r), "" if "log" not in r else
+                    labels[what], fmt(r), "" if "log" not in r else
                     "  [" + ", ".join("%s %s" % (m, rng or "") for m, _, rng in r["log"]) + "]"))
     if not args.no_s3:
         run_s3(workdir, source_file, [int(d) for d in args.delays.split(",")])
