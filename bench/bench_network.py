@@ -22,7 +22,6 @@ can provide it.
     KERCHUNK_BUILD_DIR=build /usr/bin/python3 bench/bench_network.py [--delays 0,20,80]
 """
 import argparse
-import json
 import os
 import pathlib
 import shutil
