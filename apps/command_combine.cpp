@@ -11,6 +11,7 @@
 #include "error.h"
 #include "reference_cache.h"
 #include "source_uri.h"
+#include "vsikerchunk.h"  // IsJsonReferencesFile
 
 #include "cpl_conv.h"
 #include "cpl_progress.h"

@@ -2,6 +2,7 @@
 single Range requests (what GDAL's /vsicurl/ needs), counts requests, and can
 be told to fail: every request (fail_with), or chosen GETs (add_fault) with
 an HTTP status, a reset connection or a body shorter than announced."""
+import email.utils
 import http.server
 import os
 import re
@@ -37,6 +38,12 @@ class RangeRequestHandler(http.server.BaseHTTPRequestHandler):
             self.send_error(404)
         return full
 
+    def _send_validators(self, full):
+        """ETag and Last-Modified as nginx derives them (mtime, size)."""
+        st = os.stat(full)
+        self.send_header("ETag", '"%x-%x"' % (st.st_mtime_ns, st.st_size))
+        self.send_header("Last-Modified", email.utils.formatdate(st.st_mtime, usegmt=True))
+
     def do_HEAD(self):
         full = self._start("HEAD", None)
         if full is None:
@@ -44,6 +51,7 @@ class RangeRequestHandler(http.server.BaseHTTPRequestHandler):
         self.send_response(200)
         self.send_header("Content-Length", str(os.path.getsize(full)))
         self.send_header("Accept-Ranges", "bytes")
+        self._send_validators(full)
         self.end_headers()
 
     def _fault_for(self, rng):
@@ -125,6 +133,7 @@ class RangeRequestHandler(http.server.BaseHTTPRequestHandler):
                 self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Accept-Ranges", "bytes")
+        self._send_validators(full)
         self.end_headers()
         self.wfile.write(body)
 

@@ -183,21 +183,3 @@ std::string AbsoluteUrl(const CombineInput &oInput, const std::string &osUrl)
 }
 
 }  // namespace kerchunk
-
-namespace kerchunk
-{
-
-bool IsJsonReferencesFile(const std::string &osPath)
-{
-    const VSIFilePtr poFile = OpenVSIFile(osPath, "rb");
-    if (!poFile)
-        return false;
-    char achHeader[256] = {};
-    const size_t nRead = VSIFReadL(achHeader, 1, sizeof(achHeader), poFile.get());
-    for (size_t i = 0; i < nRead; ++i)
-        if (!isspace(static_cast<unsigned char>(achHeader[i])))
-            return achHeader[i] == '{';
-    return false;
-}
-
-}  // namespace kerchunk

@@ -48,12 +48,3 @@ std::string MakeChunkKey(const ArrayMetadata &oArray, const std::vector<uint64_t
 std::string AbsoluteUrl(const CombineInput &oInput, const std::string &osUrl);
 
 }  // namespace kerchunk
-
-namespace kerchunk
-{
-
-// Kerchunk JSON starts with '{' (after blanks); anything else is a source
-// (NetCDF/HDF5/GRIB) whose references have to be generated first.
-bool IsJsonReferencesFile(const std::string &osPath);
-
-}  // namespace kerchunk

@@ -25,6 +25,9 @@ const std::vector<ConfigOptionSpec> &GetConfigOptionSpecs()
         {"KERCHUNK_PARQUET_RECORD_CACHE_SIZE", T::Integer, "16", "16",
          "Record files (`refs.N.parq`) of Parquet references kept in memory, per "
          "reference set", 1},
+        {"KERCHUNK_REFS_REVALIDATE_SECONDS", T::Number, "5", "5",
+         "Remote references in memory are reused this long without a request, "
+         "then checked by one HEAD (reloaded when their ETag/Last-Modified changed)"},
         {"KERCHUNK_MAX_CHUNK_SIZE", T::Integer, "2147483648", "2147483648",
          "Largest referenced range, in bytes"},
         {"KERCHUNK_MAX_REFS_FILE_SIZE", T::Integer, "2147483648", "2147483648",

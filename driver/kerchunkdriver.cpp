@@ -68,17 +68,7 @@ bool LooksLikeJsonReferences(const std::string &osPath)
 {
     double dfTimeout = 0;
     const auto apoRequestBounds = BoundRequestsByGenerationTimeout(osPath, dfTimeout);
-    const VSIFilePtr poFile = OpenVSIFile(osPath, "rb");
-    if (!poFile)
-        return false;
-    char achHeader[256] = {};
-    const size_t nRead = VSIFReadL(achHeader, 1, sizeof(achHeader), poFile.get());
-    for (size_t i = 0; i < nRead; ++i)
-    {
-        if (!isspace(static_cast<unsigned char>(achHeader[i])))
-            return achHeader[i] == '{';
-    }
-    return false;
+    return IsJsonReferencesFile(osPath);
 }
 
 std::string DescribeArray(const GDALMDArray &oArray)

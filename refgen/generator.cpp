@@ -1,11 +1,14 @@
 #include "generator.h"
 #include "error.h"
 #include "file_handles.h"
+#include "gdal_paths.h"
 #include "read_counter.h"
 
+#include "cpl_conv.h"
 #include "cpl_vsi.h"
 
-#include <array>
+#include <algorithm>
+#include <vector>
 #include <cstring>
 
 namespace kerchunk
@@ -32,15 +35,20 @@ SourceFormat DetectSourceFormat(const std::string &osSource)
     const VSIFilePtr poFile = OpenVSIFile(osSource, "rb");
     if (!poFile)
         throw Error("cannot open " + osSource);
-    // GRIB files may start with a WMO header or padding: look a little further.
-    std::array<char, 4096> abyHeader{};
+    // GRIB files may start with a WMO header or padding: look a little
+    // further. Over the network the first read is larger: GDAL keeps it, so
+    // the NetCDF-3 header, the HDF5 superblock and the first GRIB headers
+    // read next come with this same request.
+    constexpr size_t SNIFF_SIZE = 4096;
+    constexpr size_t REMOTE_FIRST_READ = 64 * 1024;
+    std::vector<char> abyHeader(IsNetworkGDALPath(osSource) ? REMOTE_FIRST_READ : SNIFF_SIZE);
     const size_t nRead = VSIFReadL(abyHeader.data(), 1, abyHeader.size(), poFile.get());
     CountSourceBytesRead(nRead);
 
     // HDF5 superblock signature (HDF5 spec, "Format Signature"); the
     // superblock may also sit at 512, 1024, ... but the common case is 0.
     static const char achHDF5[8] = {'\x89', 'H', 'D', 'F', '\r', '\n', '\x1a', '\n'};
-    for (size_t nOff = 0; nOff + 8 <= nRead; nOff = nOff ? nOff * 2 : 512)
+    for (size_t nOff = 0; nOff + 8 <= std::min(nRead, SNIFF_SIZE); nOff = nOff ? nOff * 2 : 512)
     {
         if (memcmp(abyHeader.data() + nOff, achHDF5, 8) == 0)
             return SourceFormat::HDF5;
@@ -49,7 +57,7 @@ SourceFormat DetectSourceFormat(const std::string &osSource)
     if (nRead >= 4 && memcmp(abyHeader.data(), "CDF", 3) == 0 &&
         (abyHeader[3] == 1 || abyHeader[3] == 2 || abyHeader[3] == 5))
         return SourceFormat::NetCDF3;
-    for (size_t i = 0; i + 4 <= nRead; ++i)
+    for (size_t i = 0; i + 4 <= std::min(nRead, SNIFF_SIZE); ++i)
     {
         if (memcmp(abyHeader.data() + i, "GRIB", 4) == 0)
             return SourceFormat::GRIB;
@@ -62,6 +70,9 @@ GenerateStats GenerateReferences(const std::string &osSource,
                                  ReferenceWriter &oWriter)
 {
     ScopedReadCounter oCounter;
+    // Only the source itself is opened: listing its folder (GDAL's default on
+    // /vsicurl/) would cost a request and tell nothing. A user's setting wins.
+    CPLConfigOptionSetter oNoListing("GDAL_DISABLE_READDIR_ON_OPEN", "EMPTY_DIR", true);
     GenerateStats oStats;
     switch (DetectSourceFormat(osSource))
     {

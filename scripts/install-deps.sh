@@ -5,8 +5,9 @@ SUDO=""
 [ "$(id -u)" = 0 ] || SUDO=sudo
 $SUDO apt-get update -qq || true
 # python3-qgis, qgis-providers: autotest/test_qgis.py (headless QGIS);
-# dpkg-dev: dpkg-shlibdeps, which cpack's Debian package uses.
-# time: GNU time, peak memory of the commands bench/bench_generation.py runs.
+# dpkg-dev: dpkg-shlibdeps, which cpack's Debian package uses;
+# time: GNU time, peak memory of the commands bench/bench_generation.py runs;
+# nginx-light, python3-aiohttp (fsspec's HTTP): bench/bench_network.py.
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends \
   cmake g++ make pkg-config clang libclang-rt-14-dev \
   libgdal-dev gdal-bin python3-gdal \
@@ -14,7 +15,8 @@ DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends 
   libzstd-dev libsnappy-dev libblosc-dev libaec-dev libbz2-dev liblz4-dev nlohmann-json3-dev libgtest-dev libssl-dev \
   python3-pytest python3-numpy python3-h5py python3-netcdf4 python3-eccodes \
   python3-zarr python3-fsspec python3-numcodecs python3-xarray \
-  python3-qgis qgis-providers dpkg-dev python3-prometheus-client time
+  python3-qgis qgis-providers dpkg-dev python3-prometheus-client time \
+  nginx-light python3-aiohttp
 # The S3 cache tests start s3rver (npm) on loopback: node and npm from
 # Debian unless the machine already has them.
 if ! command -v npm >/dev/null 2>&1; then

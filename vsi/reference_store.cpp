@@ -70,12 +70,20 @@ std::shared_ptr<const LoadedReferences> ReadReferencesFile(const std::string &os
     }
     // Parsed in place; the text is freed before the metadata is prepared.
     std::unique_ptr<GByte, decltype(&VSIFree)> poData(pabyData, VSIFree);
+    return ParseReferencesText(osRefsPath,
+                               std::string_view(reinterpret_cast<const char *>(pabyData),
+                                                static_cast<size_t>(nDataSize)),
+                               osError, [&]() { poData.reset(); });
+}
+
+std::shared_ptr<const LoadedReferences>
+ParseReferencesText(const std::string &osRefsPath, std::string_view osText,
+                    std::string &osError, const std::function<void()> &fnTextDone)
+{
     std::string osParseError;
-    auto poSet = ParseKerchunkJson(
-        std::string_view(reinterpret_cast<const char *>(pabyData),
-                         static_cast<size_t>(nDataSize)),
-        osParseError);
-    poData.reset();
+    auto poSet = ParseKerchunkJson(osText, osParseError);
+    if (fnTextDone)
+        fnTextDone();
     if (!poSet)
     {
         osError = "invalid kerchunk references " + osRefsPath + ": " + osParseError;

@@ -1,11 +1,14 @@
 #include "references_cache.h"
 #include "config_options.h"
 #include "error.h"
+#include "file_handles.h"
 #include "parquet_references.h"
 
+#include "cpl_conv.h"
 #include "cpl_error.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 
 namespace kerchunk
@@ -31,7 +34,80 @@ size_t GetCacheCapacity()
     }
 }
 
+// Same rule as GetCacheCapacity.
+double GetRevalidateSeconds()
+{
+    try
+    {
+        return GetNumberOption("KERCHUNK_REFS_REVALIDATE_SECONDS");
+    }
+    catch (const Error &e)
+    {
+        CPLError(CE_Warning, CPLE_IllegalArg, "%s; using %s", e.what(),
+                 GetConfigOptionSpec("KERCHUNK_REFS_REVALIDATE_SECONDS").pszDefault);
+        return std::atof(GetConfigOptionSpec("KERCHUNK_REFS_REVALIDATE_SECONDS").pszDefault);
+    }
+}
+
+// When references validated now are to be checked again.
+std::chrono::steady_clock::time_point NextRevalidation()
+{
+    return std::chrono::steady_clock::now() +
+           std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+               std::chrono::duration<double>(GetRevalidateSeconds()));
+}
+
+uint64_t GetMaxRefsFileSize(const std::string &osRefsPath, std::string &osError)
+{
+    try
+    {
+        return GetIntegerOption("KERCHUNK_MAX_REFS_FILE_SIZE");
+    }
+    catch (const Error &e)
+    {
+        osError = "cannot read kerchunk references " + osRefsPath + ": " + e.what();
+        return 0;
+    }
+}
+
+// Whether the first non-blank byte of the text is '{'.
+bool StartsLikeJson(const char *pszText, size_t nSize)
+{
+    for (size_t i = 0; i < nSize; ++i)
+    {
+        if (!isspace(static_cast<unsigned char>(pszText[i])))
+            return pszText[i] == '{';
+    }
+    return false;
+}
+
+bool FirstBytesLookLikeJson(const std::string &osPath)
+{
+    const VSIFilePtr poFile = OpenVSIFile(osPath, "rb");
+    if (!poFile)
+        return false;
+    char achHeader[256] = {};
+    const size_t nRead = VSIFReadL(achHeader, 1, sizeof(achHeader), poFile.get());
+    return StartsLikeJson(achHeader, nRead);
+}
+
+// A remote file this small is fetched whole to look at its first bytes: if
+// it holds references, they are parsed and kept, so that opening them costs
+// no further request (HEAD + GET in all). A source file of that size costs
+// about one round trip more than a range request would.
+constexpr uint64_t SMALL_REMOTE_FILE = 1024 * 1024;
+
 }  // namespace
+
+ReferencesCache::Entry *ReferencesCache::FindEntry(const std::string &osRefsPath)
+{
+    for (auto &oEntry : m_aoEntries)
+    {
+        if (oEntry.osRefsPath == osRefsPath)
+            return &oEntry;
+    }
+    return nullptr;
+}
 
 std::shared_ptr<const LoadedReferences>
 ReferencesCache::FindFresh(const std::string &osRefsPath, bool bStatOK,
@@ -74,6 +150,130 @@ void ReferencesCache::Insert(Entry oEntry)
 
 std::shared_ptr<const LoadedReferences> ReferencesCache::Load(const std::string &osRefsPath,
                                                               std::string &osError)
+{
+    if (IsFetchableRemotePath(osRefsPath) &&
+        osRefsPath.find(VSIKERCHUNK_PREFIX) == std::string::npos)
+        return LoadRemote(osRefsPath, osError);
+    return LoadByStat(osRefsPath, osError);
+}
+
+void ReferencesCache::RememberRemote(const std::string &osRefsPath,
+                                     const RemoteValidators &oValidators,
+                                     std::shared_ptr<const LoadedReferences> poRefs)
+{
+    Entry oEntry;
+    oEntry.osRefsPath = osRefsPath;
+    oEntry.oValidators = oValidators;
+    oEntry.bValidated = true;
+    oEntry.tRevalidate = NextRevalidation();
+    oEntry.poRefs = std::move(poRefs);
+    Insert(std::move(oEntry));
+}
+
+// Remote references: reused without any request for
+// KERCHUNK_REFS_REVALIDATE_SECONDS, then revalidated by one HEAD, reloaded
+// (one GET) only when their ETag / Last-Modified changed.
+std::shared_ptr<const LoadedReferences>
+ReferencesCache::LoadRemote(const std::string &osRefsPath, std::string &osError)
+{
+    const auto tNow = std::chrono::steady_clock::now();
+    std::shared_ptr<const LoadedReferences> poCached;
+    RemoteValidators oCachedValidators;
+    {
+        std::lock_guard<std::mutex> oLock(m_oMutex);
+        if (Entry *poEntry = FindEntry(osRefsPath))
+        {
+            poEntry->nLastUse = ++m_nUseCounter;
+            if (poEntry->bValidated && tNow < poEntry->tRevalidate)
+                return poEntry->poRefs;
+            poCached = poEntry->poRefs;
+            oCachedValidators = poEntry->oValidators;
+        }
+    }
+    const auto tNext = NextRevalidation();
+    const auto oValidators = FetchRemoteValidators(osRefsPath);
+    if (!oValidators && !poCached)
+        return LoadByStat(osRefsPath, osError);  // HEAD refused: read as a file
+    if (!oValidators || (poCached && oValidators->SameVersionAs(oCachedValidators)))
+    {
+        // Unchanged, or cannot be checked right now (a server hiccup): the
+        // parsed references stay; reads fail on their own if the file is gone.
+        std::lock_guard<std::mutex> oLock(m_oMutex);
+        if (Entry *poEntry = FindEntry(osRefsPath))
+        {
+            poEntry->bValidated = true;
+            poEntry->tRevalidate = tNext;
+        }
+        return poCached;
+    }
+    if (poCached)
+        CPLDebug("KERCHUNK", "%s changed (ETag/Last-Modified): reloading", osRefsPath.c_str());
+    const uint64_t nMaxSize = GetMaxRefsFileSize(osRefsPath, osError);
+    if (!osError.empty())
+        return nullptr;
+    if (oValidators->nSize > nMaxSize)
+    {
+        osError = "kerchunk references " + osRefsPath + " are larger than " +
+                  std::to_string(nMaxSize) + " bytes (KERCHUNK_MAX_REFS_FILE_SIZE)";
+        return nullptr;
+    }
+    std::string osText;
+    if (!FetchRemoteFile(osRefsPath, oValidators->nSize, nMaxSize, osText, osError))
+        return nullptr;
+    auto poRefs = ParseReferencesText(osRefsPath, osText, osError);
+    if (!poRefs)
+        return nullptr;
+    RememberRemote(osRefsPath, *oValidators, poRefs);
+    return poRefs;
+}
+
+bool ReferencesCache::IsJsonReferences(const std::string &osPath)
+{
+    if (!IsFetchableRemotePath(osPath) || osPath.find(VSIKERCHUNK_PREFIX) != std::string::npos)
+        return FirstBytesLookLikeJson(osPath);
+    {
+        std::lock_guard<std::mutex> oLock(m_oMutex);
+        const Entry *poEntry = FindEntry(osPath);
+        if (poEntry != nullptr && poEntry->bValidated &&
+            std::chrono::steady_clock::now() < poEntry->tRevalidate)
+            return true;
+    }
+    const auto oValidators = FetchRemoteValidators(osPath);
+    if (oValidators)
+    {
+        // Loaded before and unchanged: references, and still valid.
+        std::lock_guard<std::mutex> oLock(m_oMutex);
+        Entry *poEntry = FindEntry(osPath);
+        if (poEntry != nullptr && poEntry->bValidated &&
+            oValidators->SameVersionAs(poEntry->oValidators))
+        {
+            poEntry->tRevalidate = NextRevalidation();
+            return true;
+        }
+    }
+    std::string osText, osError;
+    const uint64_t nMaxSize = std::min(SMALL_REMOTE_FILE, GetMaxRefsFileSize(osPath, osError));
+    if (!oValidators || oValidators->nSize > nMaxSize)
+    {
+        // A range request for the first bytes; the folder listing GDAL
+        // would do first tells nothing here.
+        CPLConfigOptionSetter oNoListing("GDAL_DISABLE_READDIR_ON_OPEN", "EMPTY_DIR", true);
+        return FirstBytesLookLikeJson(osPath);
+    }
+    if (!FetchRemoteFile(osPath, oValidators->nSize, nMaxSize, osText, osError))
+        return false;
+    if (!StartsLikeJson(osText.data(), osText.size()))
+        return false;
+    // Invalid references are reported by Load, which reads again.
+    if (auto poRefs = ParseReferencesText(osPath, osText, osError))
+        RememberRemote(osPath, *oValidators, std::move(poRefs));
+    return true;
+}
+
+// Local (and wrapped) references: reused while their size and modification
+// time are unchanged.
+std::shared_ptr<const LoadedReferences>
+ReferencesCache::LoadByStat(const std::string &osRefsPath, std::string &osError)
 {
     VSIStatBufL sStat;
     bool bStatOK = VSIStatL(osRefsPath.c_str(), &sStat) == 0;

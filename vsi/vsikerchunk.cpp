@@ -387,6 +387,16 @@ std::shared_ptr<const LoadedReferences> LoadReferences(const std::string &osRefs
     return poHandler->GetReferencesCache().Load(osRefsPath, osError);
 }
 
+bool IsJsonReferencesFile(const std::string &osPath)
+{
+    InstallVSIKerchunkHandler();
+    auto *poHandler = dynamic_cast<VSIKerchunkFilesystemHandler *>(
+        VSIFileManager::GetHandler(VSIKERCHUNK_PREFIX));
+    if (poHandler == nullptr)
+        return false;
+    return poHandler->GetReferencesCache().IsJsonReferences(osPath);
+}
+
 void InstallVSIKerchunkHandler()
 {
     // The one process-wide state left in vsi/: GDAL's handler registry is

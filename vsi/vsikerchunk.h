@@ -82,10 +82,17 @@ bool CheckRawChunkLength(const LoadedReferences &oRefs, const std::string &osKey
 
 // Parsed references of `osRefsPath`, from the bounded in-memory cache of the
 // /vsikerchunk/ handler (installed if needed; see references_cache.h), that
-// drops an entry when the file's size or modification time changes. Returns
+// drops an entry when the file's size or modification time changes (remote
+// files: their ETag/Last-Modified, checked by one HEAD at most every
+// KERCHUNK_REFS_REVALIDATE_SECONDS; see remote_references.h). Returns
 // null and sets osError (a complete message) on failure.
 std::shared_ptr<const LoadedReferences>
 LoadReferences(const std::string &osRefsPath, std::string &osError);
+
+// Whether osPath holds kerchunk JSON references (first non-blank byte '{')
+// rather than a source file. A small remote file is fetched whole by the
+// same request, and its references kept for LoadReferences.
+bool IsJsonReferencesFile(const std::string &osPath);
 
 // The GDAL path of a range or whole-file reference's target, or false with
 // osError naming the key (unsupported scheme, recursion, remote→local).

@@ -31,6 +31,15 @@ bool GribFileReader::Fill(uint64_t nOffset, size_t nMin)
     if (nOffset >= m_nWindowOffset &&
         nOffset + nMin <= m_nWindowOffset + m_abyWindow.size())
         return true;
+    // The next message usually starts right after the end marker that
+    // ReadAside fetched: its window is already there.
+    if (nOffset >= m_nAsideOffset &&
+        nOffset + nMin <= m_nAsideOffset + m_abyAside.size())
+    {
+        std::swap(m_abyWindow, m_abyAside);
+        std::swap(m_nWindowOffset, m_nAsideOffset);
+        return true;
+    }
     const size_t nWant = static_cast<size_t>(
         std::min<uint64_t>(std::max(nMin, WINDOW_SIZE), m_nSize - nOffset));
     m_abyWindow.resize(nWant);
@@ -64,11 +73,34 @@ bool GribFileReader::ReadAside(uint64_t nOffset, size_t nSize, void *pabyOut)
 {
     if (nOffset > m_nSize || nSize > m_nSize - nOffset)
         return false;
-    if (nOffset >= m_nWindowOffset &&
-        nOffset + nSize <= m_nWindowOffset + m_abyWindow.size())
+    for (const auto *poBuffer : {&m_abyWindow, &m_abyAside})
     {
-        memcpy(pabyOut, m_abyWindow.data() + (nOffset - m_nWindowOffset),
-               nSize);
+        const uint64_t nBufferOffset =
+            poBuffer == &m_abyWindow ? m_nWindowOffset : m_nAsideOffset;
+        if (nOffset >= nBufferOffset && nOffset + nSize <= nBufferOffset + poBuffer->size())
+        {
+            memcpy(pabyOut, poBuffer->data() + (nOffset - nBufferOffset), nSize);
+            return true;
+        }
+    }
+    if (nSize < WINDOW_SIZE)
+    {
+        // A small far read (an end marker) fetches a whole window into the
+        // second buffer: over the network the next message's headers then
+        // come with the same request instead of one more.
+        const size_t nWant =
+            static_cast<size_t>(std::min<uint64_t>(WINDOW_SIZE, m_nSize - nOffset));
+        m_abyAside.resize(nWant);
+        m_nAsideOffset = nOffset;
+        if (VSIFSeekL(m_poFile.get(), nOffset, SEEK_SET) != 0 ||
+            VSIFReadL(m_abyAside.data(), 1, nWant, m_poFile.get()) != nWant)
+        {
+            m_abyAside.clear();
+            throw Error(m_osPath + ": read error at offset " + std::to_string(nOffset));
+        }
+        m_nBytesRead += nWant;
+        CountSourceBytesRead(nWant);
+        memcpy(pabyOut, m_abyAside.data(), nSize);
         return true;
     }
     if (VSIFSeekL(m_poFile.get(), nOffset, SEEK_SET) != 0 ||

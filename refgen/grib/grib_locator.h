@@ -43,7 +43,8 @@ class GribFileReader
     bool Read(uint64_t nOffset, size_t nSize, void *pabyOut);
     std::string ReadString(uint64_t nOffset, size_t nSize);
     // Like Read, but leaves the window alone (a far-away small read, such as
-    // the end marker of a long message, must not evict its headers).
+    // the end marker of a long message, must not evict its headers). A small
+    // read fills a second window, which Read uses when it gets there.
     bool ReadAside(uint64_t nOffset, size_t nSize, void *pabyOut);
     // Offset of the next "GRIB" at or after nOffset, or GetSize().
     uint64_t FindMarker(uint64_t nOffset);
@@ -60,6 +61,8 @@ class GribFileReader
     uint64_t m_nSize = 0;
     std::vector<unsigned char> m_abyWindow{};
     uint64_t m_nWindowOffset = 0;
+    std::vector<unsigned char> m_abyAside{};
+    uint64_t m_nAsideOffset = 0;
     uint64_t m_nBytesRead = 0;
 };
 
