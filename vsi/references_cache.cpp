@@ -217,9 +217,14 @@ ReferencesCache::LoadRemote(const std::string &osRefsPath, std::string &osError)
                   std::to_string(nMaxSize) + " bytes (KERCHUNK_MAX_REFS_FILE_SIZE)";
         return nullptr;
     }
-    std::string osText;
-    if (!FetchRemoteFile(osRefsPath, oValidators->nSize, nMaxSize, osText, osError))
-        return nullptr;
+    std::string osText, osFetchError;
+    if (!FetchRemoteFile(osRefsPath, oValidators->nSize, nMaxSize, osText, osFetchError))
+    {
+        // Seen on /vsis3/ right after the object was replaced: the HEAD and
+        // the GET disagree on the size. GDAL's ordinary read still works.
+        CPLDebug("KERCHUNK", "%s; reading it as a file", osFetchError.c_str());
+        return LoadByStat(osRefsPath, osError);
+    }
     auto poRefs = ParseReferencesText(osRefsPath, osText, osError);
     if (!poRefs)
         return nullptr;
