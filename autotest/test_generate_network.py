@@ -71,7 +71,8 @@ def test_hdf5_metadata_read_in_blocks(tmp_path, monkeypatch):
     assert len(blocks) < len(direct), (blocks, direct)
 
 
-def test_netcdf3_header_in_one_read(tmp_path):
+def test_netcdf3_header_in_few_reads(tmp_path):
+    # The format probe (one 16 KB GDAL block) and then the whole header.
     with netCDF4.Dataset(tmp_path / "classic.nc", "w", format="NETCDF3_CLASSIC") as ds:
         ds.createDimension("time", None)
         ds.createDimension("x", 1000)
@@ -80,7 +81,7 @@ def test_netcdf3_header_in_one_read(tmp_path):
             var.long_name = "variable number %d with a long descriptive name" % i
             var[0] = np.full(1000, i, "f4")
     gets = generate_remote(tmp_path, "classic.nc", "--inline-threshold", "0")
-    assert len(gets) == 1, gets
+    assert len(gets) <= 2, gets
     assert gets[0][0] == 0
 
 

@@ -21,6 +21,7 @@
 #include "cpl_string.h"
 #include "gdal_priv.h"
 
+#include <chrono>
 #include <cmath>
 #include <exception>
 #include <memory>
@@ -63,12 +64,22 @@ BoundRequestsByGenerationTimeout(const std::string &osPath, double &dfTimeout)
     return apoSetters;
 }
 
-// Kerchunk JSON starts with '{'; anything else is treated as a source file.
-bool LooksLikeJsonReferences(const std::string &osPath)
+// Kerchunk JSON starts with '{', Parquet references are a folder with a
+// .zmetadata; anything else is treated as a source file. The requests are
+// bounded like generation's: a stalled server must not hang the open.
+bool LooksLikeReferences(const std::string &osPath)
 {
     double dfTimeout = 0;
     const auto apoRequestBounds = BoundRequestsByGenerationTimeout(osPath, dfTimeout);
-    return IsJsonReferencesFile(osPath);
+    const auto tStart = std::chrono::steady_clock::now();
+    if (IsJsonReferencesFile(osPath))
+        return true;
+    // A server that took the whole bound to answer the first probe is
+    // stalled: a second probe would only double the wait.
+    if (dfTimeout > 0 && std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                                       tStart).count() >= dfTimeout)
+        return false;
+    return IsParquetReferences(osPath);
 }
 
 std::string DescribeArray(const GDALMDArray &oArray)
@@ -296,7 +307,7 @@ GDALDataset *KerchunkOpen(GDALOpenInfo *poOpenInfo)
     // No exception crosses into GDAL.
     try
     {
-        if (LooksLikeJsonReferences(oName.osPath) || IsParquetReferences(oName.osPath))
+        if (LooksLikeReferences(oName.osPath))
             return OpenReferences(poOpenInfo, oName.osPath, oName.osPath, oName.osArray);
         if (IsMultiSourceName(oName.osPath))
             return OpenMultiSource(poOpenInfo, oName);

@@ -36,12 +36,11 @@ SourceFormat DetectSourceFormat(const std::string &osSource)
     if (!poFile)
         throw Error("cannot open " + osSource);
     // GRIB files may start with a WMO header or padding: look a little
-    // further. Over the network the first read is larger: GDAL keeps it, so
-    // the NetCDF-3 header, the HDF5 superblock and the first GRIB headers
-    // read next come with this same request.
+    // further. (A 64 KB first read over the network saved a request, but a
+    // server stalling after its first block then failed detection instead of
+    // reaching the generation timeout: kept at one GDAL block.)
     constexpr size_t SNIFF_SIZE = 4096;
-    constexpr size_t REMOTE_FIRST_READ = 64 * 1024;
-    std::vector<char> abyHeader(IsNetworkGDALPath(osSource) ? REMOTE_FIRST_READ : SNIFF_SIZE);
+    std::vector<char> abyHeader(SNIFF_SIZE);
     const size_t nRead = VSIFReadL(abyHeader.data(), 1, abyHeader.size(), poFile.get());
     CountSourceBytesRead(nRead);
 
