@@ -285,15 +285,15 @@ BAD_NAMES = [
     ("unterminated quote", 'KERCHUNK:"{tmp}/r.json', "Invalid dataset name"),
     ("junk after quote", 'KERCHUNK:"{tmp}/r.json"x', "Invalid dataset name"),
     ("missing file", "KERCHUNK:{tmp}/nothere.json", "{tmp}/nothere.json: no such file"),
-    ("not references nor source", "KERCHUNK:{tmp}/notes.txt",
-     "{tmp}/notes.txt is neither kerchunk JSON references nor a NetCDF-4/HDF5, NetCDF-3 or GRIB file"),
+    ("not references nor source", "KERCHUNK:{tmp}/notes.dat",
+     "{tmp}/notes.dat is neither kerchunk JSON references nor a NetCDF-4/HDF5, NetCDF-3 or GRIB file"),
     ("missing array", 'KERCHUNK:"{tmp}/r.json":/nope', "{tmp}/r.json: no array /nope"),
 ]
 
 
 @pytest.mark.parametrize("label,name,message", BAD_NAMES, ids=[b[0] for b in BAD_NAMES])
 def test_bad_dataset_names_give_clear_errors(tmp_path, label, name, message):
-    (tmp_path / "notes.txt").write_text("hello")
+    (tmp_path / "notes.dat").write_text("hello")
     write_refs(tmp_path / "r.json", {".zgroup": '{"zarr_format":2}', "a/.zarray": ZARRAY_U1})
     with pytest.raises(RuntimeError) as e:
         gdal.Open(name.format(tmp=tmp_path))
