@@ -47,45 +47,39 @@ CombineArgs ParseArgs(const std::vector<std::string> &aosArgs)
     for (size_t i = 0; i < aosArgs.size(); ++i)
     {
         const std::string &osArg = aosArgs[i];
-        auto NextValue = [&]() -> const std::string &
-        {
-            if (i + 1 >= aosArgs.size())
-                throw Error("option " + osArg + " needs a value");
-            return aosArgs[++i];
-        };
         if (osArg == "-o")
-            sArgs.osOutput = NextValue();
+            sArgs.osOutput = TakeOptionValue(aosArgs, i);
         else if (osArg == "-of")
-            sArgs.osFormat = CPLString(NextValue()).tolower();
+            sArgs.osFormat = CPLString(TakeOptionValue(aosArgs, i)).tolower();
         else if (osArg == "--concat-dim")
         {
             if (!sArgs.oOptions.osConcatDim.empty())
                 throw Error("one --concat-dim only (concatenating along several "
                             "dimensions at once is not supported)");
-            sArgs.oOptions.osConcatDim = NextValue();
+            sArgs.oOptions.osConcatDim = TakeOptionValue(aosArgs, i);
         }
         else if (osArg == "--new-dim")
-            sArgs.oOptions.osNewDim = NextValue();
+            sArgs.oOptions.osNewDim = TakeOptionValue(aosArgs, i);
         else if (osArg == "--dim-values")
         {
-            sArgs.oOptions.osDimValues = NextValue();
+            sArgs.oOptions.osDimValues = TakeOptionValue(aosArgs, i);
             bDimValues = true;
         }
         else if (osArg == "--identical-dims")
         {
-            const CPLStringList aosNames(CSLTokenizeString2(NextValue().c_str(), ",", 0));
+            const CPLStringList aosNames(CSLTokenizeString2(TakeOptionValue(aosArgs, i).c_str(), ",", 0));
             for (int iName = 0; iName < aosNames.size(); ++iName)
                 sArgs.oOptions.oIdenticalArrays.insert(aosNames[iName]);
         }
         else if (osArg == "-j")
-            sArgs.nJobs = ParseJobCount(NextValue());
+            sArgs.nJobs = ParseJobCount(TakeOptionValue(aosArgs, i));
         else if (osArg == "--cache")
             sArgs.bCache = true;
         else if (osArg == "-q")
             sArgs.bQuiet = true;
         else if (osArg == "--from-file")
         {
-            for (auto &osSource : ReadSourceList(NextValue()))
+            for (auto &osSource : ReadSourceList(TakeOptionValue(aosArgs, i)))
                 sArgs.aosInputs.push_back(std::move(osSource));
         }
         else if (!osArg.empty() && osArg[0] == '-')

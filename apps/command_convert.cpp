@@ -31,19 +31,13 @@ ConvertArgs ParseArgs(const std::vector<std::string> &aosArgs)
     for (size_t i = 0; i < aosArgs.size(); ++i)
     {
         const std::string &osArg = aosArgs[i];
-        auto NextValue = [&]() -> const std::string &
-        {
-            if (i + 1 >= aosArgs.size())
-                throw Error("option " + osArg + " needs a value");
-            return aosArgs[++i];
-        };
         if (osArg == "-o")
-            sArgs.osOutput = NextValue();
+            sArgs.osOutput = TakeOptionValue(aosArgs, i);
         else if (osArg == "-of")
-            sArgs.osFormat = NextValue();
+            sArgs.osFormat = TakeOptionValue(aosArgs, i);
         else if (osArg == "--record-size")
         {
-            const std::string &osValue = NextValue();
+            const std::string &osValue = TakeOptionValue(aosArgs, i);
             char *pszEnd = nullptr;
             sArgs.nRecordSize = std::strtoull(osValue.c_str(), &pszEnd, 10);
             if (osValue.empty() || osValue[0] == '-' || *pszEnd != '\0' || sArgs.nRecordSize == 0)
@@ -51,7 +45,7 @@ ConvertArgs ParseArgs(const std::vector<std::string> &aosArgs)
                             "'");
         }
         else if (osArg == "--compression")
-            sArgs.osCompression = NextValue();
+            sArgs.osCompression = TakeOptionValue(aosArgs, i);
         else if (osArg == "-q")
             sArgs.bQuiet = true;
         else if (!osArg.empty() && osArg[0] == '-')

@@ -57,18 +57,12 @@ GenerateArgs ParseArgs(const std::vector<std::string> &aosArgs)
     for (size_t i = 0; i < aosArgs.size(); ++i)
     {
         const std::string &osArg = aosArgs[i];
-        auto NextValue = [&]() -> const std::string &
-        {
-            if (i + 1 >= aosArgs.size())
-                throw Error("option " + osArg + " needs a value");
-            return aosArgs[++i];
-        };
         if (osArg == "-o")
-            sArgs.osOutput = NextValue();
+            sArgs.osOutput = TakeOptionValue(aosArgs, i);
         else if (osArg == "--inline-threshold")
-            sArgs.oOptions.nInlineThreshold = ParseByteCount(osArg, NextValue());
+            sArgs.oOptions.nInlineThreshold = ParseByteCount(osArg, TakeOptionValue(aosArgs, i));
         else if (osArg == "--var")
-            sArgs.oOptions.aosVariables.push_back(NextValue());
+            sArgs.oOptions.aosVariables.push_back(TakeOptionValue(aosArgs, i));
         else if (osArg == "--strict")
             sArgs.oOptions.bStrict = true;
         else if (osArg == "--templates")
@@ -82,10 +76,10 @@ GenerateArgs ParseArgs(const std::vector<std::string> &aosArgs)
         else if (osArg == "--force")
             sArgs.bForce = true;
         else if (osArg == "-j")
-            sArgs.nJobs = ParseJobCount(NextValue());
+            sArgs.nJobs = ParseJobCount(TakeOptionValue(aosArgs, i));
         else if (osArg == "--from-file")
         {
-            for (auto &osSource : ReadSourceList(NextValue()))
+            for (auto &osSource : ReadSourceList(TakeOptionValue(aosArgs, i)))
                 sArgs.aosSources.push_back(std::move(osSource));
         }
         else if (!osArg.empty() && osArg[0] == '-')
@@ -144,29 +138,14 @@ GenerateStats GenerateToFile(const std::string &osSource, const std::string &osO
     GenerateOptions oOptions = sArgs.oOptions;
     oOptions.pfnProgress = pfnProgress;
     oOptions.pProgressData = pProgressData;
-    // CPLGetPID() is the thread id: unique among concurrent jobs too.
-    const std::string osTemp = osOutput + ".tmp" + std::to_string(CPLGetPID());
-    VSIFilePtr poFile = OpenVSIFile(osTemp, "wb");
-    if (!poFile)
-        throw Error("cannot create " + osTemp);
     GenerateStats oStats;
-    try
-    {
-        ReferenceWriter oWriter(poFile.get(), osUrl, sArgs.bTemplates);
-        oStats = GenerateReferences(osSource, oOptions, oWriter);
-        oWriter.Finish();
-    }
-    catch (...)
-    {
-        poFile.reset();
-        VSIUnlink(osTemp.c_str());
-        throw;
-    }
-    if (!CloseVSIFile(poFile) || VSIRename(osTemp.c_str(), osOutput.c_str()) != 0)
-    {
-        VSIUnlink(osTemp.c_str());
-        throw Error("cannot write " + osOutput);
-    }
+    WriteFileAtomically(osOutput,
+                        [&](VSILFILE *fp)
+                        {
+                            ReferenceWriter oWriter(fp, osUrl, sArgs.bTemplates);
+                            oStats = GenerateReferences(osSource, oOptions, oWriter);
+                            oWriter.Finish();
+                        });
     return oStats;
 }
 

@@ -1,7 +1,9 @@
 #include "file_handles.h"
+#include "error.h"
 
 #include "cpl_conv.h"
 #include "cpl_error.h"
+#include "cpl_multiproc.h"
 
 namespace kerchunk
 {
@@ -26,6 +28,31 @@ bool IngestSmallFile(const std::string &osPath, uint64_t nMaxSize, std::string &
         osContent.assign(reinterpret_cast<const char *>(pabyData), static_cast<size_t>(nSize));
     CPLFree(pabyData);
     return bOK;
+}
+
+void WriteFileAtomically(const std::string &osPath,
+                         const std::function<void(VSILFILE *fp)> &fnWrite)
+{
+    // CPLGetPID() is the thread id: unique among concurrent writers.
+    const std::string osTemp = osPath + ".tmp" + std::to_string(CPLGetPID());
+    VSIFilePtr poFile = OpenVSIFile(osTemp, "wb");
+    if (!poFile)
+        throw Error("cannot create " + osTemp);
+    try
+    {
+        fnWrite(poFile.get());
+    }
+    catch (...)
+    {
+        poFile.reset();
+        VSIUnlink(osTemp.c_str());
+        throw;
+    }
+    if (!CloseVSIFile(poFile) || VSIRename(osTemp.c_str(), osPath.c_str()) != 0)
+    {
+        VSIUnlink(osTemp.c_str());
+        throw Error("cannot write " + osPath);
+    }
 }
 
 }  // namespace kerchunk

@@ -5,6 +5,7 @@
 #include "cpl_vsi.h"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -86,5 +87,13 @@ class UniqueFd
 // without a CPLError, when it cannot be opened (a missing file is an
 // answer, not an error here) or is larger than nMaxSize bytes.
 bool IngestSmallFile(const std::string &osPath, uint64_t nMaxSize, std::string &osContent);
+
+// Writes osPath through fnWrite under a temporary name (osPath + ".tmp" +
+// the thread id, unique among concurrent writers), renamed to osPath once
+// complete and closed: readers never see a partial file. The temporary is
+// removed when fnWrite throws (rethrown) or the write fails (kerchunk::Error
+// "cannot write <osPath>").
+void WriteFileAtomically(const std::string &osPath,
+                         const std::function<void(VSILFILE *fp)> &fnWrite);
 
 }  // namespace kerchunk

@@ -11,6 +11,8 @@
 #include "cpl_error.h"
 #include "cpl_vsi.h"
 
+#include "test_files.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -18,31 +20,12 @@
 #include <vector>
 
 using namespace kerchunk;
+using namespace kerchunk_test;
 
 namespace
 {
 
-void WriteFile(const std::string &osPath, const std::string &osContent)
-{
-    VSILFILE *fp = VSIFOpenL(osPath.c_str(), "wb");
-    ASSERT_NE(fp, nullptr);
-    ASSERT_EQ(VSIFWriteL(osContent.data(), 1, osContent.size(), fp), osContent.size());
-    VSIFCloseL(fp);
-}
 
-std::string ReadAll(const std::string &osPath)
-{
-    VSILFILE *fp = VSIFOpenL(osPath.c_str(), "rb");
-    if (fp == nullptr)
-        return "<null>";
-    std::string osContent;
-    char achBuffer[64];
-    size_t nRead;
-    while ((nRead = VSIFReadL(achBuffer, 1, sizeof(achBuffer), fp)) > 0)
-        osContent.append(achBuffer, nRead);
-    VSIFCloseL(fp);
-    return osContent;
-}
 
 std::string Pattern(size_t nSize)
 {

@@ -7,33 +7,19 @@
 #include "cpl_json.h"
 #include "cpl_vsi.h"
 
+#include "test_files.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
 
 using namespace kerchunk;
+using namespace kerchunk_test;
 
 namespace
 {
 
-void WriteFile(const std::string &osPath, const std::string &osContent)
-{
-    VSILFILE *fp = VSIFOpenL(osPath.c_str(), "wb");
-    ASSERT_NE(fp, nullptr);
-    ASSERT_EQ(VSIFWriteL(osContent.data(), 1, osContent.size(), fp), osContent.size());
-    VSIFCloseL(fp);
-}
 
-std::string ReadAll(const std::string &osPath)
-{
-    VSILFILE *fp = VSIFOpenL(osPath.c_str(), "rb");
-    if (fp == nullptr)
-        return "<null>";
-    std::string osContent(65536, '\0');
-    osContent.resize(VSIFReadL(&osContent[0], 1, osContent.size(), fp));
-    VSIFCloseL(fp);
-    return osContent;
-}
 
 // Record 1 of an array of 6 chunks in records of 2: chunk 2 inline, chunk 3
 // missing (path and raw null).
