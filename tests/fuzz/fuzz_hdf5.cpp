@@ -21,6 +21,11 @@
 //   review -- in the driver such a file gives "the generator crashed" and
 //   the host keeps running. FUZZ_HDF5_SHOW_CHILD=1 prints the child's
 //   report, to review such an input (run with -runs=1 FILE).
+// A child still running after CHILD_SECONDS is classified the same way, by
+// the stack it was interrupted in (OnChildAlarm): a hang inside libhdf5 (its
+// vlen conversion can spin forever on a corrupt global heap) is skipped like
+// its crashes; a hang in our code is run again in-process, where libFuzzer's
+// -timeout reports it.
 // libhdf5 is not instrumented: the coverage is that of our generator only.
 #include "generator.h"
 #include "reference_writer.h"
@@ -43,6 +48,7 @@
 #include <exception>
 #include <string>
 
+#include <execinfo.h>
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -54,7 +60,8 @@ constexpr const char *FUZZ_PATH = "/vsimem/fuzz.h5";
 constexpr const char *OUT_PATH = "/vsimem/fuzz_refs.json";
 // Child exit codes (its stderr is silenced; the verdict is the exit code).
 constexpr int EXIT_OURS = 78;     // an error report in our code
-constexpr int EXIT_LIBHDF5 = 77;  // an error report whose top frame is libhdf5
+constexpr int EXIT_LIBHDF5 = 77;  // an error report or a hang whose top frame is libhdf5
+constexpr int EXIT_OURS_HANG = 79;  // still running at CHILD_SECONDS, in our code
 // A child running longer is ended and the input run again in-process, where
 // a real hang meets libFuzzer's -timeout (30 s for this harness in
 // scripts/fuzz.sh: the child's 10 s and the in-process run, with room for a
@@ -138,6 +145,32 @@ void ChildDied()
     _exit(EXIT_OURS);  // UBSan, or ASan without a usable stack
 }
 
+// In the child, at CHILD_SECONDS: where was it stuck? The first frame that
+// is neither libc (the signal trampoline, memcpy...) nor the sanitizer
+// runtime decides, like ClassifyReport. Not async-signal-safe, which is
+// fine here: the child ends right after.
+void OnChildAlarm(int)
+{
+    void *apFrames[64];
+    const int nFrames = backtrace(apFrames, 64);
+    for (int i = 1; i < nFrames; ++i)  // 0 is this handler
+    {
+        // "FUNCTION MODULE", symbolized by the sanitizer runtime: our own
+        // functions and the runtime's are not in the dynamic symbol table.
+        char szFrame[1024] = {};
+        __sanitizer_symbolize_pc(apFrames[i], "%f %m", szFrame, sizeof(szFrame));
+        const std::string osFrame(szFrame);
+        if (osFrame.rfind("__", 0) == 0 || osFrame.find("OnChildAlarm") != std::string::npos ||
+            osFrame.find("libc.so") != std::string::npos ||
+            osFrame.find("libclang_rt") != std::string::npos)
+            continue;
+        if (getenv("FUZZ_HDF5_SHOW_CHILD") != nullptr)
+            fprintf(stderr, "fuzz_hdf5: child stuck in %s\n", szFrame);
+        _exit(osFrame.find("libhdf5") != std::string::npos ? EXIT_LIBHDF5 : EXIT_OURS_HANG);
+    }
+    _exit(EXIT_OURS_HANG);
+}
+
 [[noreturn]] void RunChild()
 {
     // Silence the child: its reports are classified, not printed, and
@@ -150,7 +183,7 @@ void ChildDied()
             dup2(nNull, 2);
     }
     signal(SIGABRT, SIG_DFL);
-    signal(SIGALRM, SIG_DFL);
+    signal(SIGALRM, OnChildAlarm);
     __asan_set_error_report_callback(ClassifyReport);
     __sanitizer_set_death_callback(ChildDied);
     std::set_terminate([] { _exit(EXIT_OURS); });
@@ -163,7 +196,7 @@ void KeepLibHdf5Input(const uint8_t *pabyData, size_t nSize, int nStatus)
 {
     ++g_nLibHdf5Crashes;
     fprintf(stderr, "fuzz_hdf5: libhdf5 failed on an input (%s), skipped: %d so far\n",
-            WIFSIGNALED(nStatus) ? strsignal(WTERMSIG(nStatus)) : "ASan report",
+            WIFSIGNALED(nStatus) ? strsignal(WTERMSIG(nStatus)) : "ASan report or hang",
             g_nLibHdf5Crashes);
     const char *pszDir = getenv("FUZZ_HDF5_LIBHDF5_DIR");
     if (pszDir == nullptr)
