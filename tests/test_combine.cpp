@@ -151,10 +151,10 @@ TEST(Combine, OrdersByTimeAndRenumbersChunks)
     aoInputs.push_back(MakeInput("b", "days since 2000-01-01", {4, 5, 6, 7}, 2));
     aoInputs.push_back(MakeInput("a", "days since 2000-01-01", {0, 1, 2, 3}, 2));
     CombineOptions oOptions;
-    oOptions.osConcatDim = "time";
+    oOptions.aosConcatDims = {"time"};
     RecordingOutput oOutput;
     const CombineSummary oSummary = CombineReferences(aoInputs, oOptions, oOutput);
-    EXPECT_EQ(oSummary.nLength, 8u);
+    EXPECT_EQ(oSummary.aoLengths, (std::vector<std::pair<std::string, uint64_t>>{{"time", 8}}));
     EXPECT_EQ(oSummary.nChunks, 4u);
     EXPECT_EQ(oOutput.oRefs["v/.zarray"]["shape"], nlohmann::json({8}));
     // a's chunks first, then b's, shifted by a's two chunks; URLs absolute.
@@ -171,7 +171,7 @@ TEST(Combine, ConvertsDifferingTimeUnitsToTheEarliest)
     aoInputs.push_back(MakeInput("day2", "hours since 2000-01-02", {0, 12}, 1));
     aoInputs.push_back(MakeInput("day1", "hours since 2000-01-01", {0, 12}, 1));
     CombineOptions oOptions;
-    oOptions.osConcatDim = "time";
+    oOptions.aosConcatDims = {"time"};
     RecordingOutput oOutput;
     const CombineSummary oSummary = CombineReferences(aoInputs, oOptions, oOutput);
     EXPECT_EQ(oSummary.osNote, "time units differ between inputs: values converted to "
@@ -183,7 +183,7 @@ TEST(Combine, ConvertsDifferingTimeUnitsToTheEarliest)
 TEST(Combine, RefusesWithArrayAndFilesNamed)
 {
     CombineOptions oOptions;
-    oOptions.osConcatDim = "time";
+    oOptions.aosConcatDims = {"time"};
     EXPECT_EQ(CombineError(InputList(MakeInput("a", "days since 2000-01-01", {0, 1, 2}, 2),
                             MakeInput("b", "days since 2000-01-01", {3, 4}, 2)),
                            oOptions),
