@@ -105,8 +105,9 @@ def main():
         if not files[-1].exists():
             write_day(files[-1], day)
     if not refs.exists():
+        refs.mkdir()
         subprocess.run([str(CLI), "generate", "-o", str(refs), "-j", "2", "-q",
-                        "--inline-threshold", "0", *map(str, files)], check=True)
+                        "--inline-threshold", "0", *map(str, files)], check=True, capture_output=True)
     inputs = sorted(str(p) for p in refs.glob("*.json"))
     assert len(inputs) == DAYS
 
