@@ -168,6 +168,9 @@ def test_grid_refusals_name_the_files(forecasts, tmp_path):
     assert f"{odd[0, 0]}: array t2m ends with a partial chunk along step (3 values, " \
         "chunks of 2)" in error
 
+    assert "combine needs --concat-dim DIM (one or more) or --new-dim NAME, not both" in refuse(
+        tmp_path, files[0, 0], files[0, 1], extra=grid + ("--new-dim", "member"))
+
     overlapping = tmp_path / "overlap.nc"
     write_forecast(overlapping, 0, 0, steps=3)  # steps 0, 6, 12
     error = refuse(tmp_path, files[0, 0], files[0, 1], overlapping, extra=grid)
