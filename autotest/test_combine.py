@@ -183,8 +183,17 @@ def test_parquet_output_readable_by_fsspec_if_it_reads_parquet(year, tmp_path):
     assert zarr.open_group(mapper, mode="r")["t2m"][:].tobytes() == expected.tobytes()
 
 
-def test_parquet_output_refuses_an_existing_folder(year, tmp_path):
+def test_parquet_output_folder(year, tmp_path):
     folder, files = year
+    # A relative output of one component (GDAL 3.6's VSIMkdirRecursive alone
+    # cannot make it).
+    r = subprocess.run([str(KERCHUNK_CLI), "combine", *map(str, files[:2]), "-o", "rel.parq",
+                        "--concat-dim", "time", "-of", "parquet", "-q"], cwd=tmp_path,
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    expected, _ = mfdataset_values(files[:2])
+    assert read_md(f"KERCHUNK:{tmp_path / 'rel.parq'}", "t2m").tobytes() == expected.tobytes()
+
     out = tmp_path / "busy.parq"
     out.mkdir()
     (out / "keep.txt").write_text("x")

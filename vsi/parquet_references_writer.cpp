@@ -21,8 +21,8 @@ namespace kerchunk
 namespace
 {
 
-using KeyedReferences = std::map<std::string, const Reference *>;
-// (chunk number, reference), per array.
+// (chunk number, reference), per array: 16 bytes a chunk, no key strings
+// (10 million chunks are 160 MB here; a sorted map of keys was ten times that).
 using NumberedChunks = std::vector<std::pair<uint64_t, const Reference *>>;
 
 // What goes into .zmetadata, and the chunk grid of every array.
@@ -45,20 +45,6 @@ bool IsMetadataKey(const std::string &osKey)
            osName == ".zmetadata";
 }
 
-// Keys in sorted order, so that the output does not depend on the set's
-// internal layout.
-KeyedReferences SortedReferences(const ReferenceSet &oSet)
-{
-    KeyedReferences oAll;
-    oSet.ForEach(ReferenceSet::Keys::All,
-                 [&](const std::string &osKey, const Reference &oRef)
-                 {
-                     oAll.emplace(osKey, &oRef);
-                     return true;
-                 });
-    return oAll;
-}
-
 void AddArrayGrid(const std::string &osArray, const nlohmann::json &oZarray,
                   MetadataDocuments &oDocs)
 {
@@ -69,52 +55,58 @@ void AddArrayGrid(const std::string &osArray, const nlohmann::json &oZarray,
     oDocs.oGrids[osArray] = ReadParquetChunkGrid(osArray, oZarray);
 }
 
-// Every .zgroup/.zattrs/.zarray as a JSON object; consolidated metadata of
-// the input is left out (the output's .zmetadata replaces it).
-MetadataDocuments ReadMetadataDocuments(const KeyedReferences &oAll)
+// Every .zgroup/.zattrs/.zarray as a JSON object (nlohmann's objects keep
+// keys sorted: the output does not depend on the set's layout); consolidated
+// metadata of the input is left out (the output's .zmetadata replaces it).
+MetadataDocuments ReadMetadataDocuments(const ReferenceSet &oSet)
 {
     MetadataDocuments oDocs;
-    for (const auto &oEntry : oAll)
-    {
-        const std::string &osKey = oEntry.first;
-        if (!IsMetadataKey(osKey) || LastComponent(osKey) == ".zmetadata")
-            continue;
-        if (!oEntry.second->IsInline())
-            throw Error("key '" + osKey + "': metadata must be inline to be stored in "
-                        "Parquet references");
-        auto oDoc = nlohmann::json::parse(oEntry.second->osInline, nullptr, false);
-        if (!oDoc.is_object())
-            throw Error("key '" + osKey + "': not a JSON object");
-        if (LastComponent(osKey) == ".zarray" && osKey != ".zarray")
-            AddArrayGrid(osKey.substr(0, osKey.size() - 8), oDoc, oDocs);
-        oDocs.oMetadata[osKey] = std::move(oDoc);
-    }
+    oSet.ForEach(ReferenceSet::Keys::NotChunks,
+                 [&](const std::string &osKey, const Reference &oRef)
+                 {
+                     if (!IsMetadataKey(osKey) || LastComponent(osKey) == ".zmetadata")
+                         return true;
+                     if (!oRef.IsInline())
+                         throw Error("key '" + osKey + "': metadata must be inline to be "
+                                     "stored in Parquet references");
+                     auto oDoc = nlohmann::json::parse(oRef.osInline, nullptr, false);
+                     if (!oDoc.is_object())
+                         throw Error("key '" + osKey + "': not a JSON object");
+                     if (LastComponent(osKey) == ".zarray" && osKey != ".zarray")
+                         AddArrayGrid(osKey.substr(0, osKey.size() - 8), oDoc, oDocs);
+                     oDocs.oMetadata[osKey] = std::move(oDoc);
+                     return true;
+                 });
     return oDocs;
 }
 
 // Chunk references grouped by array, sorted by chunk number.
-std::map<std::string, NumberedChunks> NumberChunks(const KeyedReferences &oAll,
+std::map<std::string, NumberedChunks> NumberChunks(const ReferenceSet &oSet,
                                                    const MetadataDocuments &oDocs)
 {
     std::map<std::string, NumberedChunks> oChunks;
-    for (const auto &oEntry : oAll)
-    {
-        const std::string &osKey = oEntry.first;
-        if (IsMetadataKey(osKey))
-            continue;
-        const size_t nSlash = osKey.rfind('/');
-        const auto oGrid = nSlash == std::string::npos ? oDocs.oGrids.end()
-                                                      : oDocs.oGrids.find(osKey.substr(0, nSlash));
-        if (oGrid == oDocs.oGrids.end())
-            throw Error("key '" + osKey + "' is no chunk of an array: Parquet references "
-                        "cannot hold it");
-        uint64_t nNumber = 0;
-        if (!ParquetChunkNumber(oGrid->second, osKey.substr(nSlash + 1), nNumber))
-            throw Error("key '" + osKey + "': chunk index '" + osKey.substr(nSlash + 1) +
-                        "' outside the array's chunk grid (chunks per dimension " +
-                        nlohmann::json(oGrid->second.anChunksPerDim).dump() + ")");
-        oChunks[oGrid->first].emplace_back(nNumber, oEntry.second);
-    }
+    oSet.ForEach(
+        ReferenceSet::Keys::All,
+        [&](const std::string &osKey, const Reference &oRef)
+        {
+            if (IsMetadataKey(osKey))
+                return true;
+            const size_t nSlash = osKey.rfind('/');
+            const auto oGrid = nSlash == std::string::npos
+                                   ? oDocs.oGrids.end()
+                                   : oDocs.oGrids.find(osKey.substr(0, nSlash));
+            if (oGrid == oDocs.oGrids.end())
+                throw Error("key '" + osKey + "' is no chunk of an array: Parquet references "
+                            "cannot hold it");
+            uint64_t nNumber = 0;
+            if (!ParquetChunkNumber(oGrid->second, osKey.substr(nSlash + 1), nNumber))
+                throw Error("key '" + osKey + "': chunk index '" + osKey.substr(nSlash + 1) +
+                            "' outside the array's chunk grid (chunks per dimension " +
+                            nlohmann::json(oGrid->second.anChunksPerDim).dump() + ")");
+            // Pointers into the set stay valid: it is not modified meanwhile.
+            oChunks[oGrid->first].emplace_back(nNumber, &oRef);
+            return true;
+        });
     for (auto &oItem : oChunks)
         std::sort(oItem.second.begin(), oItem.second.end());
     return oChunks;
@@ -179,12 +171,19 @@ void WriteFile(const std::string &osPath, const std::string &osBytes)
         throw Error("cannot write " + osPath);
 }
 
+// GDAL 3.6's VSIMkdirRecursive fails on a relative path of one component
+// ("out": its parent "" cannot be made), so the plain mkdir comes first.
+void CreateFolder(const std::string &osPath)
+{
+    if (VSIMkdir(osPath.c_str(), 0755) != 0 && VSIMkdirRecursive(osPath.c_str(), 0755) != 0)
+        throw Error("cannot create folder " + osPath);
+}
+
 // The record files holding at least one chunk (fsspec writes no others).
 void WriteArrayRecords(const std::string &osFolder, const NumberedChunks &aoRows,
                        uint64_t nChunks, const ParquetWriteOptions &oOptions)
 {
-    if (VSIMkdirRecursive(osFolder.c_str(), 0755) != 0)
-        throw Error("cannot create folder " + osFolder);
+    CreateFolder(osFolder);
     const uint64_t nRecordSize = oOptions.nRecordSize;
     for (auto itStart = aoRows.begin(); itStart != aoRows.end();)
     {
@@ -224,12 +223,10 @@ void WriteParquetReferences(const ReferenceSet &oSet, const std::string &osOutpu
                             const ParquetWriteOptions &oOptions)
 {
     CheckParquetRecordSize(oOptions.nRecordSize);
-    const KeyedReferences oAll = SortedReferences(oSet);
-    MetadataDocuments oDocs = ReadMetadataDocuments(oAll);
-    const auto oChunks = NumberChunks(oAll, oDocs);
+    MetadataDocuments oDocs = ReadMetadataDocuments(oSet);
+    const auto oChunks = NumberChunks(oSet, oDocs);
     CheckParquetOutputFolder(osOutput);
-    if (VSIMkdirRecursive(osOutput.c_str(), 0755) != 0)
-        throw Error("cannot create folder " + osOutput);
+    CreateFolder(osOutput);
     try
     {
         for (const auto &oArray : oChunks)
