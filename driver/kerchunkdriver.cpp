@@ -266,14 +266,17 @@ GDALDataset *OpenSource(GDALOpenInfo *poOpenInfo, const KerchunkDatasetName &oNa
 }
 
 // KERCHUNK:<list or glob> (multi_source_open.h): the sources combined along
-// CONCAT_DIM (default "time") or a NEW_DIM.
+// CONCAT_DIM (default "time"; "time,step" for a grid) or a NEW_DIM.
 GDALDataset *OpenMultiSource(GDALOpenInfo *poOpenInfo, const KerchunkDatasetName &oName)
 {
     CSLConstList papszOptions = poOpenInfo->papszOpenOptions;
     CombineOptions oOptions;
     oOptions.osNewDim = CSLFetchNameValueDef(papszOptions, "NEW_DIM", "");
-    oOptions.osConcatDim = CSLFetchNameValueDef(
-        papszOptions, "CONCAT_DIM", oOptions.osNewDim.empty() ? "time" : "");
+    const CPLStringList aosConcat(CSLTokenizeString2(
+        CSLFetchNameValueDef(papszOptions, "CONCAT_DIM", oOptions.osNewDim.empty() ? "time" : ""),
+        ",", 0));
+    for (int i = 0; i < aosConcat.size(); ++i)
+        oOptions.aosConcatDims.push_back(aosConcat[i]);
     oOptions.osDimValues = CSLFetchNameValueDef(papszOptions, "DIM_VALUES", "index");
     const CPLStringList aosIdentical(CSLTokenizeString2(
         CSLFetchNameValueDef(papszOptions, "IDENTICAL_DIMS", ""), ",", 0));
@@ -361,7 +364,8 @@ void GDALRegister_KERCHUNK()
         "GDAL&apos;s own driver (overrides KERCHUNK_FALLBACK)'/>"
         "  <Option name='CONCAT_DIM' type='string' default='time' description="
         "'Several sources (list file or glob): the dimension they are "
-        "concatenated along, ordered by its coordinate values'/>"
+        "concatenated along, ordered by its coordinate values; several "
+        "comma-separated dimensions place the sources on a grid'/>"
         "  <Option name='NEW_DIM' type='string' description='Several sources: "
         "stack them along this new outermost dimension instead'/>"
         "  <Option name='DIM_VALUES' type='string' default='index' description="
