@@ -239,3 +239,19 @@ def test_wrapped_arrays_keep_metadata_and_classic_view(served):
     band, requests = counted(server, lambda: classic.GetRasterBand(31).ReadAsArray())
     assert band.tobytes() == native(path)[30].tobytes()
     assert requests <= 1, requests
+
+
+def test_failing_chunk_fails_only_reads_needing_it(served, gdal_errors):
+    server, refs_path, path = served
+    refs = json.loads(refs_path.read_text())["refs"]
+    url, offset, size = refs["t2m/50.1.1"]
+    # Every request holding that chunk's bytes fails, the batch included.
+    fault = server.add_fault(503, times=1000, path="/era5.nc", offset=offset + size // 2)
+    ds, arr = open_array(refs_path)
+    with pytest.raises(RuntimeError):
+        arr.GetView("[:,70,100]").ReadAsArray()
+    assert fault["used"] >= 1
+    assert "t2m/50.1.1" in gdal_errors.text and url in gdal_errors.text, gdal_errors.text
+    # A series of another chunk column reads fine, with the right values.
+    got = arr.GetView("[:,70,10]").ReadAsArray()
+    assert got.tobytes() == native(path)[:, 70, 10].tobytes()

@@ -6,7 +6,8 @@
 
 #include "cpl_error.h"
 
-#include <new>
+#include <exception>
+
 
 namespace kerchunk
 {
@@ -108,9 +109,10 @@ bool KerchunkMDArray::IRead(const GUInt64 *arrayStartIdx, const size_t *count,
             return ReadInParts(arrayStartIdx, count, arrayStep, bufferStride, bufferDataType,
                                pDstBuffer);
         }
-        catch (const std::bad_alloc &)
+        catch (const std::exception &e)
         {
-            CPLDebug("KERCHUNK", "%s: read not planned: out of memory", m_osFullName.c_str());
+            // Planning only saves time: the read goes on key by key.
+            CPLDebug("KERCHUNK", "%s: read not planned: %s", m_osFullName.c_str(), e.what());
         }
     }
     return m_poZarrArray->Read(arrayStartIdx, count, arrayStep, bufferStride, bufferDataType,
@@ -178,8 +180,9 @@ bool KerchunkMDArray::IAdviseRead(const GUInt64 *arrayStartIdx, const size_t *co
             if (!aoParts.empty())
                 PrefetchQuietly(oRefs, aoParts.front().aosKeys);
         }
-        catch (const std::bad_alloc &)
+        catch (const std::exception &e)
         {
+            CPLDebug("KERCHUNK", "%s: advice not planned: %s", m_osFullName.c_str(), e.what());
         }
     }
     return m_poZarrArray->AdviseRead(arrayStartIdx, count, papszOptions);
