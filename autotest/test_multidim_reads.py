@@ -7,7 +7,7 @@ import json
 import netCDF4
 import numpy as np
 import pytest
-from osgeo import gdal
+from osgeo import gdal, osr
 
 from http_range_server import RangeServer
 from kerchunk_cli import generate
@@ -255,3 +255,22 @@ def test_failing_chunk_fails_only_reads_needing_it(served, gdal_errors):
     # A series of another chunk column reads fine, with the right values.
     got = arr.GetView("[:,70,10]").ReadAsArray()
     assert got.tobytes() == native(path)[:, 70, 10].tobytes()
+
+
+def test_mask_unscaled_and_resampled_arrays_read_through_the_wrapper(served):
+    server, refs_path, path = served
+    ds, arr = open_array(refs_path)
+    want = native(path)
+    unscaled = arr.GetUnscaled().GetView("[5,10:12,20:40]").ReadAsArray()
+    assert unscaled.tobytes() == want[5, 10:12, 20:40].tobytes()
+    assert arr.GetMask().GetView("[0,0:2,0:3]").ReadAsArray().tolist() == [[1] * 3] * 2
+    # Resampled to WGS 84 (the warper picks square pixels): the same values
+    # as GDAL's netCDF driver gives for the same file.
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(4326)
+    native_ds = gdal.OpenEx(str(path), gdal.OF_MULTIDIM_RASTER, allowed_drivers=["netCDF"])
+    native_arr = native_ds.GetRootGroup().OpenMDArray("t2m")
+    got, want_resampled = [a.GetResampled([None] * 3, gdal.GRIORA_NearestNeighbour, srs)
+                           .GetView("[3:5,:,:]").ReadAsArray() for a in (arr, native_arr)]
+    assert got.shape[0] == 2 and got.size > 2 * NY * NX * 0.8
+    assert got.tobytes() == want_resampled.tobytes()
