@@ -96,8 +96,9 @@ def coalesced_requests(refs_path, keys):
     ranges = sorted((refs[k][1], refs[k][2]) for k in keys)
     requests, end, begin = 0, None, None
     for offset, size in ranges:
-        if end is not None and offset <= end + GAP and max(end, offset + size) - begin <= MAX_MERGED:
-            end = max(end, offset + size)
+        merged_end = None if end is None else max(end, offset + size)
+        if end is not None and offset <= end + GAP and merged_end - begin <= MAX_MERGED:
+            end = merged_end
             continue
         requests, begin, end = requests + 1, offset, offset + size
     return requests
@@ -182,7 +183,8 @@ def test_strided_reversed_and_transposed_reads(served, config_options, gdal_erro
         array_start_idx=[3, 60, 70], count=[3, 1, 1], array_step=[50, 1, 1]))
     assert got.tobytes() == want[3::50, 60:61, 70:71].tobytes()
     batches = [m for m in gdal_errors.messages[before:] if "prefetch " in m]
-    assert len(batches) == 1 and ": 3 keys, 0 cached, 3 fetched, 0 failed, 3 requests" in batches[0], batches
+    assert len(batches) == 1, batches
+    assert ": 3 keys, 0 cached, 3 fetched, 0 failed, 3 requests" in batches[0], batches
     assert requests == 3
     config_options(CPL_DEBUG=None)
     config_options(KERCHUNK_COALESCE_GAP=None)

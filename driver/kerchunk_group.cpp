@@ -5,8 +5,9 @@
 namespace kerchunk
 {
 
-std::shared_ptr<GDALGroup> KerchunkGroup::Wrap(const std::shared_ptr<GDALGroup> &poZarrGroup,
-                                               const std::shared_ptr<const LoadedReferences> &poRefs)
+std::shared_ptr<GDALGroup>
+KerchunkGroup::Wrap(const std::shared_ptr<GDALGroup> &poZarrGroup,
+                    const std::shared_ptr<const LoadedReferences> &poRefs)
 {
     if (!poZarrGroup)
         return nullptr;

@@ -26,9 +26,10 @@ std::set<std::string> KeysByElements(const ChunkGrid &oGrid, const std::string &
         std::string osKey = osPrefix;
         for (size_t i = 0; i < nDims; ++i)
         {
-            const int64_t nIndex =
-                static_cast<int64_t>(oSel.anStart[i]) + static_cast<int64_t>(anK[i]) * oSel.anStep[i];
-            osKey += (i ? "." : "") + std::to_string(nIndex / static_cast<int64_t>(oGrid.GetChunkSize(i)));
+            const int64_t nIndex = static_cast<int64_t>(oSel.anStart[i]) +
+                                   static_cast<int64_t>(anK[i]) * oSel.anStep[i];
+            const int64_t nChunk = static_cast<int64_t>(oGrid.GetChunkSize(i));
+            osKey += (i ? "." : "") + std::to_string(nIndex / nChunk);
         }
         oKeys.insert(osKey);
         size_t i = nDims;
