@@ -9,6 +9,7 @@
 #include "config_options.h"
 #include "kerchunk_dataset.h"
 #include "kerchunk_dataset_name.h"
+#include "kerchunk_group.h"
 #include "multi_source_open.h"
 #include "file_handles.h"
 #include "parquet_references.h"
@@ -140,7 +141,11 @@ GDALDataset *OpenReferences(GDALOpenInfo *poOpenInfo, const std::string &osRefsP
     }
 
     if (poOpenInfo->nOpenFlags & GDAL_OF_MULTIDIM_RASTER)
-        return new KerchunkMultiDimDataset(std::move(poZarrDS), std::move(poRootGroup));
+    {
+        // Arrays reached from this root plan their reads (kerchunk_md_array.h).
+        return new KerchunkMultiDimDataset(std::move(poZarrDS),
+                                           KerchunkGroup::Wrap(poRootGroup, poRefs));
+    }
 
     std::shared_ptr<GDALMDArray> poArray;
     std::vector<std::shared_ptr<GDALMDArray>> apoCandidates;
