@@ -12,6 +12,8 @@
 #include <chrono>
 #include <cstring>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -19,6 +21,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -96,8 +99,9 @@ std::vector<char *> PointersTo(std::vector<std::string> &aosStrings)
 class ChildProcess
 {
   public:
+    // nStdin -1: /dev/null.
     ChildProcess(const std::string &osCommand, std::vector<std::string> aosArgs,
-                 int nStdout, int nStderr);
+                 int nStdin, int nStdout, int nStderr);
     ChildProcess(const ChildProcess &) = delete;
     ChildProcess &operator=(const ChildProcess &) = delete;
     ~ChildProcess()
@@ -150,8 +154,8 @@ class SpawnAttributes
 };
 
 ChildProcess::ChildProcess(const std::string &osCommand,
-                           std::vector<std::string> aosArgs, int nStdout,
-                           int nStderr)
+                           std::vector<std::string> aosArgs, int nStdin,
+                           int nStdout, int nStderr)
 {
     SpawnAttributes oSpawn;
     // Default signal dispositions and an empty mask: a host that ignores
@@ -163,7 +167,10 @@ ChildProcess::ChildProcess(const std::string &osCommand,
     posix_spawnattr_setsigmask(&oSpawn.m_sAttr, &sNone);
     posix_spawnattr_setflags(&oSpawn.m_sAttr,
                              POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-    posix_spawn_file_actions_addopen(&oSpawn.m_sActions, 0, "/dev/null", O_RDONLY, 0);
+    if (nStdin < 0)
+        posix_spawn_file_actions_addopen(&oSpawn.m_sActions, 0, "/dev/null", O_RDONLY, 0);
+    else
+        posix_spawn_file_actions_adddup2(&oSpawn.m_sActions, nStdin, 0);
     posix_spawn_file_actions_adddup2(&oSpawn.m_sActions, nStdout, 1);
     posix_spawn_file_actions_adddup2(&oSpawn.m_sActions, nStderr, 2);
 
@@ -222,8 +229,15 @@ class ChildSession
     {
     }
 
-    // False when the progress function asked to stop.
-    bool Pump(int nOutFd, int nErrFd);
+    enum class PumpEnd
+    {
+        PipesClosed,  // the child ended (or closed its output)
+        SourceDone,   // a batch child answered this source (bOneSource)
+        Interrupted,  // the progress function asked to stop
+    };
+    // Reads until the pipes close, or with bOneSource until a batch child
+    // has answered the current source.
+    PumpEnd Pump(int nOutFd, int nErrFd, bool bOneSource = false);
     bool AskProgress()
     {
         return m_pfnProgress == nullptr ||
@@ -231,8 +245,15 @@ class ChildSession
                              m_pProgressData);
     }
     GenerateStats Finish(const ChildProcess &oChild, const std::string &osCommand);
+    // After SourceDone: the source's references, or its error.
+    GenerateStats FinishSource(const std::string &osCommand);
 
   private:
+    bool SourceAnswered() const
+    {
+        return !m_osFailed.empty() ||
+               (m_bHaveResult && m_nReceived >= m_onReferencesSize.value_or(0));
+    }
     bool ReadInto(int nFd, bool bReferences);
     void HandleLine(const std::string &osLine);
     std::string QuotedOutput() const
@@ -252,6 +273,8 @@ class ChildSession
     bool m_bHaveResult = false;
     bool m_bWriteFailed = false;
     GenerateStats m_oStats{};
+    uint64_t m_nReceived = 0;  // bytes of references read
+    std::optional<uint64_t> m_onReferencesSize{};
 };
 
 // False at end of file.
@@ -265,6 +288,7 @@ bool ChildSession::ReadInto(int nFd, bool bReferences)
         return false;
     if (bReferences)
     {
+        m_nReceived += static_cast<uint64_t>(nRead);
         if (!m_bWriteFailed &&
             VSIFWriteL(achBuf, 1, static_cast<size_t>(nRead), m_fp) !=
                 static_cast<size_t>(nRead))
@@ -313,6 +337,7 @@ void ChildSession::HandleLine(const std::string &osLine)
             break;
         case GeneratorEvent::Kind::Result:
             m_oStats = oEvent.oStats;
+            m_onReferencesSize = oEvent.onReferencesSize;
             m_bHaveResult = true;
             break;
         case GeneratorEvent::Kind::Other:
@@ -326,12 +351,14 @@ void ChildSession::HandleLine(const std::string &osLine)
     }
 }
 
-bool ChildSession::Pump(int nOutFd, int nErrFd)
+ChildSession::PumpEnd ChildSession::Pump(int nOutFd, int nErrFd, bool bOneSource)
 {
     bool bOutOpen = true, bErrOpen = true;
     auto tLastAsked = std::chrono::steady_clock::now();
     while (bOutOpen || bErrOpen)
     {
+        if (bOneSource && SourceAnswered())
+            return PumpEnd::SourceDone;
         pollfd asFds[2] = {{bOutOpen ? nOutFd : -1, POLLIN, 0},
                            {bErrOpen ? nErrFd : -1, POLLIN, 0}};
         const int nReady = poll(asFds, 2, kPollMilliseconds);
@@ -347,12 +374,12 @@ bool ChildSession::Pump(int nOutFd, int nErrFd)
         {
             tLastAsked = tNow;
             if (!AskProgress())
-                return false;
+                return PumpEnd::Interrupted;
         }
     }
     if (!m_osPartialLine.empty())
         HandleLine(m_osPartialLine);
-    return true;
+    return PumpEnd::PipesClosed;
 }
 
 GenerateStats ChildSession::Finish(const ChildProcess &oChild,
@@ -386,6 +413,34 @@ GenerateStats ChildSession::Finish(const ChildProcess &oChild,
     return m_oStats;
 }
 
+GenerateStats ChildSession::FinishSource(const std::string &osCommand)
+{
+    if (!m_osFailed.empty())
+        throw Error(m_osFailed);
+    if (!m_onReferencesSize || m_nReceived != *m_onReferencesSize)
+        throw Error("generating references for " + m_osSource + ": the generator process (" +
+                    osCommand + ") sent " + std::to_string(m_nReceived) +
+                    " bytes of references, but announced " +
+                    (m_onReferencesSize ? std::to_string(*m_onReferencesSize) : "none"));
+    if (m_bWriteFailed)
+        throw Error("generating references for " + m_osSource +
+                    ": cannot store the references (out of memory?)");
+    return m_oStats;
+}
+
+// Waits for a child whose pipes are closed, asking the progress function
+// meanwhile; false when it asked to stop.
+bool WaitForEnd(ChildProcess &oChild, ChildSession &oSession)
+{
+    while (!oChild.TryWait())
+    {
+        if (!oSession.AskProgress())
+            return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return true;
+}
+
 }  // namespace
 
 GenerateStats GenerateInChildProcess(const std::string &osCommand,
@@ -401,29 +456,137 @@ GenerateStats GenerateInChildProcess(const std::string &osCommand,
     ChildProcess oChild(osCommand,
                         {"generate-for-driver", "--expect-version",
                          CurrentGeneratorVersion(), osSource},
-                        oOutWrite.Get(), oErrWrite.Get());
+                        -1, oOutWrite.Get(), oErrWrite.Get());
     // Only the child holds the write ends now: its end closes the pipes.
     oOutWrite.Reset();
     oErrWrite.Reset();
 
     ChildSession oSession(osSource, fp, pfnProgress, pProgressData);
-    if (!oSession.Pump(oOutRead.Get(), oErrRead.Get()))
+    if (oSession.Pump(oOutRead.Get(), oErrRead.Get()) == ChildSession::PumpEnd::Interrupted)
     {
         oChild.Kill();
         throw Error("generation of references for " + osSource + " was interrupted");
     }
     // Both pipes closed: the child is ending (or closed them and hangs).
-    while (!oChild.TryWait())
+    if (!WaitForEnd(oChild, oSession))
     {
-        if (!oSession.AskProgress())
-        {
-            oChild.Kill();
-            throw Error("generation of references for " + osSource +
-                        " was interrupted");
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        oChild.Kill();
+        throw Error("generation of references for " + osSource + " was interrupted");
     }
     return oSession.Finish(oChild, osCommand);
+}
+
+// One batch child (generate-for-driver --batch) and the ends of its pipes.
+struct ReusableGeneratorProcess::Running
+{
+    UniqueFd oRequests{};  // a socket: a send to a dead child is EPIPE, not SIGPIPE
+    UniqueFd oOut{};
+    UniqueFd oErr{};
+    std::unique_ptr<ChildProcess> poChild{};
+};
+
+ReusableGeneratorProcess::ReusableGeneratorProcess(std::string osCommand)
+    : m_osCommand(std::move(osCommand))
+{
+}
+
+ReusableGeneratorProcess::~ReusableGeneratorProcess()
+{
+    std::lock_guard<std::mutex> oLock(m_oMutex);
+    Stop();
+}
+
+void ReusableGeneratorProcess::Start()
+{
+    auto poRunning = std::make_unique<Running>();
+    int anSocket[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, anSocket) != 0)
+        throw Error(std::string("cannot create a socket pair: ") + strerror(errno));
+    poRunning->oRequests.Reset(anSocket[0]);
+    UniqueFd oChildIn(anSocket[1]), oOutWrite, oErrWrite;
+    MakePipe(poRunning->oOut, oOutWrite);
+    MakePipe(poRunning->oErr, oErrWrite);
+    CPLDebug("KERCHUNK", "isolated generation: running %s for a batch of sources",
+             m_osCommand.c_str());
+    poRunning->poChild = std::make_unique<ChildProcess>(
+        m_osCommand,
+        std::vector<std::string>{"generate-for-driver", "--expect-version",
+                                 CurrentGeneratorVersion(), "--batch"},
+        oChildIn.Get(), oOutWrite.Get(), oErrWrite.Get());
+    m_poRunning = std::move(poRunning);
+}
+
+void ReusableGeneratorProcess::Stop()
+{
+    if (!m_poRunning)
+        return;
+    // The end of its requests ends an idle child; one still busy (abandoned
+    // after a timeout) is killed.
+    m_poRunning->oRequests.Reset();
+    for (int i = 0; i < 100 && !m_poRunning->poChild->TryWait(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    m_poRunning->poChild->Kill();
+    m_poRunning.reset();
+}
+
+// Sends the request; false when the child is gone.
+bool ReusableGeneratorProcess::SendRequest(const std::string &osSource)
+{
+    const std::string osLine = FormatSourceRequest(osSource);
+    size_t nSent = 0;
+    while (nSent < osLine.size())
+    {
+        const ssize_t n = send(m_poRunning->oRequests.Get(), osLine.data() + nSent,
+                               osLine.size() - nSent, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        nSent += static_cast<size_t>(n);
+    }
+    return true;
+}
+
+GenerateStats ReusableGeneratorProcess::Generate(const std::string &osSource, VSILFILE *fp,
+                                                 GDALProgressFunc pfnProgress,
+                                                 void *pProgressData)
+{
+    std::lock_guard<std::mutex> oLock(m_oMutex);
+    if (!m_poRunning)
+        Start();
+    if (!SendRequest(osSource))
+    {
+        // Ended between two sources: a fresh child gets this one.
+        Stop();
+        Start();
+        if (!SendRequest(osSource))
+            throw Error("generating references for " + osSource +
+                        ": cannot send it to the generator process (" + m_osCommand + ")");
+    }
+    CPLDebug("KERCHUNK", "isolated generation: %s (pid %d) generating %s", m_osCommand.c_str(),
+             static_cast<int>(m_poRunning->poChild->Pid()), osSource.c_str());
+    ChildSession oSession(osSource, fp, pfnProgress, pProgressData);
+    const auto eEnd =
+        oSession.Pump(m_poRunning->oOut.Get(), m_poRunning->oErr.Get(), /* bOneSource = */ true);
+    if (eEnd == ChildSession::PumpEnd::SourceDone)
+        return oSession.FinishSource(m_osCommand);
+    // Timed out or cancelled, or the child died on this source: only this
+    // source fails; the next one starts a new child.
+    std::unique_ptr<Running> poRunning = std::move(m_poRunning);
+    if (eEnd == ChildSession::PumpEnd::Interrupted || !WaitForEnd(*poRunning->poChild, oSession))
+    {
+        poRunning->poChild->Kill();
+        throw Error("generation of references for " + osSource + " was interrupted");
+    }
+    return oSession.Finish(*poRunning->poChild, m_osCommand);
+}
+
+GenerateFunc MakeReusableChildProcessGenerate(const std::string &osCommand)
+{
+    auto poProcess = std::make_shared<ReusableGeneratorProcess>(osCommand);
+    return [poProcess](const std::string &osSource, VSILFILE *fp, GDALProgressFunc pfnProgress,
+                       void *pProgressData)
+    { return poProcess->Generate(osSource, fp, pfnProgress, pProgressData); };
 }
 
 GenerateFunc MakeChildProcessGenerate(const std::string &osCommand)

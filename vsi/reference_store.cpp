@@ -22,6 +22,23 @@
 namespace kerchunk
 {
 
+namespace
+{
+
+std::shared_ptr<const LoadedReferences> MakeLoadedReferences(const std::string &osRefsPath,
+                                                             std::unique_ptr<ReferenceSet> poSet)
+{
+    auto poRefs = std::make_shared<LoadedReferences>();
+    poRefs->osRefsPath = osRefsPath;
+    poRefs->oSet = std::move(*poSet);
+    poSet.reset();
+    PrepareMetadata(*poRefs);
+    poRefs->oSet.Seal();  // shared read-only between threads from here on
+    return poRefs;
+}
+
+}  // namespace
+
 std::shared_ptr<const LoadedReferences> ReadParquetReferences(const std::string &osDir,
                                                               std::string &osError)
 {
@@ -53,27 +70,35 @@ std::shared_ptr<const LoadedReferences> ReadReferencesFile(const std::string &os
         osError = "cannot read kerchunk references " + osRefsPath + ": " + e.what();
         return nullptr;
     }
-    GByte *pabyData = nullptr;
-    vsi_l_offset nDataSize = 0;
-    // A failed read is reported below, once, with GDAL's reason appended.
-    CPLErrorHandlerPusher oQuiet(CPLQuietErrorHandler);
-    CPLErrorReset();
-    if (!VSIIngestFile(nullptr, osRefsPath.c_str(), &pabyData, &nDataSize,
-                       static_cast<GIntBig>(std::min<uint64_t>(
-                           nMaxSize, std::numeric_limits<GIntBig>::max()))))
+    VSIStatBufL sStat;
+    if (VSIStatL(osRefsPath.c_str(), &sStat) != 0)
     {
-        osError = "cannot read kerchunk references " + osRefsPath;
-        const char *pszDetail = CPLGetLastErrorMsg();
-        if (pszDetail && *pszDetail)
-            osError += std::string(": ") + pszDetail;
+        osError = "cannot read kerchunk references " + osRefsPath + ": not found";
         return nullptr;
     }
-    // Parsed in place; the text is freed before the metadata is prepared.
-    std::unique_ptr<GByte, decltype(&VSIFree)> poData(pabyData, VSIFree);
-    return ParseReferencesText(osRefsPath,
-                               std::string_view(reinterpret_cast<const char *>(pabyData),
-                                                static_cast<size_t>(nDataSize)),
-                               osError, [&]() { poData.reset(); });
+    const uint64_t nSize = static_cast<uint64_t>(sStat.st_size);
+    if (nSize > nMaxSize)
+    {
+        osError = "kerchunk references " + osRefsPath + " are larger than " +
+                  std::to_string(nMaxSize) + " bytes (KERCHUNK_MAX_REFS_FILE_SIZE)";
+        return nullptr;
+    }
+    // Read in pieces while parsing: peak memory is the parsed references,
+    // not the text too. A failed read is reported once, with GDAL's reason.
+    CPLErrorHandlerPusher oQuiet(CPLQuietErrorHandler);
+    CPLErrorReset();
+    std::string osParseError;
+    auto poSet = ParseKerchunkJson(
+        JsonText::InFile(osRefsPath, nSize, "kerchunk references"), osParseError);
+    if (!poSet)
+    {
+        // Read errors name the file already.
+        osError = STARTS_WITH(osParseError.c_str(), "cannot read ")
+                      ? osParseError
+                      : "invalid kerchunk references " + osRefsPath + ": " + osParseError;
+        return nullptr;
+    }
+    return MakeLoadedReferences(osRefsPath, std::move(poSet));
 }
 
 std::shared_ptr<const LoadedReferences>
@@ -89,12 +114,7 @@ ParseReferencesText(const std::string &osRefsPath, std::string_view osText,
         osError = "invalid kerchunk references " + osRefsPath + ": " + osParseError;
         return nullptr;
     }
-    auto poRefs = std::make_shared<LoadedReferences>();
-    poRefs->osRefsPath = osRefsPath;
-    poRefs->oSet = std::move(*poSet);
-    PrepareMetadata(*poRefs);
-    poRefs->oSet.Seal();  // shared read-only between threads from here on
-    return poRefs;
+    return MakeLoadedReferences(osRefsPath, std::move(poSet));
 }
 
 bool ResolveTarget(const LoadedReferences &oRefs, const std::string &osKey,
