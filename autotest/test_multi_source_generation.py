@@ -184,3 +184,30 @@ def test_generation_timeout_applies_per_source(tmp_path):
     # local files, generated meanwhile, are all in the cache.
     assert elapsed < 15, elapsed
     assert len(cached_references(cache)) == 4
+
+
+def test_batch_child_announcing_other_sizes_fails_the_source(tmp_path):
+    """A batch child whose announced size differs from what it sent (here a
+    stand-in for gdal_kerchunk speaking the protocol wrongly): the source
+    fails with both counts, nothing is cached, and the open does not wait for
+    bytes that never come."""
+    files = write_days(tmp_path / "days", 2)
+    command = tmp_path / "fake_gdal_kerchunk"
+    command.write_text(textwrap.dedent("""\
+        #!/bin/sh
+        while read -r source; do
+            printf '{}'
+            echo '@KERCHUNK result {"arrays":0,"chunks":0,"skipped":[],"references_size":5}' >&2
+        done
+    """))
+    command.chmod(0o755)
+    cache = tmp_path / "cache"
+    start = time.monotonic()
+    out, lines = open_logged(f'KERCHUNK:"{tmp_path / "days"}/*.nc"', tmp_path, cache,
+                             KERCHUNK_GENERATOR_COMMAND=str(command), KERCHUNK_FALLBACK="NO")
+    assert time.monotonic() - start < 60
+    text = out.decode(errors="replace")
+    assert (f"ERROR: KERCHUNK: {files[0]}: cannot make kerchunk references (error: generating "
+            f"references for {files[0]}: the generator process ({command}) sent 2 bytes of "
+            f"references, but announced 5) (and 1 other source failed)") in text, text
+    assert not cached_references(cache)

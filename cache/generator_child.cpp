@@ -256,6 +256,20 @@ void ChildSession::HandleLine(const std::string &osLine)
     }
 }
 
+// A batch child writes a source's references before its answer: they are
+// all in the pipe by now (its write returned), so what can be read without
+// waiting is all there is -- a child announcing more than it sent cannot
+// make us wait for bytes that never come.
+void ChildSession::DrainAvailable(int nOutFd)
+{
+    while (true)
+    {
+        pollfd sFd = {nOutFd, POLLIN, 0};
+        if (poll(&sFd, 1, 0) <= 0 || sFd.revents == 0 || !ReadInto(nOutFd, true))
+            return;
+    }
+}
+
 ChildSession::PumpEnd ChildSession::Pump(int nOutFd, int nErrFd, bool bOneSource)
 {
     bool bOutOpen = true, bErrOpen = true;
@@ -263,7 +277,11 @@ ChildSession::PumpEnd ChildSession::Pump(int nOutFd, int nErrFd, bool bOneSource
     while (bOutOpen || bErrOpen)
     {
         if (bOneSource && SourceAnswered())
+        {
+            if (bOutOpen)
+                DrainAvailable(nOutFd);
             return PumpEnd::SourceDone;
+        }
         pollfd asFds[2] = {{bOutOpen ? nOutFd : -1, POLLIN, 0},
                            {bErrOpen ? nErrFd : -1, POLLIN, 0}};
         const int nReady = poll(asFds, 2, kPollMilliseconds);

@@ -87,9 +87,9 @@ class ChildSession
   private:
     bool SourceAnswered() const
     {
-        return !m_osFailed.empty() ||
-               (m_bHaveResult && m_nReceived >= m_onReferencesSize.value_or(0));
+        return !m_osFailed.empty() || m_bHaveResult;
     }
+    void DrainAvailable(int nOutFd);
     bool ReadInto(int nFd, bool bReferences);
     void HandleLine(const std::string &osLine);
     std::string QuotedOutput() const
