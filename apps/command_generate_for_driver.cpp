@@ -1,8 +1,12 @@
 // gdal_kerchunk generate-for-driver [--expect-version V] SOURCE
+// gdal_kerchunk generate-for-driver [--expect-version V] --batch
 // The child process of the driver's isolated generation
 // (cache/generator_process.h): writes the references the cache stores for
 // SOURCE to stdout, and events (progress, warnings, the error, the result) to
-// stderr in the format of cache/generator_protocol.h. Not for interactive use.
+// stderr in the format of cache/generator_protocol.h. With --batch, the
+// sources come one per line on stdin and are generated one after the other
+// (a multi-file open pays one process start, not one per file). Not for
+// interactive use.
 #include "commands.h"
 
 #include "generator_protocol.h"
@@ -14,9 +18,14 @@
 #include "cpl_error.h"
 #include "cpl_vsi.h"
 
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <iostream>
+#include <memory>
 #include <string>
+
+#include <unistd.h>
 
 namespace kerchunk::cli
 {
@@ -52,17 +61,95 @@ int CPL_STDCALL ReportProgress(double dfComplete, const char *pszMessage, void *
     return TRUE;
 }
 
+// Writes all of a buffer to a file descriptor; false on an error.
+bool WriteAll(int nFd, const GByte *pabyData, size_t nSize)
+{
+    while (nSize > 0)
+    {
+        const ssize_t nWritten = write(nFd, pabyData, nSize);
+        if (nWritten < 0 && errno == EINTR)
+            continue;
+        if (nWritten <= 0)
+            return false;
+        pabyData += nWritten;
+        nSize -= static_cast<size_t>(nWritten);
+    }
+    return true;
+}
+
+// One source of a batch: generated in memory, so that a failure writes
+// nothing to the references stream, then written whole and announced by the
+// result event with its size. False when the references stream is broken
+// (the driver is gone).
+bool GenerateOneOfBatch(const std::string &osSource, int nRefsFd)
+{
+    // The driver fingerprinted the source just before asking: read it afresh,
+    // not through what /vsicurl/ kept from an earlier source.
+    VSICurlClearCache();
+    const std::string osMemPath = "/vsimem/kerchunk_generate_for_driver.json";
+    VSIFilePtr poFile = OpenVSIFile(osMemPath, "wb");
+    ProgressState sProgress;
+    GenerateStats oStats;
+    try
+    {
+        if (!poFile)
+            throw Error("cannot create " + osMemPath);
+        oStats = DefaultGenerate(osSource, poFile.get(), ReportProgress, &sProgress);
+    }
+    catch (const std::exception &e)
+    {
+        poFile.reset();
+        VSIUnlink(osMemPath.c_str());
+        WriteEvent(FormatFailedEvent(e.what()));
+        return true;
+    }
+    poFile.reset();
+    vsi_l_offset nSize = 0;
+    std::unique_ptr<GByte, decltype(&VSIFree)> poData(
+        VSIGetMemFileBuffer(osMemPath.c_str(), &nSize, TRUE), VSIFree);
+    if (!WriteAll(nRefsFd, poData.get(), static_cast<size_t>(nSize)))
+    {
+        WriteEvent(FormatFailedEvent("cannot write the references to standard output"));
+        return false;
+    }
+    WriteEvent(FormatResultEvent(oStats, static_cast<uint64_t>(nSize)));
+    return true;
+}
+
+int RunBatch()
+{
+    // The references go to the original stdout only; whatever a library
+    // prints to stdout goes to stderr, where it is quoted, instead of
+    // shifting the byte counts of the references stream.
+    const UniqueFd oRefs(dup(STDOUT_FILENO));
+    if (oRefs.Get() < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+    {
+        WriteEvent(FormatFailedEvent("cannot set up the references stream"));
+        return 1;
+    }
+    std::string osLine;
+    while (std::getline(std::cin, osLine))
+    {
+        if (!GenerateOneOfBatch(ParseSourceRequest(osLine), oRefs.Get()))
+            return 1;
+    }
+    return 0;
+}
+
 }  // namespace
 
 int RunGenerateForDriver(const std::vector<std::string> &aosArgs)
 {
     CPLSetErrorHandler(ForwardCPLError);
     std::string osExpectedVersion, osSource;
+    bool bBatch = false;
     for (size_t i = 0; i < aosArgs.size(); ++i)
     {
         if (aosArgs[i] == "--expect-version" && i + 1 < aosArgs.size())
             osExpectedVersion = aosArgs[++i];
-        else if (osSource.empty())
+        else if (aosArgs[i] == "--batch" && osSource.empty())
+            bBatch = true;
+        else if (osSource.empty() && !bBatch)
             osSource = aosArgs[i];
         else
         {
@@ -71,9 +158,9 @@ int RunGenerateForDriver(const std::vector<std::string> &aosArgs)
             return 2;
         }
     }
-    if (osSource.empty())
+    if (osSource.empty() && !bBatch)
     {
-        WriteEvent(FormatFailedEvent("generate-for-driver needs SOURCE"));
+        WriteEvent(FormatFailedEvent("generate-for-driver needs SOURCE or --batch"));
         return 2;
     }
     // References of another version would be recorded as this one's.
@@ -86,6 +173,8 @@ int RunGenerateForDriver(const std::vector<std::string> &aosArgs)
             "KERCHUNK_GENERATION_ISOLATION=IN_PROCESS)"));
         return 2;
     }
+    if (bBatch)
+        return RunBatch();
     VSIFilePtr poFile = OpenVSIFile("/vsistdout/", "wb");
     if (!poFile)
     {

@@ -4,18 +4,17 @@
 
 #include "error.h"
 #include "file_handles.h"
+#include "parallel_for_each.h"
 
 #include "cpl_conv.h"
 #include "cpl_string.h"
 #include "cpl_vsi.h"
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <map>
 #include <mutex>
-#include <thread>
 
 namespace kerchunk::cli
 {
@@ -219,26 +218,15 @@ int RunGenerateBatch(const std::vector<std::string> &aosSources,
         GDALTermProgress(0.0, "", nullptr);
 
     std::vector<SourceResult> aoResults(aosSources.size());
-    std::atomic<size_t> nNext{0};
     const auto tStart = std::chrono::steady_clock::now();
-    auto Worker = [&]()
-    {
-        for (size_t i = nNext++; i < aosSources.size(); i = nNext++)
-        {
-            SourceProgress sProgress{&oProgress, i};
-            aoResults[i] = GenerateOneSource(aosSources[i], aosOutputs[i], oOptions,
-                                             fnGenerateOne, sProgress);
-            oProgress.Set(i, 1.0);
-        }
-    };
-    const size_t nThreads =
-        std::min<size_t>(static_cast<size_t>(oOptions.nJobs), aosSources.size());
-    std::vector<std::thread> aoThreads;
-    for (size_t i = 1; i < nThreads; ++i)
-        aoThreads.emplace_back(Worker);
-    Worker();
-    for (auto &oThread : aoThreads)
-        oThread.join();
+    ParallelForEach(aosSources.size(), static_cast<size_t>(oOptions.nJobs),
+                    [&](size_t, size_t i)
+                    {
+                        SourceProgress sProgress{&oProgress, i};
+                        aoResults[i] = GenerateOneSource(aosSources[i], aosOutputs[i],
+                                                         oOptions, fnGenerateOne, sProgress);
+                        oProgress.Set(i, 1.0);
+                    });
     const double dfSeconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - tStart).count();
     return ReportBatch(aosSources, aoResults, oOptions, dfSeconds) ? 1 : 0;

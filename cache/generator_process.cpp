@@ -1,392 +1,21 @@
 #include "generator_process.h"
 
+#include "generator_child.h"
 #include "generator_protocol.h"
 
 #include "error.h"
-#include "file_handles.h"
 
 #include "cpl_conv.h"
 #include "cpl_error.h"
-#include "cpl_string.h"
 
 #include <chrono>
 #include <cstring>
-#include <map>
 #include <thread>
-#include <vector>
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-extern char **environ;
+#include <sys/socket.h>
 
 namespace kerchunk
 {
-
-namespace
-{
-
-// How often the progress function is asked whether to go on while the
-// child is silent (a stalled read): bounds how late a timeout is noticed.
-constexpr int kPollMilliseconds = 100;
-// Lines of the child's stderr that are not events (libhdf5 diagnostics, a
-// glibc abort message) quoted in the error, at most this many bytes.
-constexpr size_t kMaxQuotedOutput = 2000;
-// A stderr "line" longer than this is handled as it is (never an event):
-// a child printing without newlines must not grow our memory unbounded.
-constexpr size_t kMaxLineLength = 1 << 20;
-
-void MakePipe(UniqueFd &oRead, UniqueFd &oWrite)
-{
-    int anFds[2];
-    // Close-on-exec: children spawned meanwhile by other threads must not
-    // hold our pipe open (we would never see its end).
-    if (pipe2(anFds, O_CLOEXEC) != 0)
-        throw Error(std::string("cannot create a pipe: ") + strerror(errno));
-    oRead.Reset(anFds[0]);
-    oWrite.Reset(anFds[1]);
-}
-
-// environ with this process's GDAL config options added: options set with
-// CPLSetConfigOption (as Python's gdal.SetConfigOption does) live only in
-// memory, and the child reads them from its environment.
-std::vector<std::string> ChildEnvironment()
-{
-    std::map<std::string, std::string> oVars;
-    for (char **ppsz = environ; ppsz && *ppsz; ++ppsz)
-    {
-        const char *pszEq = strchr(*ppsz, '=');
-        if (pszEq)
-            oVars[std::string(*ppsz, pszEq - *ppsz)] = pszEq + 1;
-    }
-    for (const auto &aosOptions :
-         {CPLStringList(CPLGetConfigOptions()),
-          CPLStringList(CPLGetThreadLocalConfigOptions())})
-    {
-        for (int i = 0; i < aosOptions.size(); ++i)
-        {
-            char *pszKey = nullptr;
-            const char *pszValue = CPLParseNameValue(aosOptions[i], &pszKey);
-            if (pszKey && pszValue)
-                oVars[pszKey] = pszValue;
-            CPLFree(pszKey);
-        }
-    }
-    std::vector<std::string> aosEnv;
-    for (const auto &oVar : oVars)
-        aosEnv.push_back(oVar.first + "=" + oVar.second);
-    return aosEnv;
-}
-
-std::vector<char *> PointersTo(std::vector<std::string> &aosStrings)
-{
-    std::vector<char *> apsz;
-    for (auto &os : aosStrings)
-        apsz.push_back(&os[0]);
-    apsz.push_back(nullptr);
-    return apsz;
-}
-
-// The child: ended with SIGKILL and reaped when abandoned, so no exit path
-// leaves a running generator or a zombie behind.
-class ChildProcess
-{
-  public:
-    ChildProcess(const std::string &osCommand, std::vector<std::string> aosArgs,
-                 int nStdout, int nStderr);
-    ChildProcess(const ChildProcess &) = delete;
-    ChildProcess &operator=(const ChildProcess &) = delete;
-    ~ChildProcess()
-    {
-        Kill();
-    }
-
-    pid_t Pid() const
-    {
-        return m_nPid;
-    }
-    void Kill()
-    {
-        if (m_nPid > 0 && !m_bReaped)
-        {
-            kill(m_nPid, SIGKILL);
-            WaitBlocking();
-        }
-    }
-    // True once the child has ended (status in m_nStatus).
-    bool TryWait();
-    int Status() const
-    {
-        return m_nStatus;
-    }
-
-  private:
-    void WaitBlocking();
-
-    pid_t m_nPid = -1;
-    bool m_bReaped = false;
-    int m_nStatus = 0;
-};
-
-class SpawnAttributes
-{
-  public:
-    SpawnAttributes()
-    {
-        posix_spawnattr_init(&m_sAttr);
-        posix_spawn_file_actions_init(&m_sActions);
-    }
-    ~SpawnAttributes()
-    {
-        posix_spawnattr_destroy(&m_sAttr);
-        posix_spawn_file_actions_destroy(&m_sActions);
-    }
-    posix_spawnattr_t m_sAttr;
-    posix_spawn_file_actions_t m_sActions;
-};
-
-ChildProcess::ChildProcess(const std::string &osCommand,
-                           std::vector<std::string> aosArgs, int nStdout,
-                           int nStderr)
-{
-    SpawnAttributes oSpawn;
-    // Default signal dispositions and an empty mask: a host that ignores
-    // SIGPIPE or blocks signals (Python, servers) must not pass that on.
-    sigset_t sAll, sNone;
-    sigfillset(&sAll);
-    sigemptyset(&sNone);
-    posix_spawnattr_setsigdefault(&oSpawn.m_sAttr, &sAll);
-    posix_spawnattr_setsigmask(&oSpawn.m_sAttr, &sNone);
-    posix_spawnattr_setflags(&oSpawn.m_sAttr,
-                             POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-    posix_spawn_file_actions_addopen(&oSpawn.m_sActions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&oSpawn.m_sActions, nStdout, 1);
-    posix_spawn_file_actions_adddup2(&oSpawn.m_sActions, nStderr, 2);
-
-    aosArgs.insert(aosArgs.begin(), osCommand);
-    auto apszArgs = PointersTo(aosArgs);
-    auto aosEnv = ChildEnvironment();
-    auto apszEnv = PointersTo(aosEnv);
-    const int nErr = posix_spawn(&m_nPid, osCommand.c_str(), &oSpawn.m_sActions,
-                                 &oSpawn.m_sAttr, apszArgs.data(), apszEnv.data());
-    if (nErr != 0)
-    {
-        m_nPid = -1;
-        throw Error("cannot start the generator process " + osCommand + ": " +
-                    strerror(nErr));
-    }
-}
-
-bool ChildProcess::TryWait()
-{
-    if (m_bReaped)
-        return true;
-    int nStatus = 0;
-    const pid_t nRet = waitpid(m_nPid, &nStatus, WNOHANG);
-    if (nRet == m_nPid || (nRet < 0 && errno == ECHILD))
-    {
-        // ECHILD: the host reaps children itself (SIGCHLD ignored); the
-        // events on stderr then tell how it ended.
-        m_nStatus = nRet == m_nPid ? nStatus : 0;
-        m_bReaped = true;
-    }
-    return m_bReaped;
-}
-
-void ChildProcess::WaitBlocking()
-{
-    while (!m_bReaped)
-    {
-        int nStatus = 0;
-        const pid_t nRet = waitpid(m_nPid, &nStatus, 0);
-        if (nRet == m_nPid || (nRet < 0 && errno != EINTR))
-        {
-            m_nStatus = nRet == m_nPid ? nStatus : 0;
-            m_bReaped = true;
-        }
-    }
-}
-
-// Reads the child's two pipes until both are closed, forwarding events.
-class ChildSession
-{
-  public:
-    ChildSession(const std::string &osSource, VSILFILE *fp,
-                 GDALProgressFunc pfnProgress, void *pProgressData)
-        : m_osSource(osSource), m_fp(fp), m_pfnProgress(pfnProgress),
-          m_pProgressData(pProgressData)
-    {
-    }
-
-    // False when the progress function asked to stop.
-    bool Pump(int nOutFd, int nErrFd);
-    bool AskProgress()
-    {
-        return m_pfnProgress == nullptr ||
-               m_pfnProgress(m_dfProgress, m_osProgressMessage.c_str(),
-                             m_pProgressData);
-    }
-    GenerateStats Finish(const ChildProcess &oChild, const std::string &osCommand);
-
-  private:
-    bool ReadInto(int nFd, bool bReferences);
-    void HandleLine(const std::string &osLine);
-    std::string QuotedOutput() const
-    {
-        return m_osOther.empty() ? std::string() : ": " + m_osOther;
-    }
-
-    std::string m_osSource;
-    VSILFILE *m_fp;
-    GDALProgressFunc m_pfnProgress;
-    void *m_pProgressData;
-    double m_dfProgress = 0;
-    std::string m_osProgressMessage{};
-    std::string m_osPartialLine{};
-    std::string m_osOther{};
-    std::string m_osFailed{};
-    bool m_bHaveResult = false;
-    bool m_bWriteFailed = false;
-    GenerateStats m_oStats{};
-};
-
-// False at end of file.
-bool ChildSession::ReadInto(int nFd, bool bReferences)
-{
-    char achBuf[65536];
-    const ssize_t nRead = read(nFd, achBuf, sizeof(achBuf));
-    if (nRead < 0)
-        return errno == EINTR || errno == EAGAIN;
-    if (nRead == 0)
-        return false;
-    if (bReferences)
-    {
-        if (!m_bWriteFailed &&
-            VSIFWriteL(achBuf, 1, static_cast<size_t>(nRead), m_fp) !=
-                static_cast<size_t>(nRead))
-            m_bWriteFailed = true;
-        return true;
-    }
-    m_osPartialLine.append(achBuf, static_cast<size_t>(nRead));
-    size_t nStart = 0, nEnd;
-    while ((nEnd = m_osPartialLine.find('\n', nStart)) != std::string::npos)
-    {
-        HandleLine(m_osPartialLine.substr(nStart, nEnd - nStart));
-        nStart = nEnd + 1;
-    }
-    m_osPartialLine.erase(0, nStart);
-    if (m_osPartialLine.size() > kMaxLineLength)
-    {
-        HandleLine(m_osPartialLine.substr(0, kMaxQuotedOutput));
-        m_osPartialLine.clear();
-    }
-    return true;
-}
-
-void ChildSession::HandleLine(const std::string &osLine)
-{
-    const GeneratorEvent oEvent = ParseGeneratorEvent(osLine);
-    switch (oEvent.eKind)
-    {
-        case GeneratorEvent::Kind::Progress:
-            m_dfProgress = oEvent.dfProgress;
-            m_osProgressMessage = oEvent.osText;
-            break;
-        case GeneratorEvent::Kind::CPLErrorMessage:
-            if (oEvent.nErrClass == CE_Debug)
-                CPLDebug("KERCHUNK", "generator process: %s",
-                         STARTS_WITH(oEvent.osText.c_str(), "KERCHUNK: ")
-                             ? oEvent.osText.c_str() + strlen("KERCHUNK: ")
-                             : oEvent.osText.c_str());
-            else if (oEvent.nErrClass == CE_Warning)
-                CPLError(CE_Warning, oEvent.nErrNum, "%s", oEvent.osText.c_str());
-            else  // failures come back as the `failed` event
-                CPLDebug("KERCHUNK", "generator process error: %s",
-                         oEvent.osText.c_str());
-            break;
-        case GeneratorEvent::Kind::Failed:
-            m_osFailed = oEvent.osText;
-            break;
-        case GeneratorEvent::Kind::Result:
-            m_oStats = oEvent.oStats;
-            m_bHaveResult = true;
-            break;
-        case GeneratorEvent::Kind::Other:
-            if (!oEvent.osText.empty() && m_osOther.size() < kMaxQuotedOutput)
-            {
-                if (!m_osOther.empty())
-                    m_osOther += " | ";
-                m_osOther += oEvent.osText.substr(0, kMaxQuotedOutput - m_osOther.size());
-            }
-            break;
-    }
-}
-
-bool ChildSession::Pump(int nOutFd, int nErrFd)
-{
-    bool bOutOpen = true, bErrOpen = true;
-    auto tLastAsked = std::chrono::steady_clock::now();
-    while (bOutOpen || bErrOpen)
-    {
-        pollfd asFds[2] = {{bOutOpen ? nOutFd : -1, POLLIN, 0},
-                           {bErrOpen ? nErrFd : -1, POLLIN, 0}};
-        const int nReady = poll(asFds, 2, kPollMilliseconds);
-        if (nReady < 0 && errno != EINTR)
-            throw Error(std::string("poll() failed: ") + strerror(errno));
-        if (nReady > 0 && asFds[0].revents)
-            bOutOpen = ReadInto(nOutFd, true);
-        if (nReady > 0 && asFds[1].revents)
-            bErrOpen = ReadInto(nErrFd, false);
-        // Ask on every event, and while silent at least every poll period.
-        const auto tNow = std::chrono::steady_clock::now();
-        if (nReady != 0 || tNow - tLastAsked >= std::chrono::milliseconds(kPollMilliseconds))
-        {
-            tLastAsked = tNow;
-            if (!AskProgress())
-                return false;
-        }
-    }
-    if (!m_osPartialLine.empty())
-        HandleLine(m_osPartialLine);
-    return true;
-}
-
-GenerateStats ChildSession::Finish(const ChildProcess &oChild,
-                                   const std::string &osCommand)
-{
-    const int nStatus = oChild.Status();
-    if (WIFSIGNALED(nStatus))
-    {
-        const int nSignal = WTERMSIG(nStatus);
-        throw Error("generating references for " + m_osSource +
-                    ": the generator process (" + osCommand + ", pid " +
-                    std::to_string(oChild.Pid()) + ") was killed by signal " +
-                    std::to_string(nSignal) + " (" + strsignal(nSignal) + ")" +
-                    QuotedOutput());
-    }
-    const int nExit = WIFEXITED(nStatus) ? WEXITSTATUS(nStatus) : 0;
-    // The child's own error: the same message as an in-process generation.
-    if (!m_osFailed.empty())
-        throw Error(m_osFailed);
-    if (nExit != 0)
-        throw Error("generating references for " + m_osSource +
-                    ": the generator process (" + osCommand + ") exited with code " +
-                    std::to_string(nExit) + QuotedOutput());
-    if (!m_bHaveResult)
-        throw Error("generating references for " + m_osSource +
-                    ": the generator process (" + osCommand +
-                    ") ended without reporting a result" + QuotedOutput());
-    if (m_bWriteFailed)
-        throw Error("generating references for " + m_osSource +
-                    ": cannot store the references (out of memory?)");
-    return m_oStats;
-}
-
-}  // namespace
 
 GenerateStats GenerateInChildProcess(const std::string &osCommand,
                                      const std::string &osSource, VSILFILE *fp,
@@ -401,29 +30,137 @@ GenerateStats GenerateInChildProcess(const std::string &osCommand,
     ChildProcess oChild(osCommand,
                         {"generate-for-driver", "--expect-version",
                          CurrentGeneratorVersion(), osSource},
-                        oOutWrite.Get(), oErrWrite.Get());
+                        -1, oOutWrite.Get(), oErrWrite.Get());
     // Only the child holds the write ends now: its end closes the pipes.
     oOutWrite.Reset();
     oErrWrite.Reset();
 
     ChildSession oSession(osSource, fp, pfnProgress, pProgressData);
-    if (!oSession.Pump(oOutRead.Get(), oErrRead.Get()))
+    if (oSession.Pump(oOutRead.Get(), oErrRead.Get()) == ChildSession::PumpEnd::Interrupted)
     {
         oChild.Kill();
         throw Error("generation of references for " + osSource + " was interrupted");
     }
     // Both pipes closed: the child is ending (or closed them and hangs).
-    while (!oChild.TryWait())
+    if (!WaitForEnd(oChild, oSession))
     {
-        if (!oSession.AskProgress())
-        {
-            oChild.Kill();
-            throw Error("generation of references for " + osSource +
-                        " was interrupted");
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        oChild.Kill();
+        throw Error("generation of references for " + osSource + " was interrupted");
     }
     return oSession.Finish(oChild, osCommand);
+}
+
+// One batch child (generate-for-driver --batch) and the ends of its pipes.
+struct ReusableGeneratorProcess::Running
+{
+    UniqueFd oRequests{};  // a socket: a send to a dead child is EPIPE, not SIGPIPE
+    UniqueFd oOut{};
+    UniqueFd oErr{};
+    std::unique_ptr<ChildProcess> poChild{};
+};
+
+ReusableGeneratorProcess::ReusableGeneratorProcess(std::string osCommand)
+    : m_osCommand(std::move(osCommand))
+{
+}
+
+ReusableGeneratorProcess::~ReusableGeneratorProcess()
+{
+    std::lock_guard<std::mutex> oLock(m_oMutex);
+    Stop();
+}
+
+void ReusableGeneratorProcess::Start()
+{
+    auto poRunning = std::make_unique<Running>();
+    int anSocket[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, anSocket) != 0)
+        throw Error(std::string("cannot create a socket pair: ") + strerror(errno));
+    poRunning->oRequests.Reset(anSocket[0]);
+    UniqueFd oChildIn(anSocket[1]), oOutWrite, oErrWrite;
+    MakePipe(poRunning->oOut, oOutWrite);
+    MakePipe(poRunning->oErr, oErrWrite);
+    CPLDebug("KERCHUNK", "isolated generation: running %s for a batch of sources",
+             m_osCommand.c_str());
+    poRunning->poChild = std::make_unique<ChildProcess>(
+        m_osCommand,
+        std::vector<std::string>{"generate-for-driver", "--expect-version",
+                                 CurrentGeneratorVersion(), "--batch"},
+        oChildIn.Get(), oOutWrite.Get(), oErrWrite.Get());
+    m_poRunning = std::move(poRunning);
+}
+
+void ReusableGeneratorProcess::Stop()
+{
+    if (!m_poRunning)
+        return;
+    // The end of its requests ends an idle child; one still busy (abandoned
+    // after a timeout) is killed.
+    m_poRunning->oRequests.Reset();
+    for (int i = 0; i < 100 && !m_poRunning->poChild->TryWait(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    m_poRunning->poChild->Kill();
+    m_poRunning.reset();
+}
+
+// Sends the request; false when the child is gone.
+bool ReusableGeneratorProcess::SendRequest(const std::string &osSource)
+{
+    const std::string osLine = FormatSourceRequest(osSource);
+    size_t nSent = 0;
+    while (nSent < osLine.size())
+    {
+        const ssize_t n = send(m_poRunning->oRequests.Get(), osLine.data() + nSent,
+                               osLine.size() - nSent, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        nSent += static_cast<size_t>(n);
+    }
+    return true;
+}
+
+GenerateStats ReusableGeneratorProcess::Generate(const std::string &osSource, VSILFILE *fp,
+                                                 GDALProgressFunc pfnProgress,
+                                                 void *pProgressData)
+{
+    std::lock_guard<std::mutex> oLock(m_oMutex);
+    if (!m_poRunning)
+        Start();
+    if (!SendRequest(osSource))
+    {
+        // Ended between two sources: a fresh child gets this one.
+        Stop();
+        Start();
+        if (!SendRequest(osSource))
+            throw Error("generating references for " + osSource +
+                        ": cannot send it to the generator process (" + m_osCommand + ")");
+    }
+    CPLDebug("KERCHUNK", "isolated generation: %s (pid %d) generating %s", m_osCommand.c_str(),
+             static_cast<int>(m_poRunning->poChild->Pid()), osSource.c_str());
+    ChildSession oSession(osSource, fp, pfnProgress, pProgressData);
+    const auto eEnd =
+        oSession.Pump(m_poRunning->oOut.Get(), m_poRunning->oErr.Get(), /* bOneSource = */ true);
+    if (eEnd == ChildSession::PumpEnd::SourceDone)
+        return oSession.FinishSource(m_osCommand);
+    // Timed out or cancelled, or the child died on this source: only this
+    // source fails; the next one starts a new child.
+    std::unique_ptr<Running> poRunning = std::move(m_poRunning);
+    if (eEnd == ChildSession::PumpEnd::Interrupted || !WaitForEnd(*poRunning->poChild, oSession))
+    {
+        poRunning->poChild->Kill();
+        throw Error("generation of references for " + osSource + " was interrupted");
+    }
+    return oSession.Finish(*poRunning->poChild, m_osCommand);
+}
+
+GenerateFunc MakeReusableChildProcessGenerate(const std::string &osCommand)
+{
+    auto poProcess = std::make_shared<ReusableGeneratorProcess>(osCommand);
+    return [poProcess](const std::string &osSource, VSILFILE *fp, GDALProgressFunc pfnProgress,
+                       void *pProgressData)
+    { return poProcess->Generate(osSource, fp, pfnProgress, pProgressData); };
 }
 
 GenerateFunc MakeChildProcessGenerate(const std::string &osCommand)

@@ -121,6 +121,12 @@ bool ParseEventBody(const std::string &osKind, const std::string &osBody,
                 return false;
             oEvent.oStats.nBytesRead = oJson["bytes_read"].get<uint64_t>();
         }
+        if (oJson.contains("references_size"))
+        {
+            if (!oJson["references_size"].is_number_unsigned())
+                return false;
+            oEvent.onReferencesSize = oJson["references_size"].get<uint64_t>();
+        }
         for (const auto &oItem : oJson["skipped"])
         {
             if (!oItem.is_string())
@@ -152,15 +158,28 @@ std::string FormatFailedEvent(const std::string &osMessage)
     return std::string(kPrefix) + "failed " + Escape(osMessage.c_str()) + "\n";
 }
 
-std::string FormatResultEvent(const GenerateStats &oStats)
+std::string FormatResultEvent(const GenerateStats &oStats,
+                              std::optional<uint64_t> onReferencesSize)
 {
-    const nlohmann::json oJson = {{"arrays", oStats.nArrays},
-                                  {"chunks", oStats.nChunks},
-                                  {"bytes_read", oStats.nBytesRead},
-                                  {"skipped", oStats.aosSkipped}};
+    nlohmann::json oJson = {{"arrays", oStats.nArrays},
+                            {"chunks", oStats.nChunks},
+                            {"bytes_read", oStats.nBytesRead},
+                            {"skipped", oStats.aosSkipped}};
+    if (onReferencesSize)
+        oJson["references_size"] = *onReferencesSize;
     // dump() escapes control characters: the JSON stays on one line.
     return std::string(kPrefix) + "result " +
            oJson.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+std::string FormatSourceRequest(const std::string &osSource)
+{
+    return Escape(osSource.c_str()) + "\n";
+}
+
+std::string ParseSourceRequest(const std::string &osLine)
+{
+    return Unescape(osLine);
 }
 
 GeneratorEvent ParseGeneratorEvent(const std::string &osLine)

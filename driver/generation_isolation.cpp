@@ -51,11 +51,16 @@ std::string FindGeneratorCommandBesidePlugin()
     return std::string();
 }
 
-GenerateFunc SelectGenerateFunc()
+namespace
+{
+
+// The command isolated generation runs, or "" for generation in this
+// process.
+std::string SelectGeneratorCommand()
 {
     const std::string osMode = GetStringOption("KERCHUNK_GENERATION_ISOLATION");
     if (EQUAL(osMode.c_str(), "IN_PROCESS"))
-        return DefaultGenerate;
+        return std::string();
     if (!EQUAL(osMode.c_str(), "PROCESS"))
         throw Error("KERCHUNK_GENERATION_ISOLATION=" + osMode +
                     ": expected PROCESS or IN_PROCESS");
@@ -67,17 +72,29 @@ GenerateFunc SelectGenerateFunc()
         if (!IsExecutableFile(osNamedCommand))
             throw Error("KERCHUNK_GENERATOR_COMMAND=" + osNamedCommand +
                         ": not an executable file");
-        return MakeChildProcessGenerate(osNamedCommand);
+        return osNamedCommand;
     }
     const std::string osCommand = FindGeneratorCommandBesidePlugin();
     if (osCommand.empty())
-    {
         CPLDebug("KERCHUNK",
                  "gdal_kerchunk not found beside the plugin: generating "
                  "references in this process (set KERCHUNK_GENERATOR_COMMAND)");
-        return DefaultGenerate;
-    }
-    return MakeChildProcessGenerate(osCommand);
+    return osCommand;
+}
+
+}  // namespace
+
+GenerateFunc SelectGenerateFunc()
+{
+    const std::string osCommand = SelectGeneratorCommand();
+    return osCommand.empty() ? GenerateFunc(DefaultGenerate) : MakeChildProcessGenerate(osCommand);
+}
+
+GenerateFunc SelectReusableGenerateFunc()
+{
+    const std::string osCommand = SelectGeneratorCommand();
+    return osCommand.empty() ? GenerateFunc(DefaultGenerate)
+                             : MakeReusableChildProcessGenerate(osCommand);
 }
 
 }  // namespace kerchunk

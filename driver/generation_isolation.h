@@ -16,6 +16,11 @@ namespace kerchunk
 // value, or when the named command is not executable.
 GenerateFunc SelectGenerateFunc();
 
+// The same choice for many sources generated one after the other by one
+// thread: with isolation, they share one child process (generator_process.h,
+// ReusableGeneratorProcess), started at the first cache miss. One per thread.
+GenerateFunc SelectReusableGenerateFunc();
+
 // The gdal_kerchunk command beside this plugin (build tree: next to the
 // gdalplugins/ folder; installed: the bin folder of the same prefix), or ""
 // when there is none.

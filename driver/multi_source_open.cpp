@@ -3,6 +3,8 @@
 #include "atomic_write.h"
 #include "combine_to_file.h"
 #include "error.h"
+#include "generation_isolation.h"
+#include "parallel_for_each.h"
 #include "reference_cache.h"
 #include "sha256.h"
 #include "source_open.h"
@@ -14,8 +16,6 @@
 #include "cpl_vsi.h"
 
 #include <algorithm>
-#include <atomic>
-#include <thread>
 #include <fnmatch.h>
 
 namespace kerchunk
@@ -73,39 +73,44 @@ std::vector<std::string> ListGlob(const std::string &osPattern)
     return aosSources;
 }
 
-// References of every source through the cache, several at a time: a cold
-// open of a year of daily files is otherwise one generator child process
-// after the other. Errors are reported for the first failing source in order.
+// References of every source through the cache, several at a time, each
+// worker thread generating its cache misses in one child process of its own
+// (with isolation): a cold open of a year of daily files is otherwise one
+// process start per file. Every source is tried; the error names the first
+// failing source in order, and how many others failed.
 std::vector<std::string> GetReferencesOfSources(const std::vector<std::string> &aosSources)
 {
-    std::vector<std::string> aosRefs(aosSources.size()), aosErrors(aosSources.size());
-    std::atomic<size_t> nNext{0};
-    auto Worker = [&]()
-    {
-        for (size_t i = nNext++; i < aosSources.size(); i = nNext++)
-        {
-            try
-            {
-                aosRefs[i] = GetReferencesForSource(aosSources[i]);
-            }
-            catch (const std::exception &e)
-            {
-                aosErrors[i] = std::string("error: ") + e.what();
-            }
-        }
-    };
     // Generation is mostly I/O and child processes: one per core, at most 8.
-    const size_t nThreads =
-        std::min<size_t>({static_cast<size_t>(std::max(1, CPLGetNumCPUs())), 8, aosSources.size()});
-    std::vector<std::thread> aoThreads;
-    for (size_t i = 1; i < nThreads; ++i)
-        aoThreads.emplace_back(Worker);
-    Worker();
-    for (auto &oThread : aoThreads)
-        oThread.join();
+    const size_t nThreads = std::min<size_t>(
+        {static_cast<size_t>(std::max(1, CPLGetNumCPUs())), 8, aosSources.size()});
+    std::vector<GenerateFunc> afnGenerate;
+    for (size_t i = 0; i < nThreads; ++i)
+        afnGenerate.push_back(SelectReusableGenerateFunc());
+    std::vector<std::string> aosRefs(aosSources.size()), aosErrors(aosSources.size());
+    ParallelForEach(aosSources.size(), nThreads,
+                    [&](size_t iWorker, size_t i)
+                    {
+                        try
+                        {
+                            aosRefs[i] =
+                                GetReferencesForSource(aosSources[i], afnGenerate[iWorker]);
+                        }
+                        catch (const std::exception &e)
+                        {
+                            aosErrors[i] = std::string("error: ") + e.what();
+                        }
+                    });
+    afnGenerate.clear();  // the children end
+    const size_t nFailed = static_cast<size_t>(std::count_if(
+        aosErrors.begin(), aosErrors.end(), [](const std::string &os) { return !os.empty(); }));
+    const std::string osOthers =
+        nFailed > 1 ? " (and " + std::to_string(nFailed - 1) + " other source" +
+                          (nFailed > 2 ? "s" : "") + " failed)"
+                    : std::string();
     for (size_t i = 0; i < aosSources.size(); ++i)
         if (!aosErrors[i].empty())
-            throw Error(aosSources[i] + ": cannot make kerchunk references (" + aosErrors[i] + ")");
+            throw Error(aosSources[i] + ": cannot make kerchunk references (" + aosErrors[i] +
+                        ")" + osOthers);
     return aosRefs;
 }
 

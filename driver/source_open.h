@@ -2,6 +2,8 @@
 // references file: the references come from the cache (cache/).
 #pragma once
 
+#include "reference_cache.h"
+
 #include <string>
 
 namespace kerchunk
@@ -13,5 +15,7 @@ namespace kerchunk
 // returns stale or partial references. When the cache cannot be written the
 // path is a /vsimem/ file and a CE_Warning says why.
 std::string GetReferencesForSource(const std::string &osSource);
+// The same, generating with fnGenerate on a cache miss.
+std::string GetReferencesForSource(const std::string &osSource, const GenerateFunc &fnGenerate);
 
 }  // namespace kerchunk

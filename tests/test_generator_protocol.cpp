@@ -61,6 +61,26 @@ TEST(GeneratorProtocol, ResultRoundTrips)
     EXPECT_EQ(oEvent.oStats.nChunks, 100000u);
     EXPECT_EQ(oEvent.oStats.nBytesRead, 5000000000u);
     EXPECT_EQ(oEvent.oStats.aosSkipped, oStats.aosSkipped);
+    EXPECT_FALSE(oEvent.onReferencesSize.has_value());
+}
+
+TEST(GeneratorProtocol, BatchResultCarriesTheReferencesSize)
+{
+    GenerateStats oStats;
+    oStats.nArrays = 1;
+    const auto oEvent =
+        ParseGeneratorEvent(WithoutNewline(FormatResultEvent(oStats, uint64_t{123456789012})));
+    ASSERT_EQ(oEvent.eKind, GeneratorEvent::Kind::Result);
+    ASSERT_TRUE(oEvent.onReferencesSize.has_value());
+    EXPECT_EQ(*oEvent.onReferencesSize, 123456789012u);
+}
+
+TEST(GeneratorProtocol, SourceRequestIsOneLineAndRoundTrips)
+{
+    const std::string osSource = "/data/odd\\name\n\r.nc";
+    const std::string osLine = FormatSourceRequest(osSource);
+    EXPECT_EQ(osLine.find('\n'), osLine.size() - 1);
+    EXPECT_EQ(ParseSourceRequest(WithoutNewline(osLine)), osSource);
 }
 
 TEST(GeneratorProtocol, ForeignAndMalformedLinesAreKeptVerbatim)
@@ -71,6 +91,7 @@ TEST(GeneratorProtocol, ForeignAndMalformedLinesAreKeptVerbatim)
           "@KERCHUNK cplerror 2 msg", "@KERCHUNK result {\"arrays\": 1}",
           "@KERCHUNK result [1]", "@KERCHUNK result {\"arrays\":-1,\"chunks\":0,\"skipped\":[]}",
           "@KERCHUNK result {\"arrays\":1,\"chunks\":0,\"bytes_read\":\"x\",\"skipped\":[]}",
+          "@KERCHUNK result {\"arrays\":1,\"chunks\":0,\"skipped\":[],\"references_size\":-2}",
           "@KERCHUNK unknown thing", " @KERCHUNK failed x"})
     {
         const auto oEvent = ParseGeneratorEvent(osLine);

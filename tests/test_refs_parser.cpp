@@ -5,6 +5,7 @@
 #include "template_renderer.h"
 
 #include "cpl_conv.h"
+#include "cpl_vsi.h"
 
 #include <gtest/gtest.h>
 
@@ -308,6 +309,61 @@ TEST(Base64, StrictDecoding)
     EXPECT_FALSE(kerchunk::Base64Decode("a", osOut));
 }
 
+// A file read in pieces of any size gives the references of the text read
+// at once; "refs" comes first here, before the version and templates that
+// decide how it reads.
+TEST(KerchunkJson, FileReadInPiecesEqualsTextInMemory)
+{
+    const std::string osText =
+        R"({"refs": {"a/.zarray": "{\"x\": [1, {\"y\": 2}]}", "a/0": ["{{u}}", 8, 4],)"
+        R"( "a/1": "base64:aGVsbG8=", "a\u002f2": ["f\"q", 0, 2]}, "templates": )"
+        R"({"u": "s3://b/k"}, "version": 1, "x": [[{"}": "]"}]]} )";
+    std::string osError;
+    const auto poExpected = ParseKerchunkJson(osText, osError);
+    ASSERT_NE(poExpected, nullptr) << osError;
+    const std::string osPath = "/vsimem/pieces.json";
+    VSIFCloseL(VSIFileFromMemBuffer(osPath.c_str(),
+                                    reinterpret_cast<GByte *>(const_cast<char *>(osText.data())),
+                                    osText.size(), FALSE));
+    for (size_t nPiece : {1, 2, 3, 5, 7, 64, 1 << 20})
+    {
+        const auto poSet = ParseKerchunkJson(
+            kerchunk::JsonText::InFile(osPath, osText.size(), "file", nPiece), osError);
+        ASSERT_NE(poSet, nullptr) << nPiece << ": " << osError;
+        ASSERT_EQ(poSet->size(), poExpected->size()) << nPiece;
+        for (const char *pszKey : {"a/.zarray", "a/0", "a/1", "a/2"})
+        {
+            const Reference *poGot = poSet->Find(pszKey);
+            const Reference *poWant = poExpected->Find(pszKey);
+            ASSERT_NE(poGot, nullptr) << pszKey;
+            ASSERT_NE(poWant, nullptr) << pszKey;
+            EXPECT_EQ(poGot->osInline, poWant->osInline) << pszKey;
+            EXPECT_EQ(poGot->nOffset, poWant->nOffset) << pszKey;
+            EXPECT_EQ(poGot->nSize, poWant->nSize) << pszKey;
+            EXPECT_EQ(poGot->IsInline() ? "" : *poGot->posPath,
+                      poWant->IsInline() ? "" : *poWant->posPath)
+                << pszKey;
+        }
+    }
+    EXPECT_EQ(*poExpected->Find("a/0")->posPath, "s3://b/k");
+
+    // A file shorter or longer than its stat'ed size changed meanwhile.
+    for (uint64_t nSize : {osText.size() - 1, osText.size() + 1})
+    {
+        EXPECT_EQ(ParseKerchunkJson(kerchunk::JsonText::InFile(osPath, nSize, "references"),
+                                    osError),
+                  nullptr);
+        EXPECT_NE(osError.find("cannot read references /vsimem/pieces.json ("),
+                  std::string::npos)
+            << osError;
+    }
+    EXPECT_EQ(ParseKerchunkJson(kerchunk::JsonText::InFile("/vsimem/none.json", 10, "references"),
+                                osError),
+              nullptr);
+    EXPECT_EQ(osError.rfind("cannot read references /vsimem/none.json", 0), 0u) << osError;
+    VSIUnlink(osPath.c_str());
+}
+
 // Every malformed input gives a message naming what is wrong.
 struct MalformedCase
 {
@@ -367,6 +423,24 @@ const MalformedCase gasMalformedCases[] = {
     {"gen_huge_range", R"({"version": 1, "gen": [{"key": "k{{i}}", "url": "u", "dimensions": {"i": {"start": -9223372036854775808, "stop": 9223372036854775807}}}]})", "gen[0]: dimension 'i' has too many values"},
     {"gen_offset_not_int", R"({"version": 1, "gen": [{"key": "k{{i}}", "url": "u", "offset": "{{i / 2}}", "length": "1", "dimensions": {"i": [1]}}]})", "gen[0]: key 'k1': offset/length '0.5' is not an integer"},
 };
+
+// Read from a file in pieces (here 3 bytes: every boundary lands inside
+// keys, strings and escapes), the same error.
+TEST_P(KerchunkJsonMalformed, SameErrorReadInPiecesFromAFile)
+{
+    const std::string osText = GetParam().pszJson;
+    const std::string osPath = std::string("/vsimem/malformed_") + GetParam().pszName + ".json";
+    VSIFCloseL(VSIFileFromMemBuffer(osPath.c_str(),
+                                    reinterpret_cast<GByte *>(const_cast<char *>(osText.data())),
+                                    osText.size(), FALSE));
+    std::string osInMemory, osInPieces;
+    EXPECT_EQ(ParseKerchunkJson(osText, osInMemory), nullptr);
+    EXPECT_EQ(ParseKerchunkJson(kerchunk::JsonText::InFile(osPath, osText.size(), "file", 3),
+                                osInPieces),
+              nullptr);
+    EXPECT_EQ(osInPieces, osInMemory);
+    VSIUnlink(osPath.c_str());
+}
 
 INSTANTIATE_TEST_SUITE_P(AllCases, KerchunkJsonMalformed, ::testing::ValuesIn(gasMalformedCases),
                          [](const ::testing::TestParamInfo<MalformedCase> &oInfo)

@@ -20,6 +20,22 @@ bool JsonMemberStream::Run(std::string_view osText, std::string &osError)
     return false;
 }
 
+bool JsonMemberStream::Run(const JsonText &oText, std::string &osError)
+{
+    const auto poStream = oText.OpenStream();
+    const bool bOK = json::sax_parse(*poStream, this);
+    // A read error shows as a truncated document: say what really happened.
+    const std::string osReadError = poStream->StreamError();
+    if (!osReadError.empty())
+    {
+        osError = osReadError;
+        return false;
+    }
+    if (!bOK)
+        osError = m_osError;
+    return bOK;
+}
+
 // A scalar: a whole member value, part of one being built, or skipped.
 bool JsonMemberStream::Scalar(json &&oValue)
 {

@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_text.h"
+
 namespace kerchunk
 {
 
@@ -31,8 +33,10 @@ class JsonMemberStream
     JsonMemberStream(Source eSource, size_t nOrdinal, OnMember fnOnMember,
                      OnNotObject fnOnNotObject);
 
-    // False on a syntax error, with osError set to nlohmann's message.
+    // False on a syntax error, with osError set to nlohmann's message, or
+    // on a read error (osError says so).
     bool Run(std::string_view osText, std::string &osError);
+    bool Run(const JsonText &oText, std::string &osError);
     // Whether the document was a JSON object (valid after Run).
     bool IsRootObject() const
     {

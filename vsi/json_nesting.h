@@ -4,6 +4,7 @@
 // overflow.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -13,6 +14,24 @@ namespace kerchunk
 // Deepest nesting of arrays and objects accepted in references and in the
 // metadata documents they hold (Zarr metadata needs a handful of levels).
 constexpr int MAX_JSON_NESTING = 512;
+
+// The check fed piece by piece (a file read in pieces).
+class JsonNestingCheck
+{
+  public:
+    explicit JsonNestingCheck(int nMaxDepth = MAX_JSON_NESTING) : m_nMaxDepth(nMaxDepth)
+    {
+    }
+    // False, with osError saying so, once the nesting is too deep.
+    bool Feed(std::string_view osPiece, std::string &osError);
+
+  private:
+    int m_nMaxDepth;
+    int m_nDepth = 0;
+    bool m_bInString = false;
+    bool m_bEscaped = false;  // the previous character was a '\' in a string
+    uint64_t m_nOffset = 0;   // of the piece's first byte
+};
 
 // False, with osError saying so, when the arrays and objects of osText nest
 // deeper than nMaxDepth. Malformed text is left for the parser to report.

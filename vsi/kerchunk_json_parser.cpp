@@ -33,7 +33,7 @@ constexpr const char *INLINE_BASE64_PREFIX = "base64:";
 class Parser
 {
   public:
-    std::unique_ptr<ReferenceSet> Parse(std::string_view osText, std::string &osError);
+    std::unique_ptr<ReferenceSet> Parse(const JsonText &oText, std::string &osError);
 
   private:
     std::unique_ptr<ReferenceSet> m_poSet = std::make_unique<ReferenceSet>();
@@ -469,16 +469,32 @@ bool Parser::ParseHeader(const std::map<std::string, TopLevelMember> &oMembers,
     return true;
 }
 
-std::unique_ptr<ReferenceSet> Parser::Parse(std::string_view osText,
-                                            std::string &osError)
+std::unique_ptr<ReferenceSet> Parser::Parse(const JsonText &oText, std::string &osError)
 {
-    if (!CheckJsonNesting(osText, osError))
-        return nullptr;
     // A chunk key with its value takes at least 8 bytes of JSON.
-    m_nMaxGridCells = osText.size() / 8;
-    std::map<std::string, TopLevelMember> oMembers;
-    const bool bObject =
-        ScanTopLevelMembers(osText, {"version", "templates", "gen", "refs"}, oMembers);
+    m_nMaxGridCells = static_cast<size_t>(oText.Size() / 8);
+    // One pass for the nesting check and the top-level members, then the
+    // streaming parse: the text is read twice, never held whole.
+    JsonNestingCheck oNesting;
+    TopLevelScan oScan({"version", "templates", "gen"}, {"refs"});
+    std::string osNestingError;
+    if (!oText.ForEachPiece(
+            [&](std::string_view osPiece)
+            {
+                if (!oNesting.Feed(osPiece, osNestingError))
+                    return false;
+                oScan.Feed(osPiece);
+                return true;
+            },
+            osError))
+        return nullptr;
+    if (!osNestingError.empty())
+    {
+        osError = osNestingError;
+        return nullptr;
+    }
+    std::map<std::string, TopLevelMember> oMembers = oScan.Members();
+    const bool bObject = oScan.IsObject();
     bool bVersion1 = false;
     const bool bHeaderOK = bObject && ParseHeader(oMembers, bVersion1);
 
@@ -501,9 +517,11 @@ std::unique_ptr<ReferenceSet> Parser::Parse(std::string_view osText,
         { return AddReference(osKey, oValue); },
         [this]() { Fail("'refs' must be a JSON object"); });
     std::string osSyntaxError;
-    if (!oStream.Run(osText, osSyntaxError))
+    if (!oStream.Run(oText, osSyntaxError))
     {
-        osError = "invalid JSON: " + osSyntaxError;
+        osError = STARTS_WITH(osSyntaxError.c_str(), "cannot read ")
+                      ? osSyntaxError
+                      : "invalid JSON: " + osSyntaxError;
         return nullptr;
     }
     if (!oStream.IsRootObject())
@@ -569,8 +587,13 @@ bool Base64Decode(const std::string &osEncoded, std::string &osDecoded)
 std::unique_ptr<ReferenceSet> ParseKerchunkJson(std::string_view osText,
                                                 std::string &osError)
 {
+    return ParseKerchunkJson(JsonText::InMemory(osText), osError);
+}
+
+std::unique_ptr<ReferenceSet> ParseKerchunkJson(const JsonText &oText, std::string &osError)
+{
     Parser oParser;
-    return oParser.Parse(osText, osError);
+    return oParser.Parse(oText, osError);
 }
 
 }  // namespace kerchunk

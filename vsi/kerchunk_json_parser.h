@@ -3,6 +3,7 @@
 // following the kerchunk specification and fsspec's ReferenceFileSystem.
 #pragma once
 
+#include "json_text.h"
 #include "reference_set.h"
 
 #include <memory>
@@ -18,6 +19,9 @@ namespace kerchunk
 // The references are streamed: no DOM of the whole document is built.
 std::unique_ptr<ReferenceSet> ParseKerchunkJson(std::string_view osText,
                                                 std::string &osError);
+// The same on text read in pieces (a file): read twice, never held whole;
+// a read error is reported as "cannot read <path>...".
+std::unique_ptr<ReferenceSet> ParseKerchunkJson(const JsonText &oText, std::string &osError);
 
 // Strict standard base64 (RFC 4648, padding optional). False on bad input.
 bool Base64Decode(const std::string &osEncoded, std::string &osDecoded);

@@ -3,6 +3,7 @@
 #include "config_options.h"
 #include "consolidated_metadata.h"
 #include "error.h"
+#include "gdal_paths.h"
 #include "kerchunk_json_parser.h"
 #include "parquet_references.h"
 #include "references_cache.h"
@@ -22,6 +23,23 @@
 namespace kerchunk
 {
 
+namespace
+{
+
+std::shared_ptr<const LoadedReferences> MakeLoadedReferences(const std::string &osRefsPath,
+                                                             std::unique_ptr<ReferenceSet> poSet)
+{
+    auto poRefs = std::make_shared<LoadedReferences>();
+    poRefs->osRefsPath = osRefsPath;
+    poRefs->oSet = std::move(*poSet);
+    poSet.reset();
+    PrepareMetadata(*poRefs);
+    poRefs->oSet.Seal();  // shared read-only between threads from here on
+    return poRefs;
+}
+
+}  // namespace
+
 std::shared_ptr<const LoadedReferences> ReadParquetReferences(const std::string &osDir,
                                                               std::string &osError)
 {
@@ -33,6 +51,68 @@ std::shared_ptr<const LoadedReferences> ReadParquetReferences(const std::string 
     poRefs->oSet.Seal();  // shared read-only between threads from here on
     return poRefs;
 }
+
+namespace
+{
+
+// Network files (a remote path whose HEAD failed): one read of the whole
+// file, rather than the two passes of a read in pieces.
+std::shared_ptr<const LoadedReferences> IngestAndParse(const std::string &osRefsPath,
+                                                       uint64_t nMaxSize, std::string &osError)
+{
+    GByte *pabyData = nullptr;
+    vsi_l_offset nDataSize = 0;
+    if (!VSIIngestFile(nullptr, osRefsPath.c_str(), &pabyData, &nDataSize,
+                       static_cast<GIntBig>(std::min<uint64_t>(
+                           nMaxSize, std::numeric_limits<GIntBig>::max()))))
+    {
+        osError = "cannot read kerchunk references " + osRefsPath;
+        const char *pszDetail = CPLGetLastErrorMsg();
+        if (pszDetail && *pszDetail)
+            osError += std::string(": ") + pszDetail;
+        return nullptr;
+    }
+    // Parsed in place; the text is freed before the metadata is prepared.
+    std::unique_ptr<GByte, decltype(&VSIFree)> poData(pabyData, VSIFree);
+    return ParseReferencesText(osRefsPath,
+                               std::string_view(reinterpret_cast<const char *>(pabyData),
+                                                static_cast<size_t>(nDataSize)),
+                               osError, [&]() { poData.reset(); });
+}
+
+// Other files: parsed while read in pieces, so that peak memory is the
+// parsed references, not their text too.
+std::shared_ptr<const LoadedReferences> ParseInPieces(const std::string &osRefsPath,
+                                                      uint64_t nMaxSize, std::string &osError)
+{
+    VSIStatBufL sStat;
+    if (VSIStatL(osRefsPath.c_str(), &sStat) != 0)
+    {
+        osError = "cannot read kerchunk references " + osRefsPath + ": not found";
+        return nullptr;
+    }
+    const uint64_t nSize = static_cast<uint64_t>(sStat.st_size);
+    if (nSize > nMaxSize)
+    {
+        osError = "kerchunk references " + osRefsPath + " are larger than " +
+                  std::to_string(nMaxSize) + " bytes (KERCHUNK_MAX_REFS_FILE_SIZE)";
+        return nullptr;
+    }
+    std::string osParseError;
+    auto poSet = ParseKerchunkJson(
+        JsonText::InFile(osRefsPath, nSize, "kerchunk references"), osParseError);
+    if (!poSet)
+    {
+        // Read errors name the file already.
+        osError = STARTS_WITH(osParseError.c_str(), "cannot read ")
+                      ? osParseError
+                      : "invalid kerchunk references " + osRefsPath + ": " + osParseError;
+        return nullptr;
+    }
+    return MakeLoadedReferences(osRefsPath, std::move(poSet));
+}
+
+}  // namespace
 
 std::shared_ptr<const LoadedReferences> ReadReferencesFile(const std::string &osRefsPath,
                                                            std::string &osError)
@@ -53,27 +133,11 @@ std::shared_ptr<const LoadedReferences> ReadReferencesFile(const std::string &os
         osError = "cannot read kerchunk references " + osRefsPath + ": " + e.what();
         return nullptr;
     }
-    GByte *pabyData = nullptr;
-    vsi_l_offset nDataSize = 0;
-    // A failed read is reported below, once, with GDAL's reason appended.
+    // A failed read is reported once, with GDAL's reason appended.
     CPLErrorHandlerPusher oQuiet(CPLQuietErrorHandler);
     CPLErrorReset();
-    if (!VSIIngestFile(nullptr, osRefsPath.c_str(), &pabyData, &nDataSize,
-                       static_cast<GIntBig>(std::min<uint64_t>(
-                           nMaxSize, std::numeric_limits<GIntBig>::max()))))
-    {
-        osError = "cannot read kerchunk references " + osRefsPath;
-        const char *pszDetail = CPLGetLastErrorMsg();
-        if (pszDetail && *pszDetail)
-            osError += std::string(": ") + pszDetail;
-        return nullptr;
-    }
-    // Parsed in place; the text is freed before the metadata is prepared.
-    std::unique_ptr<GByte, decltype(&VSIFree)> poData(pabyData, VSIFree);
-    return ParseReferencesText(osRefsPath,
-                               std::string_view(reinterpret_cast<const char *>(pabyData),
-                                                static_cast<size_t>(nDataSize)),
-                               osError, [&]() { poData.reset(); });
+    return IsNetworkGDALPath(osRefsPath) ? IngestAndParse(osRefsPath, nMaxSize, osError)
+                                         : ParseInPieces(osRefsPath, nMaxSize, osError);
 }
 
 std::shared_ptr<const LoadedReferences>
@@ -89,12 +153,7 @@ ParseReferencesText(const std::string &osRefsPath, std::string_view osText,
         osError = "invalid kerchunk references " + osRefsPath + ": " + osParseError;
         return nullptr;
     }
-    auto poRefs = std::make_shared<LoadedReferences>();
-    poRefs->osRefsPath = osRefsPath;
-    poRefs->oSet = std::move(*poSet);
-    PrepareMetadata(*poRefs);
-    poRefs->oSet.Seal();  // shared read-only between threads from here on
-    return poRefs;
+    return MakeLoadedReferences(osRefsPath, std::move(poSet));
 }
 
 bool ResolveTarget(const LoadedReferences &oRefs, const std::string &osKey,
