@@ -74,6 +74,10 @@ struct GenerationRecords
 GenerationRecords ReadGenerationRecords(const std::string &osCacheDir,
                                         double dfSince);
 
+// Removes the day folders of records all started more than
+// dfOlderThanDays ago (every day folder with 0). Returns how many.
+size_t PurgeGenerationRecords(const std::string &osCacheDir, double dfOlderThanDays);
+
 // What `cache stats` reports about a set of records.
 struct GenerationSummary
 {

@@ -4,6 +4,7 @@
 #include "cache_registry.h"
 #include "generation_lock.h"
 #include "config_options.h"
+#include "combined_references.h"
 #include "generation_metrics.h"
 #include "gdal_paths.h"
 #include "sha256.h"
@@ -674,7 +675,18 @@ bool ReferenceCache::Remove(const std::string &osSource)
     return bExists;
 }
 
-size_t ReferenceCache::Purge(double dfOlderThanDays)
+PurgeCounts ReferenceCache::Purge(double dfOlderThanDays)
+{
+    PurgeCounts oCounts;
+    if (m_oConfig.osDir.empty())
+        return oCounts;
+    oCounts.nEntries = PurgeEntries(dfOlderThanDays);
+    oCounts.nCombined = PurgeCombinedReferences(m_oConfig.osDir, dfOlderThanDays);
+    oCounts.nRecordDays = PurgeGenerationRecords(m_oConfig.osDir, dfOlderThanDays);
+    return oCounts;
+}
+
+size_t ReferenceCache::PurgeEntries(double dfOlderThanDays)
 {
     size_t nRemoved = 0;
     const double dfNow = Now();
