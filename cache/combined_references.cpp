@@ -1,11 +1,10 @@
 #include "combined_references.h"
 
 #include "gdal_paths.h"
+#include "generation_metrics.h"
 
 #include "cpl_string.h"
 #include "cpl_vsi.h"
-
-#include <chrono>
 
 namespace kerchunk
 {
@@ -35,9 +34,7 @@ size_t PurgeCombinedReferences(const std::string &osCacheDir, double dfOlderThan
     const std::string osDir = CombinedReferencesDir(osCacheDir);
     if (IsNetworkGDALPath(osDir))
         VSICurlPartialClearCache(osDir.c_str());
-    const double dfNow =
-        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-            .count();
+    const double dfNow = UnixTimeNow();
     size_t nRemoved = 0;
     const CPLStringList aosNames(VSIReadDir(osDir.c_str()));
     for (int i = 0; i < aosNames.size(); ++i)

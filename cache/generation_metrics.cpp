@@ -58,14 +58,14 @@ constexpr CauseRule kCauseRules[] = {
     {"disk full", "write_failed"},
 };
 
-double Now()
+}  // namespace
+
+double UnixTimeNow()
 {
     return std::chrono::duration<double>(
                std::chrono::system_clock::now().time_since_epoch())
         .count();
 }
-
-}  // namespace
 
 std::string FormatUtc(double dfTime, const char *pszFormat)
 {
@@ -187,7 +187,7 @@ GenerationRecord StartRecord(const std::string &osSource)
 {
     GenerationRecord oRecord;
     oRecord.osSource = osSource;
-    oRecord.dfStart = Now();
+    oRecord.dfStart = UnixTimeNow();
     oRecord.osHost = HostName();
     oRecord.nPid = static_cast<int64_t>(getpid());
     return oRecord;
@@ -331,9 +331,7 @@ size_t PurgeGenerationRecords(const std::string &osCacheDir, double dfOlderThanD
         VSICurlPartialClearCache(osMetrics.c_str());
     // A day before the day of the cutoff ended before the cutoff: all its
     // records are older. Day folders compare as text.
-    const double dfNow =
-        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-            .count();
+    const double dfNow = UnixTimeNow();
     const std::string osCutoffDay =
         dfOlderThanDays > 0 ? FormatUtc(dfNow - dfOlderThanDays * 86400, "%Y-%m-%d")
                             : std::string();

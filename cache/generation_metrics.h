@@ -37,6 +37,9 @@ struct GenerationRecord
     int64_t nPid = 0;
 };
 
+// The current Unix time, in seconds.
+double UnixTimeNow();
+
 // A Unix time as UTC with a strftime format (default ISO 8601).
 std::string FormatUtc(double dfTime, const char *pszFormat = "%Y-%m-%dT%H:%M:%SZ");
 

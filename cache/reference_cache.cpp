@@ -43,13 +43,6 @@ namespace
 constexpr const char *kMetadataFormat = "gdal-kerchunk-cache/1";
 constexpr const char *kMemoryDir = "/vsimem/kerchunk_cache";
 
-double Now()
-{
-    return std::chrono::duration<double>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 std::string FormatSeconds(double dfSeconds)
 {
     return CPLSPrintf("%g", dfSeconds);
@@ -291,7 +284,7 @@ bool ReferenceCache::CheckEntry(const std::string &osKey,
         osWhy = "stale: source " + oInfo.oFingerprint.DescribeDifference(oFingerprint);
         return false;
     }
-    const double dfAge = Now() - oInfo.dfCreated;
+    const double dfAge = UnixTimeNow() - oInfo.dfCreated;
     if (m_oConfig.dfTTLDays > 0 && dfAge > m_oConfig.dfTTLDays * 86400)
     {
         osWhy = "stale: " + FormatAge(dfAge) + " old, KERCHUNK_CACHE_TTL_DAYS=" +
@@ -377,7 +370,7 @@ bool ReferenceCache::FindUpToDate(const Request &oReq, const SourceFingerprint &
     const auto oInMemory = m_poState->FindInMemory(oReq.osKey);
     if (!oInMemory || oInMemory->oFingerprint != oFingerprint ||
         oInMemory->osGeneratorVersion != m_oConfig.osGeneratorVersion ||
-        (m_oConfig.dfTTLDays > 0 && Now() - oInMemory->dfCreated > m_oConfig.dfTTLDays * 86400))
+        (m_oConfig.dfTTLDays > 0 && UnixTimeNow() - oInMemory->dfCreated > m_oConfig.dfTTLDays * 86400))
         return false;
     oResult.osReferencesPath = oInMemory->osReferencesPath;
     oResult.oInfo = *oInMemory;
@@ -449,7 +442,7 @@ std::string ReferenceCache::GenerateInMemory(const Request &oReq,
     if (!poFile)
         throw Error("cannot create " + osMemPath);
     ProgressState sProgress{oReq.tDeadline, pfnProgress, pProgressData, false};
-    const double dfStart = Now();
+    const double dfStart = UnixTimeNow();
     GenerateStats oStats;
     try
     {
@@ -472,7 +465,7 @@ std::string ReferenceCache::GenerateInMemory(const Request &oReq,
     oInfo.osSource = oReq.osUri;
     oInfo.osGeneratorVersion = m_oConfig.osGeneratorVersion;
     oInfo.dfCreated = dfStart;
-    oInfo.dfDuration = Now() - dfStart;
+    oInfo.dfDuration = UnixTimeNow() - dfStart;
     oInfo.nArrays = oStats.nArrays;
     oInfo.nChunks = oStats.nChunks;
     oInfo.nSkipped = oStats.aosSkipped.size();
@@ -689,7 +682,7 @@ PurgeCounts ReferenceCache::Purge(double dfOlderThanDays)
 size_t ReferenceCache::PurgeEntries(double dfOlderThanDays)
 {
     size_t nRemoved = 0;
-    const double dfNow = Now();
+    const double dfNow = UnixTimeNow();
     const auto aoEntries = List();
     const CPLStringList aosNames(VSIReadDir(m_oConfig.osDir.c_str()));
     std::set<std::string> oKept;  // references files of the remaining entries
