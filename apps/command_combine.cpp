@@ -1,11 +1,12 @@
-// gdal_kerchunk combine INPUT... -o OUT [--concat-dim DIM]
+// gdal_kerchunk combine INPUT... -o OUT [--concat-dim DIM]...
 //     [--new-dim NAME [--dim-values index|regex:PATTERN|attr:NAME]]
-//     [--identical-dims NAME,...] [-of json|parquet] [-j N] [--cache]
-//     [--from-file LIST] [-q]
+//     [--identical-dims NAME,...] [-of json|parquet] [--record-size N]
+//     [--compression zstd|snappy|none] [-j N] [--cache] [--from-file LIST] [-q]
 // INPUT is a references file, or a source whose references are generated
 // first (into the cache with --cache, else in memory), N at a time.
 #include "commands.h"
 #include "generate_batch.h"
+#include "reference_conversion.h"  // TakeParquetWriteOption
 
 #include "combine_to_file.h"
 #include "error.h"
@@ -33,7 +34,8 @@ struct CombineArgs
 {
     std::vector<std::string> aosInputs{};
     std::string osOutput{};
-    std::string osFormat = "json";
+    ReferencesFormat oFormat{};
+    bool bParquetOptions = false;  // --record-size or --compression given
     CombineOptions oOptions{};
     bool bCache = false;
     bool bQuiet = false;
@@ -50,14 +52,11 @@ CombineArgs ParseArgs(const std::vector<std::string> &aosArgs)
         if (osArg == "-o")
             sArgs.osOutput = TakeOptionValue(aosArgs, i);
         else if (osArg == "-of")
-            sArgs.osFormat = CPLString(TakeOptionValue(aosArgs, i)).tolower();
+            sArgs.oFormat.osName = CPLString(TakeOptionValue(aosArgs, i)).tolower();
+        else if (TakeParquetWriteOption(aosArgs, i, sArgs.oFormat.oParquet))
+            sArgs.bParquetOptions = true;
         else if (osArg == "--concat-dim")
-        {
-            if (!sArgs.oOptions.osConcatDim.empty())
-                throw Error("one --concat-dim only (concatenating along several "
-                            "dimensions at once is not supported)");
-            sArgs.oOptions.osConcatDim = TakeOptionValue(aosArgs, i);
-        }
+            sArgs.oOptions.aosConcatDims.push_back(TakeOptionValue(aosArgs, i));
         else if (osArg == "--new-dim")
             sArgs.oOptions.osNewDim = TakeOptionValue(aosArgs, i);
         else if (osArg == "--dim-values")
@@ -89,10 +88,13 @@ CombineArgs ParseArgs(const std::vector<std::string> &aosArgs)
     }
     if (sArgs.aosInputs.empty() || sArgs.osOutput.empty())
         throw Error("combine needs INPUT... and -o OUT");
+    CheckReferencesOutputFormat(sArgs.oFormat.osName);
+    if (sArgs.bParquetOptions && sArgs.oFormat.osName != "parquet")
+        throw Error("--record-size and --compression only apply with -of parquet");
     if (bDimValues && sArgs.oOptions.osNewDim.empty())
         throw Error("--dim-values only applies with --new-dim");
-    if (sArgs.oOptions.osConcatDim.empty() && sArgs.oOptions.osNewDim.empty())
-        throw Error("combine needs --concat-dim DIM or --new-dim NAME");
+    if (sArgs.oOptions.aosConcatDims.empty() == sArgs.oOptions.osNewDim.empty())
+        throw Error("combine needs --concat-dim DIM (one or more) or --new-dim NAME, not both");
     return sArgs;
 }
 
@@ -198,8 +200,9 @@ std::vector<std::string> ResolveInputs(const CombineArgs &sArgs, size_t &nGenera
 int RunCombine(const std::vector<std::string> &aosArgs)
 {
     const CombineArgs sArgs = ParseArgs(aosArgs);
-    // Refuse an unsupported format before any generation.
-    CheckReferencesOutputFormat(sArgs.osFormat);
+    // Refuse an output that cannot be written before any generation.
+    if (sArgs.oFormat.osName == "parquet")
+        CheckParquetOutputFolder(sArgs.osOutput);
     const auto tStart = std::chrono::steady_clock::now();
     if (!sArgs.bQuiet)
         GDALTermProgress(0.0, "", nullptr);
@@ -218,20 +221,20 @@ int RunCombine(const std::vector<std::string> &aosArgs)
         throw;
     }
     const CombineSummary oSummary =
-        CombineToFile(aoInputs, sArgs.oOptions, sArgs.osFormat, sArgs.osOutput);
+        CombineToFile(aoInputs, sArgs.oOptions, sArgs.oFormat, sArgs.osOutput);
     VSIRmdirRecursive("/vsimem/gdal_kerchunk_combine");
     if (!sArgs.bQuiet)
     {
         GDALTermProgress(1.0, "", nullptr);
         const double dfSeconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - tStart).count();
-        printf("%s: %zu inputs (%zu generated), %zu arrays, %llu chunks, %llu along %s; %.1f s\n",
+        std::string osLengths;
+        for (const auto &oLength : oSummary.aoLengths)
+            osLengths += (osLengths.empty() ? "" : ", ") + std::to_string(oLength.second) +
+                         " along " + oLength.first;
+        printf("%s: %zu inputs (%zu generated), %zu arrays, %llu chunks, %s; %.1f s\n",
                sArgs.osOutput.c_str(), oSummary.nInputs, nGenerated, oSummary.nArrays,
-               static_cast<unsigned long long>(oSummary.nChunks),
-               static_cast<unsigned long long>(oSummary.nLength),
-               (sArgs.oOptions.osNewDim.empty() ? sArgs.oOptions.osConcatDim
-                                                : sArgs.oOptions.osNewDim).c_str(),
-               dfSeconds);
+               static_cast<unsigned long long>(oSummary.nChunks), osLengths.c_str(), dfSeconds);
         if (!oSummary.osNote.empty())
             printf("note: %s\n", oSummary.osNote.c_str());
     }

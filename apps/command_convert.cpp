@@ -6,9 +6,9 @@
 
 #include "error.h"
 #include "parquet_references.h"
+#include "parquet_references_writer.h"
 
 #include <cstdio>
-#include <cstdlib>
 
 namespace kerchunk::cli
 {
@@ -20,8 +20,7 @@ struct ConvertArgs
     std::string osInput{};
     std::string osOutput{};
     std::string osFormat{};  // "" = the other one
-    uint64_t nRecordSize = DEFAULT_RECORD_SIZE;
-    std::string osCompression = "zstd";  // fsspec's default
+    ParquetWriteOptions oParquet{};
     bool bQuiet = false;
 };
 
@@ -35,17 +34,8 @@ ConvertArgs ParseArgs(const std::vector<std::string> &aosArgs)
             sArgs.osOutput = TakeOptionValue(aosArgs, i);
         else if (osArg == "-of")
             sArgs.osFormat = TakeOptionValue(aosArgs, i);
-        else if (osArg == "--record-size")
-        {
-            const std::string &osValue = TakeOptionValue(aosArgs, i);
-            char *pszEnd = nullptr;
-            sArgs.nRecordSize = std::strtoull(osValue.c_str(), &pszEnd, 10);
-            if (osValue.empty() || osValue[0] == '-' || *pszEnd != '\0' || sArgs.nRecordSize == 0)
-                throw Error("option --record-size expects a positive number, not '" + osValue +
-                            "'");
-        }
-        else if (osArg == "--compression")
-            sArgs.osCompression = TakeOptionValue(aosArgs, i);
+        else if (TakeParquetWriteOption(aosArgs, i, sArgs.oParquet))
+            continue;
         else if (osArg == "-q")
             sArgs.bQuiet = true;
         else if (!osArg.empty() && osArg[0] == '-')
@@ -70,10 +60,9 @@ ConvertArgs ParseArgs(const std::vector<std::string> &aosArgs)
 int RunConvert(const std::vector<std::string> &aosArgs)
 {
     const ConvertArgs sArgs = ParseArgs(aosArgs);
-    const parquet::Codec eCodec = parquet::CodecFromName(sArgs.osCompression);
     const ReferenceSet oSet = ReadAllReferences(sArgs.osInput);
     if (sArgs.osFormat == "parquet")
-        WriteParquetReferences(oSet, sArgs.osOutput, sArgs.nRecordSize, eCodec);
+        WriteParquetReferences(oSet, sArgs.osOutput, sArgs.oParquet);
     else
         WriteJsonReferences(oSet, sArgs.osOutput);
     if (!sArgs.bQuiet)

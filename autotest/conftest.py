@@ -1,8 +1,10 @@
 # Shared set-up of the end-to-end tests: the plugin from the build directory
 # is put on GDAL_DRIVER_PATH *before* osgeo.gdal is imported (GDAL registers
 # plugins on import).
+import json
 import os
 import pathlib
+import subprocess
 
 import pytest
 
@@ -11,6 +13,7 @@ BUILD_DIR = pathlib.Path(os.environ.get("KERCHUNK_BUILD_DIR", ROOT / "build")).r
 PLUGIN_DIR = BUILD_DIR / "gdalplugins"
 KERCHUNK_CLI = BUILD_DIR / "gdal_kerchunk"
 DATA_DIR = pathlib.Path(__file__).resolve().parent / "data"
+NPM_DIR = pathlib.Path(__file__).resolve().parent / "npm"
 SHARED_CORPUS = (ROOT.parent / "shared" / "corpus").resolve()
 
 os.environ["GDAL_DRIVER_PATH"] = str(PLUGIN_DIR)
@@ -77,3 +80,21 @@ def gdal_errors():
         yield collector
     finally:
         gdal.PopErrorHandler()
+
+
+@pytest.fixture(scope="session")
+def duckdb():
+    """Runs SQL with DuckDB; returns the rows of the last statement."""
+    if not (NPM_DIR / "node_modules" / "@duckdb" / "node-api").exists():
+        r = subprocess.run(["npm", "install", "--no-audit", "--no-fund"], cwd=NPM_DIR,
+                           capture_output=True, text=True, timeout=600)
+        if r.returncode != 0:
+            pytest.skip(f"cannot install @duckdb/node-api: {r.stderr[-500:]}")
+
+    def run(*statements):
+        r = subprocess.run(["/usr/bin/node", str(NPM_DIR / "duckdb_sql.mjs"), *statements],
+                           capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+        return json.loads(r.stdout)
+
+    return run

@@ -2,11 +2,10 @@
 folder per array of refs.N.parq files): `gdal_kerchunk convert` both ways,
 the plugin reading them lazily, and interoperability with DuckDB, an
 independent Parquet implementation (npm package @duckdb/node-api, installed
-into autotest/npm/ on first use)."""
+into autotest/npm/ on first use; the `duckdb` fixture of conftest.py)."""
 import base64
 import json
 import math
-import pathlib
 import shutil
 import subprocess
 
@@ -18,26 +17,7 @@ from conftest import KERCHUNK_CLI, gdal
 from http_range_server import RangeServer
 from kerchunk_cli import generate, load_refs
 
-NPM_DIR = pathlib.Path(__file__).resolve().parent / "npm"
 RECORD_SIZE = 16
-
-
-@pytest.fixture(scope="module")
-def duckdb():
-    """Runs SQL with DuckDB; returns the rows of the last statement."""
-    if not (NPM_DIR / "node_modules" / "@duckdb" / "node-api").exists():
-        r = subprocess.run(["npm", "install", "--no-audit", "--no-fund"], cwd=NPM_DIR,
-                           capture_output=True, text=True, timeout=600)
-        if r.returncode != 0:
-            pytest.skip(f"cannot install @duckdb/node-api: {r.stderr[-500:]}")
-
-    def run(*statements):
-        r = subprocess.run(["/usr/bin/node", str(NPM_DIR / "duckdb_sql.mjs"), *statements],
-                           capture_output=True, text=True, timeout=300)
-        assert r.returncode == 0, r.stderr
-        return json.loads(r.stdout)
-
-    return run
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,9 @@ open to after the read; requests and bytes counted by the proxy:
   field   one full field
   series  one pixel, all 240 steps
 
+and the series again through the multidimensional API (MDArray GetView),
+native, the plugin chunk by chunk and the plugin planning the read.
+
 Also: generating the references over /vsicurl/ (requests, bytes), opening
 with the references themselves on the server (once, then reopened in the
 same process), and the same reads through /vsis3/ on s3rver when node/npm
@@ -86,6 +89,20 @@ elif what == "field":
     out = np.ascontiguousarray(a[0]).tobytes()
 elif what == "series":
     out = np.ascontiguousarray(a[:, py, px]).tobytes()
+print(time.perf_counter() - t0, zlib.crc32(out))
+"""
+
+
+# The one-pixel series through the multidimensional API, in a fresh process.
+MD_SERIES_CHILD = r"""
+import sys, time, zlib
+from osgeo import gdal
+gdal.UseExceptions()
+name, px, py = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+t0 = time.perf_counter()
+ds = gdal.OpenEx(name, gdal.OF_MULTIDIM_RASTER)
+view = ds.GetRootGroup().OpenMDArray("t2m").GetView("[:,%d,%d]" % (py, px))
+out = view.ReadAsArray().astype("f4").tobytes()
 print(time.perf_counter() - t0, zlib.crc32(out))
 """
 
@@ -239,6 +256,26 @@ def print_table(title, results, tools):
             print("WARNING: %s: values differ between tools: %s" % (what, crcs))
 
 
+def measure_multidim_series(proxy, source, refs):
+    """MDArray series (GetView("[:,y,x]")): native netCDF multidim, the plugin
+    reading chunk by chunk (KERCHUNK_PREFETCH=NO, as before multidim reads
+    were planned) and the plugin planning the read."""
+    unplanned = dict(gdal_env(), KERCHUNK_PREFETCH="NO")
+    cases = [("native", source, gdal_env()),
+             ("kerchunk unplanned", "KERCHUNK:%s" % refs, unplanned),
+             ("kerchunk", "KERCHUNK:%s" % refs, gdal_env())]
+    row = {tool: run_child(proxy, [sys.executable, "-c", MD_SERIES_CHILD, name,
+                                   str(PIXEL[0]), str(PIXEL[1])], env)
+           for tool, name, env in cases}
+    print("multidim series (GetView): " + "; ".join(
+        "%s %s" % (tool, fmt(r)) for tool, r in row.items()) +
+        "; kerchunk/native time %s, kerchunk/unplanned time %s" % (
+            ratio(row["kerchunk"], row["native"], "s"),
+            ratio(row["kerchunk"], row["kerchunk unplanned"], "s")))
+    if len({r.get("crc") for r in row.values()}) > 1:
+        print("WARNING: multidim series: values differ between tools")
+
+
 def generate(proxy, source, out):
     proxy.reset()
     t0 = time.perf_counter()
@@ -288,6 +325,7 @@ def main():
             tools = ["native", "kerchunk"] + (["fsspec"] if fsspec_ok else [])
             print_table("references local, source over /vsicurl/ (%d ms)" % delay,
                         measure_reads(proxy, names, refs, fsspec_ok), tools)
+            measure_multidim_series(proxy, source, refs)
             remote_refs = 'KERCHUNK:"/vsicurl/%s/era5.json":%s' % (proxy.url, VAR)
             labels = {"open": "open", "reopen": "open, close, open again in one process"}
             for what in ("open", "reopen"):

@@ -76,12 +76,9 @@ void CompareArray(const std::string &osArray, const CombinePlan &oPlan,
     const bool bConcat = oPlan.oConcatArrays.count(osArray) != 0;
     auto anShapeA = oA.anShape;
     auto anShapeB = oB.anShape;
-    if (bConcat && !oPlan.bNewDim)
-    {
-        const size_t iDim = static_cast<size_t>(
-            std::find(oA.aosDims.begin(), oA.aosDims.end(), oPlan.osDim) - oA.aosDims.begin());
-        anShapeA[iDim] = anShapeB[iDim] = 0;
-    }
+    for (size_t iDim = 0; bConcat && !oPlan.bNewDim && iDim < oA.aosDims.size(); ++iDim)
+        if (oPlan.FindDim(oA.aosDims[iDim]))
+            anShapeA[iDim] = anShapeB[iDim] = 0;
     if (anShapeA != anShapeB)
         Refuse(osArray, "shapes", oFirst, Join(oA.anShape), oOther, Join(oB.anShape));
     if (!bConcat)
@@ -89,27 +86,29 @@ void CompareArray(const std::string &osArray, const CombinePlan &oPlan,
 }
 
 // Along an existing dimension, chunk k of input i becomes chunk
-// offset_i / chunk + k: each input but the last must fill whole chunks.
-void CheckWholeChunks(const std::vector<CombineInput> &aoInputs, const CombinePlan &oPlan)
+// offset_i / chunk + k: each input but those at the last position must fill
+// whole chunks.
+void CheckWholeChunks(const std::vector<CombineInput> &aoInputs, const CombinePlan &oPlan,
+                      const CombinedDimension &oDim)
 {
-    for (size_t k = 0; k < oPlan.anOrder.size(); ++k)
+    for (size_t i : oPlan.anOrder)
     {
-        const CombineInput &oInput = aoInputs[oPlan.anOrder[k]];
-        const bool bLast = k + 1 == oPlan.anOrder.size();
-        const uint64_t nLength = (bLast ? oPlan.nTotal : oPlan.anOffset[k + 1]) - oPlan.anOffset[k];
+        const CombineInput &oInput = aoInputs[i];
+        const uint64_t nLength = oDim.anLength[i];
         for (const auto &osArray : oPlan.oConcatArrays)
         {
             const ArrayMetadata &oArray = oInput.oArrays.at(osArray);
-            const size_t iDim = static_cast<size_t>(
-                std::find(oArray.aosDims.begin(), oArray.aosDims.end(), oPlan.osDim) -
-                oArray.aosDims.begin());
+            const auto itDim = std::find(oArray.aosDims.begin(), oArray.aosDims.end(), oDim.osName);
+            if (itDim == oArray.aosDims.end())
+                continue;
+            const size_t iDim = static_cast<size_t>(itDim - oArray.aosDims.begin());
             if (oArray.anShape[iDim] != nLength)
                 throw Error(oInput.osName + ": array " + osArray + " has " +
                             std::to_string(oArray.anShape[iDim]) + " values along " +
-                            oPlan.osDim + ", its coordinate " + std::to_string(nLength));
-            if (!bLast && nLength % oArray.anChunks[iDim] != 0)
+                            oDim.osName + ", its coordinate " + std::to_string(nLength));
+            if (!oDim.IsLastPosition(i) && nLength % oArray.anChunks[iDim] != 0)
                 throw Error(oInput.osName + ": array " + osArray + " ends with a partial chunk along " +
-                            oPlan.osDim + " (" + std::to_string(nLength) + " values, chunks of " +
+                            oDim.osName + " (" + std::to_string(nLength) + " values, chunks of " +
                             std::to_string(oArray.anChunks[iDim]) +
                             "); Zarr v2 chunks are regular, so only the last input "
                             "may end with a partial chunk (rechunk the source, or "
@@ -128,7 +127,7 @@ void CheckCompatibility(const std::vector<CombineInput> &aoInputs, const Combine
         const CombineInput &oOther = aoInputs[oPlan.anOrder[k]];
         for (const auto &oItem : oFirst.oArrays)
         {
-            if (oItem.first != oPlan.osCoordPath || oPlan.bNewDim)
+            if (!oPlan.IsCombinedCoordinate(oItem.first))
                 CompareArray(oItem.first, oPlan, oFirst, oOther);
         }
         for (const auto &oItem : oOther.oArrays)
@@ -136,8 +135,9 @@ void CheckCompatibility(const std::vector<CombineInput> &aoInputs, const Combine
                 throw Error("array " + oItem.first + " is in " + oOther.osName +
                             " but not in " + oFirst.osName);
     }
-    if (!oPlan.bNewDim)
-        CheckWholeChunks(aoInputs, oPlan);
+    for (const auto &oDim : oPlan.aoDims)
+        if (!oPlan.bNewDim)
+            CheckWholeChunks(aoInputs, oPlan, oDim);
 }
 
 }  // namespace kerchunk

@@ -1,6 +1,7 @@
 #include "combine_plan.h"
 
 #include "cf_time.h"
+#include "combine_grid.h"
 #include "coordinate_reader.h"
 #include "error.h"
 
@@ -108,42 +109,41 @@ bool ToCommonScale(const std::vector<CombineInput> &aoInputs,
     return bSameUnits;
 }
 
-void OrderByCoordinate(const std::vector<CombineInput> &aoInputs,
-                       const std::vector<InputCoordinate> &aoCoords,
-                       const std::string &osDim, bool bInstants, CombinePlan &oPlan)
+// The combined coordinate of oDim from one input at each position, in the
+// inputs' units when they agree, else in the earliest input's.
+void BuildCoordinate(const std::vector<CombineInput> &aoInputs,
+                     const std::vector<InputCoordinate> &aoCoords, bool bSameUnits,
+                     const AxisPositions &oAxis, CombinedDimension &oDim)
 {
-    const auto Describe = [bInstants](double dfValue)
-    { return bInstants ? FormatInstant(dfValue) : kerchunk::Describe(dfValue); };
-    for (size_t i = 0; i < aoCoords.size(); ++i)
+    const size_t iFirst = oAxis.anInput[0];
+    const ArrayMetadata &oFirstCoord = FindCoordinate(aoInputs[iFirst], oDim.osName);
+    oDim.osCoordPath = oFirstCoord.osPath;
+    oDim.oCoordAttrs = oFirstCoord.oZattrs;
+    if (bSameUnits)
     {
-        const auto &adf = aoCoords[i].adfInstants;
-        if (adf.empty())
-            throw Error(aoInputs[i].osName + ": dimension " + osDim + " is empty");
-        for (size_t j = 0; j < adf.size(); ++j)
-            if (std::isnan(adf[j]) || (j > 0 && !(adf[j] > adf[j - 1])))
-                throw Error(aoInputs[i].osName + ": the values of " + osDim +
-                            " are not strictly increasing (index " + std::to_string(j) + ")");
+        oDim.osCoordDtype = aoCoords[iFirst].oValues.osDtype;
+        oDim.oCoordFill = oFirstCoord.oZarray.value("fill_value", nlohmann::json());
+        for (size_t i : oAxis.anInput)
+            oDim.osCoordRaw += aoCoords[i].oValues.osRaw;
+        return;
     }
-    oPlan.anOrder.resize(aoInputs.size());
-    std::iota(oPlan.anOrder.begin(), oPlan.anOrder.end(), size_t(0));
-    std::stable_sort(oPlan.anOrder.begin(), oPlan.anOrder.end(), [&](size_t a, size_t b)
-                     { return aoCoords[a].adfInstants.front() < aoCoords[b].adfInstants.front(); });
-    for (size_t k = 1; k < oPlan.anOrder.size(); ++k)
-    {
-        const auto &oPrev = aoCoords[oPlan.anOrder[k - 1]].adfInstants;
-        const auto &oNext = aoCoords[oPlan.anOrder[k]].adfInstants;
-        if (!(oNext.front() > oPrev.back()))
-            throw Error("the values of " + osDim + " overlap between " +
-                        aoInputs[oPlan.anOrder[k - 1]].osName + " (" + Describe(oPrev.front()) +
-                        " to " + Describe(oPrev.back()) + ") and " +
-                        aoInputs[oPlan.anOrder[k]].osName + " (" + Describe(oNext.front()) +
-                        " to " + Describe(oNext.back()) + ")");
-    }
+    // The common unit is the earliest input's: its values stay as they are.
+    const auto oUnits = ParseCfTimeUnits(aoCoords[iFirst].osUnits);
+    std::vector<double> adfAll;
+    for (size_t i : oAxis.anInput)
+        for (double dfInstant : aoCoords[i].adfInstants)
+            adfAll.push_back((dfInstant - oUnits->dfReferenceSeconds) / oUnits->dfUnitSeconds);
+    oDim.osCoordDtype = "<f8";
+    oDim.osCoordRaw = LittleEndianDoubles(adfAll);
+    oDim.osConversionNote = oDim.osName + " units differ between inputs: values converted to '" +
+                            aoCoords[iFirst].osUnits + "' (float64)";
 }
 
-void PlanExistingDim(const std::vector<CombineInput> &aoInputs, CombinePlan &oPlan)
+// One existing dimension: every input's coordinate values, on one scale,
+// place the inputs along it.
+AxisPositions PlanExistingDim(const std::vector<CombineInput> &aoInputs, CombinedDimension &oDim)
 {
-    const std::string &osDim = oPlan.osDim;
+    const std::string &osDim = oDim.osName;
     std::vector<InputCoordinate> aoCoords(aoInputs.size());
     for (size_t i = 0; i < aoInputs.size(); ++i)
     {
@@ -153,44 +153,37 @@ void PlanExistingDim(const std::vector<CombineInput> &aoInputs, CombinePlan &oPl
         aoCoords[i].osCalendar = AttrString(oArray.oZattrs, "calendar");
     }
     const bool bSameUnits = ToCommonScale(aoInputs, aoCoords, osDim);
-    OrderByCoordinate(aoInputs, aoCoords, osDim, !bSameUnits, oPlan);
+    std::vector<std::vector<double>> aadfValues;
+    for (const auto &oCoord : aoCoords)
+        aadfValues.push_back(oCoord.adfInstants);
+    const auto fnDescribe = [bSameUnits](double dfValue)
+    { return bSameUnits ? Describe(dfValue) : FormatInstant(dfValue); };
+    AxisPositions oAxis = PlaceAlongDimension(aoInputs, aadfValues, fnDescribe, oDim);
+    BuildCoordinate(aoInputs, aoCoords, bSameUnits, oAxis, oDim);
+    return oAxis;
+}
 
+void PlanExistingDims(const std::vector<CombineInput> &aoInputs, const CombineOptions &oOptions,
+                      CombinePlan &oPlan)
+{
+    std::vector<AxisPositions> aoAxes;
+    for (const auto &osDim : oOptions.aosConcatDims)
+    {
+        if (oPlan.FindDim(osDim))
+            throw Error("--concat-dim " + osDim + " is given twice");
+        oPlan.aoDims.emplace_back();
+        oPlan.aoDims.back().osName = osDim;
+        aoAxes.push_back(PlanExistingDim(aoInputs, oPlan.aoDims.back()));
+    }
+    oPlan.anOrder = OrderOnGrid(aoInputs, oPlan.aoDims, aoAxes);
     const CombineInput &oFirst = aoInputs[oPlan.anOrder[0]];
-    const ArrayMetadata &oFirstCoord = FindCoordinate(oFirst, osDim);
-    oPlan.osCoordPath = oFirstCoord.osPath;
-    oPlan.oCoordAttrs = oFirstCoord.oZattrs;
-    const auto &oFirstCoords = aoCoords[oPlan.anOrder[0]];
-    if (bSameUnits)
-    {
-        oPlan.osCoordDtype = oFirstCoords.oValues.osDtype;
-        oPlan.oCoordFill = oFirstCoord.oZarray.value("fill_value", nlohmann::json());
-        for (size_t i : oPlan.anOrder)
-            oPlan.osCoordRaw += aoCoords[i].oValues.osRaw;
-    }
-    else
-    {
-        // The common unit is the earliest input's: its values stay as they are.
-        const auto oUnits = ParseCfTimeUnits(oFirstCoords.osUnits);
-        std::vector<double> adfAll;
-        for (size_t i : oPlan.anOrder)
-            for (double dfInstant : aoCoords[i].adfInstants)
-                adfAll.push_back((dfInstant - oUnits->dfReferenceSeconds) / oUnits->dfUnitSeconds);
-        oPlan.osCoordDtype = "<f8";
-        oPlan.osCoordRaw = LittleEndianDoubles(adfAll);
-        oPlan.osConversionNote = "time units differ between inputs: values converted to '" +
-                                 oFirstCoords.osUnits + "' (float64)";
-    }
-    for (size_t i : oPlan.anOrder)
-    {
-        oPlan.anOffset.push_back(oPlan.nTotal);
-        oPlan.nTotal += aoCoords[i].oValues.adfValues.size();
-    }
     for (const auto &oItem : oFirst.oArrays)
     {
-        if (oItem.first == oPlan.osCoordPath)
+        if (oPlan.IsCombinedCoordinate(oItem.first))
             continue;
         const auto &aosDims = oItem.second.aosDims;
-        const bool bAlong = std::find(aosDims.begin(), aosDims.end(), osDim) != aosDims.end();
+        const bool bAlong = std::any_of(aosDims.begin(), aosDims.end(), [&](const std::string &osDim)
+                                        { return oPlan.FindDim(osDim) != nullptr; });
         (bAlong ? oPlan.oConcatArrays : oPlan.oOnceArrays).insert(oItem.first);
     }
 }
@@ -242,44 +235,50 @@ void PlanNewDim(const std::vector<CombineInput> &aoInputs, const CombineOptions 
     std::vector<double> adfValues;
     for (size_t i = 0; i < aoInputs.size(); ++i)
         adfValues.push_back(NewDimValue(aoInputs[i], oOptions.osDimValues, i));
-    oPlan.anOrder.resize(aoInputs.size());
-    std::iota(oPlan.anOrder.begin(), oPlan.anOrder.end(), size_t(0));
-    std::stable_sort(oPlan.anOrder.begin(), oPlan.anOrder.end(),
+    std::vector<size_t> anSorted(aoInputs.size());
+    std::iota(anSorted.begin(), anSorted.end(), size_t(0));
+    std::stable_sort(anSorted.begin(), anSorted.end(),
                      [&](size_t a, size_t b) { return adfValues[a] < adfValues[b]; });
     bool bIntegers = true;
     std::vector<double> adfOrdered;
-    for (size_t k = 0; k < oPlan.anOrder.size(); ++k)
+    for (size_t k = 0; k < anSorted.size(); ++k)
     {
-        const double dfValue = adfValues[oPlan.anOrder[k]];
+        const double dfValue = adfValues[anSorted[k]];
         if (k > 0 && dfValue == adfOrdered.back())
             throw Error("--dim-values " + oOptions.osDimValues + " gives " + Describe(dfValue) +
-                        " to both " + aoInputs[oPlan.anOrder[k - 1]].osName + " and " +
-                        aoInputs[oPlan.anOrder[k]].osName);
+                        " to both " + aoInputs[anSorted[k - 1]].osName + " and " +
+                        aoInputs[anSorted[k]].osName);
         bIntegers = bIntegers && dfValue == std::floor(dfValue) && std::fabs(dfValue) < 9e15;
         adfOrdered.push_back(dfValue);
-        oPlan.anOffset.push_back(k);
     }
-    oPlan.nTotal = adfOrdered.size();
-    oPlan.osCoordPath = oPlan.osDim;
+    oPlan.aoDims.emplace_back();
+    CombinedDimension &oDim = oPlan.aoDims.back();
+    oDim.osName = oOptions.osNewDim;
+    std::vector<std::vector<double>> aadfValues;
+    for (double dfValue : adfValues)
+        aadfValues.push_back({dfValue});
+    const auto oAxis = PlaceAlongDimension(aoInputs, aadfValues, Describe, oDim);
+    oPlan.anOrder = OrderOnGrid(aoInputs, oPlan.aoDims, {oAxis});
+    oDim.osCoordPath = oDim.osName;
     if (bIntegers)
     {
-        oPlan.osCoordDtype = "<i8";
+        oDim.osCoordDtype = "<i8";
         for (double df : adfOrdered)
         {
             int64_t n = static_cast<int64_t>(df);
             CPL_LSBPTR64(&n);
-            oPlan.osCoordRaw.append(reinterpret_cast<const char *>(&n), sizeof(n));
+            oDim.osCoordRaw.append(reinterpret_cast<const char *>(&n), sizeof(n));
         }
     }
     else
     {
-        oPlan.osCoordDtype = "<f8";
-        oPlan.osCoordRaw = LittleEndianDoubles(adfOrdered);
+        oDim.osCoordDtype = "<f8";
+        oDim.osCoordRaw = LittleEndianDoubles(adfOrdered);
     }
-    oPlan.oCoordAttrs = {{"_ARRAY_DIMENSIONS", nlohmann::json::array({oPlan.osDim})}};
+    oDim.oCoordAttrs = {{"_ARRAY_DIMENSIONS", nlohmann::json::array({oDim.osName})}};
     const CombineInput &oFirst = aoInputs[oPlan.anOrder[0]];
-    if (oFirst.oArrays.count(oPlan.osDim))
-        throw Error(oFirst.osName + ": already has an array named " + oPlan.osDim +
+    if (oFirst.oArrays.count(oDim.osName))
+        throw Error(oFirst.osName + ": already has an array named " + oDim.osName +
                     " (--new-dim must be a new name)");
     for (const auto &oItem : oFirst.oArrays)
     {
@@ -293,20 +292,37 @@ void PlanNewDim(const std::vector<CombineInput> &aoInputs, const CombineOptions 
 
 }  // namespace
 
+const CombinedDimension *CombinePlan::FindDim(const std::string &osDim) const
+{
+    for (const auto &oDim : aoDims)
+        if (oDim.osName == osDim)
+            return &oDim;
+    return nullptr;
+}
+
+bool CombinePlan::IsCombinedCoordinate(const std::string &osArray) const
+{
+    if (bNewDim)
+        return false;
+    for (const auto &oDim : aoDims)
+        if (oDim.osCoordPath == osArray)
+            return true;
+    return false;
+}
+
 CombinePlan PlanCombine(const std::vector<CombineInput> &aoInputs, const CombineOptions &oOptions)
 {
     if (aoInputs.empty())
         throw Error("nothing to combine");
-    if (oOptions.osConcatDim.empty() == oOptions.osNewDim.empty())
-        throw Error("give either a dimension to concatenate along (--concat-dim) "
+    if (oOptions.aosConcatDims.empty() == oOptions.osNewDim.empty())
+        throw Error("give either dimensions to concatenate along (--concat-dim) "
                     "or a new one (--new-dim)");
     CombinePlan oPlan;
     oPlan.bNewDim = !oOptions.osNewDim.empty();
-    oPlan.osDim = oPlan.bNewDim ? oOptions.osNewDim : oOptions.osConcatDim;
     if (oPlan.bNewDim)
         PlanNewDim(aoInputs, oOptions, oPlan);
     else
-        PlanExistingDim(aoInputs, oPlan);
+        PlanExistingDims(aoInputs, oOptions, oPlan);
     for (const auto &osName : oOptions.oIdenticalArrays)
     {
         if (!aoInputs[oPlan.anOrder[0]].oArrays.count(osName))

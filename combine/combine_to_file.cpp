@@ -10,17 +10,32 @@ namespace kerchunk
 {
 
 CombineSummary CombineToFile(const std::vector<CombineInput> &aoInputs,
-                             const CombineOptions &oOptions, const std::string &osFormat,
+                             const CombineOptions &oOptions, const ReferencesFormat &oFormat,
                              const std::string &osOutput)
 {
+    CheckReferencesOutputFormat(oFormat.osName);
+    if (oFormat.osName == "parquet")
+    {
+        const auto poOutput = CreateParquetReferencesOutput(osOutput, oFormat.oParquet);
+        return CombineReferences(aoInputs, oOptions, *poOutput);
+    }
     CombineSummary oSummary;
     WriteFileAtomically(osOutput,
                         [&](VSILFILE *fp)
                         {
-                            const auto poOutput = CreateReferencesOutput(osFormat, fp);
+                            const auto poOutput = CreateJsonReferencesOutput(fp);
                             oSummary = CombineReferences(aoInputs, oOptions, *poOutput);
                         });
     return oSummary;
+}
+
+CombineSummary CombineToFile(const std::vector<CombineInput> &aoInputs,
+                             const CombineOptions &oOptions, const std::string &osFormat,
+                             const std::string &osOutput)
+{
+    ReferencesFormat oFormat;
+    oFormat.osName = osFormat;
+    return CombineToFile(aoInputs, oOptions, oFormat, osOutput);
 }
 
 }  // namespace kerchunk

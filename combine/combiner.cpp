@@ -51,14 +51,31 @@ void WriteReference(const CombineInput &oInput, const std::string &osKey,
         oOutput.AddRange(osKey, AbsoluteUrl(oInput, *oRef.posPath), oRef.nOffset, oRef.nSize);
 }
 
-// Chunk keys of one array of one input, each index moved by the plan.
-uint64_t WriteChunks(const CombineInput &oInput, const ArrayMetadata &oArray,
-                     const ArrayMetadata &oOutArray, const std::string &osDim,
-                     bool bPrependDim, uint64_t nOffset, ReferencesOutput &oOutput)
+// True when oInput's chunks of oArray are written: an array without some
+// combined dimension is the same at every position along it, so it is
+// taken from the inputs at the first one.
+bool IsWrittenFrom(const ArrayMetadata &oArray, const CombinePlan &oPlan, size_t iInput)
+{
+    for (const auto &oDim : oPlan.aoDims)
+        if (!oPlan.bNewDim && oDim.anPosition[iInput] != 0 &&
+            std::find(oArray.aosDims.begin(), oArray.aosDims.end(), oDim.osName) ==
+                oArray.aosDims.end())
+            return false;
+    return true;
+}
+
+// Chunk keys of one array of one input, each index moved by the plan
+// (bConcat), or as they are.
+uint64_t WriteChunks(const CombineInput &oInput, size_t iInput, const ArrayMetadata &oArray,
+                     const ArrayMetadata &oOutArray, const CombinePlan &oPlan, bool bConcat,
+                     ReferencesOutput &oOutput)
 {
     const std::string osPrefix = PrefixOf(oArray.osPath);
-    const auto itDim = std::find(oArray.aosDims.begin(), oArray.aosDims.end(), osDim);
-    const size_t iDim = static_cast<size_t>(itDim - oArray.aosDims.begin());
+    // Chunks to add along each dimension of the input array.
+    std::vector<uint64_t> anShift(oArray.aosDims.size(), 0);
+    for (size_t i = 0; bConcat && !oPlan.bNewDim && i < anShift.size(); ++i)
+        if (const CombinedDimension *poDim = oPlan.FindDim(oArray.aosDims[i]))
+            anShift[i] = poDim->anOffset[iInput] / oArray.anChunks[i];
     uint64_t nChunks = 0;
     std::vector<uint64_t> anIndex;
     oInput.poRefs->ForEach(
@@ -68,10 +85,10 @@ uint64_t WriteChunks(const CombineInput &oInput, const ArrayMetadata &oArray,
             if (osKey.compare(0, osPrefix.size(), osPrefix) != 0 ||
                 !ParseChunkKey(oArray, osKey, anIndex))
                 return true;
-            if (bPrependDim)
-                anIndex.insert(anIndex.begin(), nOffset);
-            else if (itDim != oArray.aosDims.end())
-                anIndex[iDim] += nOffset / oArray.anChunks[iDim];
+            for (size_t i = 0; i < anShift.size(); ++i)
+                anIndex[i] += anShift[i];
+            if (bConcat && oPlan.bNewDim)
+                anIndex.insert(anIndex.begin(), oPlan.aoDims[0].anOffset[iInput]);
             WriteReference(oInput, MakeChunkKey(oOutArray, anIndex), oRef, oOutput);
             ++nChunks;
             return true;
@@ -82,17 +99,18 @@ uint64_t WriteChunks(const CombineInput &oInput, const ArrayMetadata &oArray,
 ArrayMetadata CombinedMetadata(const ArrayMetadata &oFirst, const CombinePlan &oPlan)
 {
     ArrayMetadata oOut = oFirst;
-    if (oPlan.bNewDim)
+    for (const auto &oDim : oPlan.aoDims)
     {
-        oOut.anShape.insert(oOut.anShape.begin(), oPlan.nTotal);
-        oOut.anChunks.insert(oOut.anChunks.begin(), 1);
-        oOut.aosDims.insert(oOut.aosDims.begin(), oPlan.osDim);
-    }
-    else
-    {
-        const size_t iDim = static_cast<size_t>(
-            std::find(oOut.aosDims.begin(), oOut.aosDims.end(), oPlan.osDim) - oOut.aosDims.begin());
-        oOut.anShape[iDim] = oPlan.nTotal;
+        if (oPlan.bNewDim)
+        {
+            oOut.anShape.insert(oOut.anShape.begin(), oDim.nTotal);
+            oOut.anChunks.insert(oOut.anChunks.begin(), 1);
+            oOut.aosDims.insert(oOut.aosDims.begin(), oDim.osName);
+            continue;
+        }
+        const auto it = std::find(oOut.aosDims.begin(), oOut.aosDims.end(), oDim.osName);
+        if (it != oOut.aosDims.end())
+            oOut.anShape[static_cast<size_t>(it - oOut.aosDims.begin())] = oDim.nTotal;
     }
     oOut.oZarray["shape"] = oOut.anShape;
     oOut.oZarray["chunks"] = oOut.anChunks;
@@ -108,7 +126,7 @@ void WriteArrayDocuments(const ArrayMetadata &oArray, ReferencesOutput &oOutput)
 }
 
 // The combined coordinate: one uncompressed inline chunk.
-void WriteCoordinate(const CombinePlan &oPlan, ReferencesOutput &oOutput)
+void WriteCoordinate(const CombinedDimension &oPlan, ReferencesOutput &oOutput)
 {
     ArrayMetadata oCoord;
     oCoord.osPath = oPlan.osCoordPath;
@@ -140,27 +158,32 @@ CombineSummary CombineReferences(const std::vector<CombineInput> &aoInputs,
 
     CombineSummary oSummary;
     oSummary.nInputs = aoInputs.size();
-    oSummary.nLength = oPlan.nTotal;
-    oSummary.osNote = oPlan.osConversionNote;
-    const CombineInput &oFirst = aoInputs[oPlan.anOrder[0]];
+    const size_t iFirst = oPlan.anOrder[0];
+    const CombineInput &oFirst = aoInputs[iFirst];
     WriteGroupDocuments(oFirst, oOutput);
-    WriteCoordinate(oPlan, oOutput);
-    oSummary.nArrays = 1 + oPlan.oConcatArrays.size() + oPlan.oOnceArrays.size();
+    for (const auto &oDim : oPlan.aoDims)
+    {
+        oSummary.aoLengths.emplace_back(oDim.osName, oDim.nTotal);
+        if (!oDim.osConversionNote.empty())
+            oSummary.osNote += (oSummary.osNote.empty() ? "" : "; ") + oDim.osConversionNote;
+        WriteCoordinate(oDim, oOutput);
+    }
+    oSummary.nArrays = oPlan.aoDims.size() + oPlan.oConcatArrays.size() + oPlan.oOnceArrays.size();
     for (const auto &osArray : oPlan.oOnceArrays)
     {
         const ArrayMetadata &oArray = oFirst.oArrays.at(osArray);
         WriteArrayDocuments(oArray, oOutput);
-        oSummary.nChunks += WriteChunks(oFirst, oArray, oArray, oPlan.osDim, false, 0, oOutput);
+        oSummary.nChunks += WriteChunks(oFirst, iFirst, oArray, oArray, oPlan, false, oOutput);
     }
     for (const auto &osArray : oPlan.oConcatArrays)
     {
         const ArrayMetadata oOut = CombinedMetadata(oFirst.oArrays.at(osArray), oPlan);
         WriteArrayDocuments(oOut, oOutput);
-        for (size_t k = 0; k < oPlan.anOrder.size(); ++k)
+        for (size_t i : oPlan.anOrder)
         {
-            const CombineInput &oInput = aoInputs[oPlan.anOrder[k]];
-            oSummary.nChunks += WriteChunks(oInput, oInput.oArrays.at(osArray), oOut, oPlan.osDim,
-                                            oPlan.bNewDim, oPlan.anOffset[k], oOutput);
+            const ArrayMetadata &oArray = aoInputs[i].oArrays.at(osArray);
+            if (IsWrittenFrom(oArray, oPlan, i))
+                oSummary.nChunks += WriteChunks(aoInputs[i], i, oArray, oOut, oPlan, true, oOutput);
         }
     }
     oOutput.Finish();

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace kerchunk
@@ -19,7 +20,8 @@ struct CombineSummary
     size_t nInputs = 0;
     size_t nArrays = 0;
     uint64_t nChunks = 0;     // chunk references written
-    uint64_t nLength = 0;     // combined length along the dimension
+    // Combined length along each dimension.
+    std::vector<std::pair<std::string, uint64_t>> aoLengths{};
     std::string osNote{};     // e.g. how time units were unified
 };
 

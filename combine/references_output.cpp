@@ -1,9 +1,12 @@
 #include "references_output.h"
 
 #include "error.h"
+#include "reference_set.h"
 #include "reference_writer.h"  // Base64Encode
 
 #include <nlohmann/json.hpp>
+
+#include <utility>
 
 namespace kerchunk
 {
@@ -63,23 +66,61 @@ class JsonReferencesOutput final : public ReferencesOutput
     bool m_bFailed = false;
 };
 
+// Collected into a ReferenceSet (compact chunk tables), written at the end.
+class ParquetReferencesOutput final : public ReferencesOutput
+{
+  public:
+    ParquetReferencesOutput(std::string osFolder, const ParquetWriteOptions &oOptions)
+        : m_osFolder(std::move(osFolder)), m_oOptions(oOptions)
+    {
+        CheckParquetRecordSize(oOptions.nRecordSize);
+    }
+
+    void AddMetadata(const std::string &osKey, const std::string &osJson) override
+    {
+        m_oSet.AddInline(osKey, osJson);
+    }
+    void AddInline(const std::string &osKey, const std::string &osBytes) override
+    {
+        m_oSet.AddInline(osKey, osBytes);
+    }
+    void AddRange(const std::string &osKey, const std::string &osUrl,
+                  uint64_t nOffset, uint64_t nSize) override
+    {
+        m_oSet.AddRange(osKey, osUrl, nOffset, nSize);
+    }
+    void AddWholeFile(const std::string &osKey, const std::string &osUrl) override
+    {
+        m_oSet.AddWholeFile(osKey, osUrl);
+    }
+    void Finish() override
+    {
+        WriteParquetReferences(m_oSet, m_osFolder, m_oOptions);
+    }
+
+  private:
+    std::string m_osFolder;
+    ParquetWriteOptions m_oOptions;
+    ReferenceSet m_oSet{};
+};
+
 }  // namespace
 
-std::unique_ptr<ReferencesOutput> CreateReferencesOutput(const std::string &osFormat,
-                                                         VSILFILE *fp)
+std::unique_ptr<ReferencesOutput> CreateJsonReferencesOutput(VSILFILE *fp)
 {
-    CheckReferencesOutputFormat(osFormat);
     return std::make_unique<JsonReferencesOutput>(fp);
+}
+
+std::unique_ptr<ReferencesOutput> CreateParquetReferencesOutput(const std::string &osFolder,
+                                                                const ParquetWriteOptions &oOptions)
+{
+    return std::make_unique<ParquetReferencesOutput>(osFolder, oOptions);
 }
 
 void CheckReferencesOutputFormat(const std::string &osFormat)
 {
-    if (osFormat == "json")
-        return;
-    if (osFormat == "parquet")
-        throw Error("-of parquet is not supported yet (Parquet references are "
-                    "being added separately); use -of json");
-    throw Error("unknown output format '" + osFormat + "' (expected json or parquet)");
+    if (osFormat != "json" && osFormat != "parquet")
+        throw Error("unknown output format '" + osFormat + "' (expected json or parquet)");
 }
 
 }  // namespace kerchunk

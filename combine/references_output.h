@@ -1,6 +1,8 @@
-// Where combined references go: one small interface, so that other formats
-// (Parquet, issue 10 item 3) plug in beside JSON version 1.
+// Where combined references go: kerchunk JSON version 1, streamed, or
+// Parquet references in fsspec's layout (vsi/parquet_references_writer.h).
 #pragma once
+
+#include "parquet_references_writer.h"
 
 #include "cpl_vsi.h"
 
@@ -29,12 +31,21 @@ class ReferencesOutput
     virtual void Finish() = 0;
 };
 
-// Throws kerchunk::Error unless osFormat is one CreateReferencesOutput makes.
+struct ReferencesFormat
+{
+    std::string osName = "json";  // or "parquet"
+    ParquetWriteOptions oParquet{};
+};
+
+// Throws kerchunk::Error unless osFormat is "json" or "parquet".
 void CheckReferencesOutputFormat(const std::string &osFormat);
 
-// "json" (kerchunk JSON version 1, streamed to fp, which stays the caller's).
-// Throws kerchunk::Error for other formats, "parquet" included for now.
-std::unique_ptr<ReferencesOutput> CreateReferencesOutput(const std::string &osFormat,
-                                                         VSILFILE *fp);
+// Kerchunk JSON version 1, streamed to fp, which stays the caller's.
+std::unique_ptr<ReferencesOutput> CreateJsonReferencesOutput(VSILFILE *fp);
+
+// Parquet references: kept in memory (chunks are written sorted by number)
+// and written into the folder osFolder by Finish().
+std::unique_ptr<ReferencesOutput> CreateParquetReferencesOutput(const std::string &osFolder,
+                                                                const ParquetWriteOptions &oOptions);
 
 }  // namespace kerchunk

@@ -29,6 +29,23 @@ class ChunkGrid
                     const std::vector<uint64_t> &anCount, size_t nMaxKeys,
                     std::vector<std::string> &aosKeys) const;
 
+    // The chunk indices along dimension iDim that the elements
+    // nStart + k * nStep (0 <= k < nCount) fall in, in the order k visits
+    // them, each once. A step wider than a chunk skips the chunks between.
+    std::vector<uint64_t> ChunkIndicesAlong(size_t iDim, uint64_t nStart, uint64_t nCount,
+                                            int64_t nStep) const;
+
+    // Appends the keys of every combination of the chunk indices listed per
+    // dimension, in C order of the lists. False, leaving aosKeys as it was,
+    // when that is more than nMaxKeys keys or the rank is wrong.
+    bool AppendKeysOfIndices(const std::vector<std::vector<uint64_t>> &aanIndices,
+                             size_t nMaxKeys, std::vector<std::string> &aosKeys) const;
+
+    uint64_t GetChunkSize(size_t iDim) const
+    {
+        return m_anChunkSize[iDim];
+    }
+
   private:
     std::string m_osPrefix;  // "a/b/" or ""
     std::string m_osSeparator;

@@ -23,7 +23,8 @@ using KerchunkBandMap = BANDMAP_TYPE;
 using KerchunkBandMap = int *;
 #endif
 
-// The multidimensional view: GDAL's Zarr root group, every array at its path.
+// The multidimensional view: the root group (kerchunk_group.h wraps GDAL's
+// Zarr one so that its arrays plan their reads), every array at its path.
 class KerchunkMultiDimDataset final : public GDALDataset
 {
   public:

@@ -9,6 +9,7 @@
 #include "config_options.h"
 #include "kerchunk_dataset.h"
 #include "kerchunk_dataset_name.h"
+#include "kerchunk_group.h"
 #include "multi_source_open.h"
 #include "file_handles.h"
 #include "parquet_references.h"
@@ -166,7 +167,11 @@ GDALDataset *OpenReferences(GDALOpenInfo *poOpenInfo, const std::string &osRefsP
     }
 
     if (poOpenInfo->nOpenFlags & GDAL_OF_MULTIDIM_RASTER)
-        return new KerchunkMultiDimDataset(std::move(poZarrDS), std::move(poRootGroup));
+    {
+        // Arrays reached from this root plan their reads (kerchunk_md_array.h).
+        return new KerchunkMultiDimDataset(std::move(poZarrDS),
+                                           KerchunkGroup::Wrap(poRootGroup, poRefs));
+    }
 
     std::shared_ptr<GDALMDArray> poArray;
     std::vector<std::shared_ptr<GDALMDArray>> apoCandidates;
@@ -282,14 +287,17 @@ GDALDataset *OpenSource(GDALOpenInfo *poOpenInfo, const KerchunkDatasetName &oNa
 }
 
 // KERCHUNK:<list or glob> (multi_source_open.h): the sources combined along
-// CONCAT_DIM (default "time") or a NEW_DIM.
+// CONCAT_DIM (default "time"; "time,step" for a grid) or a NEW_DIM.
 GDALDataset *OpenMultiSource(GDALOpenInfo *poOpenInfo, const KerchunkDatasetName &oName)
 {
     CSLConstList papszOptions = poOpenInfo->papszOpenOptions;
     CombineOptions oOptions;
     oOptions.osNewDim = CSLFetchNameValueDef(papszOptions, "NEW_DIM", "");
-    oOptions.osConcatDim = CSLFetchNameValueDef(
-        papszOptions, "CONCAT_DIM", oOptions.osNewDim.empty() ? "time" : "");
+    const CPLStringList aosConcat(CSLTokenizeString2(
+        CSLFetchNameValueDef(papszOptions, "CONCAT_DIM", oOptions.osNewDim.empty() ? "time" : ""),
+        ",", 0));
+    for (int i = 0; i < aosConcat.size(); ++i)
+        oOptions.aosConcatDims.push_back(aosConcat[i]);
     oOptions.osDimValues = CSLFetchNameValueDef(papszOptions, "DIM_VALUES", "index");
     const CPLStringList aosIdentical(CSLTokenizeString2(
         CSLFetchNameValueDef(papszOptions, "IDENTICAL_DIMS", ""), ",", 0));
@@ -377,7 +385,8 @@ void GDALRegister_KERCHUNK()
         "GDAL&apos;s own driver (overrides KERCHUNK_FALLBACK)'/>"
         "  <Option name='CONCAT_DIM' type='string' default='time' description="
         "'Several sources (list file or glob): the dimension they are "
-        "concatenated along, ordered by its coordinate values'/>"
+        "concatenated along, ordered by its coordinate values; several "
+        "comma-separated dimensions place the sources on a grid'/>"
         "  <Option name='NEW_DIM' type='string' description='Several sources: "
         "stack them along this new outermost dimension instead'/>"
         "  <Option name='DIM_VALUES' type='string' default='index' description="

@@ -111,7 +111,10 @@ std::vector<std::string> GetReferencesOfSources(const std::vector<std::string> &
 
 std::string OptionsText(const CombineOptions &oOptions)
 {
-    std::string osText = "concat=" + oOptions.osConcatDim + "\nnew=" + oOptions.osNewDim +
+    std::string osConcat;
+    for (const auto &osDim : oOptions.aosConcatDims)
+        osConcat += (osConcat.empty() ? "" : ",") + osDim;
+    std::string osText = "concat=" + osConcat + "\nnew=" + oOptions.osNewDim +
                          "\nvalues=" + oOptions.osDimValues + "\nidentical=";
     for (const auto &osName : oOptions.oIdenticalArrays)
         osText += osName + ",";

@@ -12,8 +12,8 @@ kerchunk_add_unit_test(kerchunk_driver_refs_tests
   SOURCES test_cf_georeferencing_kerchunk.cpp
   LIBRARIES kerchunk_driver)
 
-# Read planning: chunk keys of a window, and planned reads from several
+# Read planning: chunk keys of a window or a strided selection, and planned reads from several
 # threads (also run under -DKERCHUNK_TSAN=ON).
 kerchunk_add_unit_test(kerchunk_threaded_reads_tests
-  SOURCES test_chunk_grid.cpp test_threaded_reads.cpp
+  SOURCES test_chunk_grid.cpp test_selection_plan.cpp test_threaded_reads.cpp
   LIBRARIES kerchunk_driver)

@@ -151,10 +151,10 @@ TEST(Combine, OrdersByTimeAndRenumbersChunks)
     aoInputs.push_back(MakeInput("b", "days since 2000-01-01", {4, 5, 6, 7}, 2));
     aoInputs.push_back(MakeInput("a", "days since 2000-01-01", {0, 1, 2, 3}, 2));
     CombineOptions oOptions;
-    oOptions.osConcatDim = "time";
+    oOptions.aosConcatDims = {"time"};
     RecordingOutput oOutput;
     const CombineSummary oSummary = CombineReferences(aoInputs, oOptions, oOutput);
-    EXPECT_EQ(oSummary.nLength, 8u);
+    EXPECT_EQ(oSummary.aoLengths, (std::vector<std::pair<std::string, uint64_t>>{{"time", 8}}));
     EXPECT_EQ(oSummary.nChunks, 4u);
     EXPECT_EQ(oOutput.oRefs["v/.zarray"]["shape"], nlohmann::json({8}));
     // a's chunks first, then b's, shifted by a's two chunks; URLs absolute.
@@ -171,7 +171,7 @@ TEST(Combine, ConvertsDifferingTimeUnitsToTheEarliest)
     aoInputs.push_back(MakeInput("day2", "hours since 2000-01-02", {0, 12}, 1));
     aoInputs.push_back(MakeInput("day1", "hours since 2000-01-01", {0, 12}, 1));
     CombineOptions oOptions;
-    oOptions.osConcatDim = "time";
+    oOptions.aosConcatDims = {"time"};
     RecordingOutput oOutput;
     const CombineSummary oSummary = CombineReferences(aoInputs, oOptions, oOutput);
     EXPECT_EQ(oSummary.osNote, "time units differ between inputs: values converted to "
@@ -183,7 +183,7 @@ TEST(Combine, ConvertsDifferingTimeUnitsToTheEarliest)
 TEST(Combine, RefusesWithArrayAndFilesNamed)
 {
     CombineOptions oOptions;
-    oOptions.osConcatDim = "time";
+    oOptions.aosConcatDims = {"time"};
     EXPECT_EQ(CombineError(InputList(MakeInput("a", "days since 2000-01-01", {0, 1, 2}, 2),
                             MakeInput("b", "days since 2000-01-01", {3, 4}, 2)),
                            oOptions),
@@ -231,6 +231,88 @@ TEST(Combine, UnreadableInputsNameTheFileAndTheLimit)
     EXPECT_EQ(LoadError("small", "/vsimem/test_combine/small.json"),
               "small: references /vsimem/test_combine/small.json are larger than 100 "
               "bytes (KERCHUNK_MAX_REFS_FILE_SIZE)");
+}
+
+// A forecast-like input: time (one value, days since 2000-01-01), step
+// (`anSteps`), v(time, step) in chunks of (1, nStepChunk) and w(time), their
+// chunks pointing into "<name>.bin".
+CombineInput MakeGridInput(const std::string &osName, int32_t nTime, std::vector<int32_t> anSteps,
+                           uint64_t nStepChunk)
+{
+    const uint64_t n = anSteps.size();
+    const auto Zarray = [](std::vector<uint64_t> anShape, std::vector<uint64_t> anChunks,
+                           const char *pszDtype)
+    {
+        return nlohmann::json({{"shape", anShape}, {"chunks", anChunks}, {"dtype", pszDtype},
+                               {"compressor", nullptr}, {"filters", nullptr},
+                               {"fill_value", nullptr}, {"order", "C"}, {"zarr_format", 2}})
+            .dump();
+    };
+    nlohmann::json oRefs = {
+        {".zgroup", R"({"zarr_format":2})"},
+        {"time/.zarray", Zarray({1}, {1}, "<i4")},
+        {"time/.zattrs", R"({"_ARRAY_DIMENSIONS":["time"],"units":"days since 2000-01-01"})"},
+        {"time/0", "base64:" + Base64Encode(Int32Bytes({nTime}))},
+        {"step/.zarray", Zarray({n}, {n}, "<i4")},
+        {"step/.zattrs", R"({"_ARRAY_DIMENSIONS":["step"],"units":"hours"})"},
+        {"step/0", "base64:" + Base64Encode(Int32Bytes(anSteps))},
+        {"v/.zarray", Zarray({1, n}, {1, nStepChunk}, "<f4")},
+        {"v/.zattrs", R"({"_ARRAY_DIMENSIONS":["time","step"]})"},
+        {"w/.zarray", Zarray({1}, {1}, "<f4")},
+        {"w/.zattrs", R"({"_ARRAY_DIMENSIONS":["time"]})"},
+        {"w/0", {osName + ".bin", 0, 4}}};
+    for (uint64_t i = 0; i * nStepChunk < n; ++i)
+        oRefs["v/0." + std::to_string(i)] = {osName + ".bin", 100 * (i + 1), 4 * nStepChunk};
+    const std::string osPath = "/vsimem/test_combine/" + osName + ".json";
+    const std::string osText = nlohmann::json({{"version", 1}, {"refs", oRefs}}).dump();
+    kerchunk_test::WriteFile(osPath, osText);
+    return LoadCombineInput(osName, osPath);
+}
+
+TEST(Combine, PlacesInputsOnAGridOfTwoDimensions)
+{
+    CombineOptions oOptions;
+    oOptions.aosConcatDims = {"time", "step"};
+    RecordingOutput oOutput;
+    std::vector<CombineInput> aoInputs =
+        InputList(MakeGridInput("t1s1", 1, {12, 18}, 2), MakeGridInput("t0s1", 0, {12, 18}, 2),
+                  MakeGridInput("t1s0", 1, {0, 6}, 2), MakeGridInput("t0s0", 0, {0, 6}, 2));
+    const CombineSummary oSummary = CombineReferences(aoInputs, oOptions, oOutput);
+    EXPECT_EQ(oSummary.aoLengths, (std::vector<std::pair<std::string, uint64_t>>{
+                                      {"time", 2}, {"step", 4}}));
+    EXPECT_EQ(oOutput.oRefs["v/.zarray"]["shape"], nlohmann::json({2, 4}));
+    EXPECT_EQ(oOutput.oRefs["v/0.0"], nlohmann::json({"/vsimem/test_combine/t0s0.bin", 100, 8}));
+    EXPECT_EQ(oOutput.oRefs["v/0.1"], nlohmann::json({"/vsimem/test_combine/t0s1.bin", 100, 8}));
+    EXPECT_EQ(oOutput.oRefs["v/1.1"], nlohmann::json({"/vsimem/test_combine/t1s1.bin", 100, 8}));
+    // w has no step: taken from the inputs at the first step position.
+    EXPECT_EQ(oOutput.oRefs["w/.zarray"]["shape"], nlohmann::json({2}));
+    EXPECT_EQ(oOutput.oRefs["w/1"], nlohmann::json({"/vsimem/test_combine/t1s0.bin", 0, 4}));
+    EXPECT_EQ(oSummary.nChunks, 4u + 2u);
+    EXPECT_EQ(oOutput.oRefs["step/0"], "inline:16");
+}
+
+TEST(Combine, RefusesAnIncompleteGridOrDuplicates)
+{
+    CombineOptions oOptions;
+    oOptions.aosConcatDims = {"time", "step"};
+    EXPECT_EQ(CombineError(InputList(MakeGridInput("a", 0, {0, 6}, 2), MakeGridInput("b", 0, {12, 18}, 2),
+                                     MakeGridInput("c", 1, {0, 6}, 2)),
+                           oOptions),
+              "no input for time 1 (as in c), step 12 to 18 (as in b): the inputs form a 2 x 2 "
+              "grid along time, step and each cell needs exactly one input");
+    EXPECT_EQ(CombineError(InputList(MakeGridInput("a", 0, {0, 6}, 2), MakeGridInput("b", 0, {0, 6}, 2)),
+                           oOptions),
+              "a and b both hold time 0, step 0 to 6 (duplicate inputs)");
+    EXPECT_EQ(CombineError(InputList(MakeGridInput("a", 0, {0, 6, 12}, 2),
+                                     MakeGridInput("b", 0, {18, 24, 30}, 2)),
+                           oOptions),
+              "a: array v ends with a partial chunk along step (3 values, chunks of 2); "
+              "Zarr v2 chunks are regular, so only the last input may end with a partial "
+              "chunk (rechunk the source, or regenerate it so that its length is a "
+              "multiple of the chunk length)");
+    oOptions.aosConcatDims = {"time", "time"};
+    EXPECT_EQ(CombineError(InputList(MakeGridInput("a", 0, {0, 6}, 2)), oOptions),
+              "--concat-dim time is given twice");
 }
 
 TEST(Combine, NewDimensionFromIndex)

@@ -4,6 +4,7 @@
 #include "error.h"
 #include "file_handles.h"
 #include "json_nesting.h"
+#include "parquet_layout.h"
 #include "parquet_reader.h"
 
 #include "cpl_conv.h"
@@ -26,13 +27,6 @@ namespace kerchunk
 
 namespace
 {
-
-// Chunks per dimension of one array (ceil(shape / chunks)), as fsspec's
-// LazyReferenceMapper._get_chunk_sizes computes them.
-struct ChunkGrid
-{
-    std::vector<uint64_t> anChunksPerDim{};
-};
 
 // One loaded refs.<R>.parq: its columns, immutable once loaded.
 struct RecordBatch
@@ -114,7 +108,7 @@ class ParquetReferenceLookup final : public ChunkReferenceLookup
 {
   public:
     ParquetReferenceLookup(std::string osDir, uint64_t nRecordSize,
-                           std::map<std::string, ChunkGrid> oArrays)
+                           std::map<std::string, ParquetChunkGrid> oArrays)
         : m_osDir(std::move(osDir)), m_nRecordSize(nRecordSize), m_oArrays(std::move(oArrays))
     {
     }
@@ -133,7 +127,7 @@ class ParquetReferenceLookup final : public ChunkReferenceLookup
 
     std::string m_osDir;
     uint64_t m_nRecordSize;
-    std::map<std::string, ChunkGrid> m_oArrays;
+    std::map<std::string, ParquetChunkGrid> m_oArrays;
 
     mutable std::mutex m_oMutex{};
     // Most recently used first.
@@ -148,28 +142,8 @@ bool ParquetReferenceLookup::ChunkNumber(const std::string &osKey, std::string &
         return false;
     osArray = osKey.substr(0, nSlash);
     const auto oIter = m_oArrays.find(osArray);
-    if (oIter == m_oArrays.end())
-        return false;
-    const auto &anGrid = oIter->second.anChunksPerDim;
-    // A 0-d array has the one chunk "0".
-    const size_t nDims = std::max<size_t>(anGrid.size(), 1);
-    nNumber = 0;
-    size_t nPos = nSlash + 1;
-    for (size_t iDim = 0; iDim < nDims; ++iDim)
-    {
-        const size_t nEnd = iDim + 1 == nDims ? osKey.size() : osKey.find('.', nPos);
-        if (nEnd == std::string::npos || nEnd == nPos || nEnd - nPos > 19 ||
-            osKey.find_first_not_of("0123456789", nPos) < nEnd)
-            return false;
-        const uint64_t nIndex = std::stoull(osKey.substr(nPos, nEnd - nPos));
-        const uint64_t nCount = anGrid.empty() ? 1 : anGrid[iDim];
-        if (nIndex >= nCount)
-            return false;
-        // nNumber < product of the counts, checked to fit when loading.
-        nNumber = nNumber * nCount + nIndex;
-        nPos = nEnd + 1;
-    }
-    return true;
+    return oIter != m_oArrays.end() &&
+           ParquetChunkNumber(oIter->second, osKey.substr(nSlash + 1), nNumber);
 }
 
 std::shared_ptr<const RecordBatch> ParquetReferenceLookup::LoadBatch(const std::string &osFile,
@@ -197,7 +171,7 @@ ParquetReferenceLookup::GetBatch(const std::string &osArray, uint64_t nRecord,
                                  std::string &osError) const
 {
     const std::string osFile =
-        m_osDir + "/" + osArray + "/refs." + std::to_string(nRecord) + ".parq";
+        m_osDir + "/" + osArray + "/" + ParquetRecordFileName(nRecord);
     {
         std::lock_guard<std::mutex> oLock(m_oMutex);
         for (auto oIter = m_oBatches.begin(); oIter != m_oBatches.end(); ++oIter)
@@ -275,43 +249,6 @@ std::shared_ptr<const Reference> ParquetReferenceLookup::Find(const std::string 
     return std::shared_ptr<const Reference>(poHolder, &oRef);
 }
 
-// Chunks per dimension from an array's .zarray, or false with osError.
-bool ReadChunkGrid(const std::string &osArray, const nlohmann::json &oZarray, ChunkGrid &oGrid,
-                   std::string &osError)
-{
-    const auto oShape = oZarray.find("shape");
-    const auto oChunks = oZarray.find("chunks");
-    if (oShape == oZarray.end() || oChunks == oZarray.end() || !oShape->is_array() ||
-        !oChunks->is_array() || oShape->size() != oChunks->size())
-    {
-        osError = "array '" + osArray + "': .zarray without matching shape and chunks";
-        return false;
-    }
-    uint64_t nTotal = 1;
-    for (size_t i = 0; i < oShape->size(); ++i)
-    {
-        const auto &oExtent = (*oShape)[i];
-        const auto &oChunk = (*oChunks)[i];
-        if (!oExtent.is_number_unsigned() || !oChunk.is_number_unsigned() ||
-            oChunk.get<uint64_t>() == 0)
-        {
-            osError = "array '" + osArray + "': shape and chunks must be positive integers";
-            return false;
-        }
-        const uint64_t nExtent = oExtent.get<uint64_t>();
-        const uint64_t nChunk = oChunk.get<uint64_t>();
-        const uint64_t nCount = nExtent / nChunk + (nExtent % nChunk != 0);
-        if (nCount != 0 && nTotal > std::numeric_limits<uint64_t>::max() / nCount)
-        {
-            osError = "array '" + osArray + "': too many chunks";
-            return false;
-        }
-        nTotal *= nCount;
-        oGrid.anChunksPerDim.push_back(nCount);
-    }
-    return true;
-}
-
 }  // namespace
 
 bool IsParquetReferences(const std::string &osPath)
@@ -369,7 +306,7 @@ bool LoadParquetReferences(const std::string &osDir, LoadedReferences &oRefs,
     if (oMetadata == oDoc.end() || !oMetadata->is_object())
         return Fail("\"metadata\" must be an object");
 
-    std::map<std::string, ChunkGrid> oArrays;
+    std::map<std::string, ParquetChunkGrid> oArrays;
     for (const auto &oItem : oMetadata->items())
     {
         const std::string &osKey = oItem.key();
@@ -381,13 +318,14 @@ bool LoadParquetReferences(const std::string &osDir, LoadedReferences &oRefs,
             oItem.value().is_object())
         {
             const std::string osArray = osKey.substr(0, osKey.size() - ZARRAY_LEN - 1);
-            ChunkGrid oGrid;
-            std::string osGridError;
-            if (ReadChunkGrid(osArray, oItem.value(), oGrid, osGridError))
-                oArrays[osArray] = std::move(oGrid);
-            else
-                CPLError(CE_Warning, CPLE_AppDefined, "%s: %s", osMetaPath.c_str(),
-                         osGridError.c_str());
+            try
+            {
+                oArrays[osArray] = ReadParquetChunkGrid(osArray, oItem.value());
+            }
+            catch (const Error &e)
+            {
+                CPLError(CE_Warning, CPLE_AppDefined, "%s: %s", osMetaPath.c_str(), e.what());
+            }
         }
     }
     oRefs.poChunkLookup = std::make_shared<ParquetReferenceLookup>(
