@@ -153,8 +153,14 @@ int RunCache(const std::vector<std::string> &aosArgs)
             if (pszEnd == aosArgs[2].c_str() || *pszEnd != '\0' || !(dfDays > 0))
                 throw Error("--older-than " + aosArgs[2] + ": expected a positive number of days");
         }
-        const size_t nRemoved = oCache.Purge(dfDays);
-        printf("removed %zu entr%s\n", nRemoved, nRemoved == 1 ? "y" : "ies");
+        const PurgeCounts oCounts = oCache.Purge(dfDays);
+        printf("removed %zu entr%s\n", oCounts.nEntries, oCounts.nEntries == 1 ? "y" : "ies");
+        if (oCounts.nCombined > 0)
+            printf("removed %zu combined reference%s\n", oCounts.nCombined,
+                   oCounts.nCombined == 1 ? "" : "s");
+        if (oCounts.nRecordDays > 0)
+            printf("removed %zu day%s of generation records\n", oCounts.nRecordDays,
+                   oCounts.nRecordDays == 1 ? "" : "s");
         return 0;
     }
     CacheUsage();

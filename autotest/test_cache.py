@@ -293,18 +293,32 @@ def test_cache_cli_rm_and_purge(tmp_path):
     doc = json.loads(meta.read_text())
     doc["created"] -= 2 * 86400
     meta.write_text(json.dumps(doc))
+    # Combined references (KERCHUNK:"<glob>") follow the same age rule.
+    combined = cache / "combined"
+    combined.mkdir()
+    old_combined, new_combined = combined / ("a" * 64 + ".json"), combined / ("b" * 64 + ".json")
+    old_combined.write_text("{}")
+    new_combined.write_text("{}")
+    two_days_ago = time.time() - 2 * 86400
+    os.utime(old_combined, (two_days_ago, two_days_ago))
     out = subprocess.run(cli + ["purge", "--older-than", "1"], env=env, capture_output=True,
                          text=True, check=True)
-    assert out.stdout == "removed 1 entry\n"
+    assert out.stdout == "removed 1 entry\nremoved 1 combined reference\n"
+    assert not old_combined.exists() and new_combined.exists()
     assert cache_state(cache, sources[1]) == "missing"
     assert cache_state(cache, sources[2]) == "valid"
     out = subprocess.run(cli + ["purge", "--older-than", "x"], env=env, capture_output=True,
                          text=True)
     assert out.returncode == 1
     assert "--older-than x: expected a positive number of days" in out.stderr
+    assert any((cache / "metrics").iterdir())  # the generations above were recorded
     out = subprocess.run(cli + ["purge"], env=env, capture_output=True, text=True, check=True)
-    assert out.stdout == "removed 1 entry\n"
+    lines = out.stdout.splitlines()
+    assert lines[:2] == ["removed 1 entry", "removed 1 combined reference"]
+    assert len(lines) == 3 and lines[2].startswith("removed ") and \
+        lines[2].endswith(" of generation records")
     assert [p for p in cache.iterdir() if p.name.endswith(".json")] == []
+    assert not combined.exists() and not (cache / "metrics").exists()
 
 
 def test_bad_config_option_is_reported(tmp_path, config_options, gdal_errors):

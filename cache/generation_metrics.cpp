@@ -58,14 +58,14 @@ constexpr CauseRule kCauseRules[] = {
     {"disk full", "write_failed"},
 };
 
-double Now()
+}  // namespace
+
+double UnixTimeNow()
 {
     return std::chrono::duration<double>(
                std::chrono::system_clock::now().time_since_epoch())
         .count();
 }
-
-}  // namespace
 
 std::string FormatUtc(double dfTime, const char *pszFormat)
 {
@@ -187,7 +187,7 @@ GenerationRecord StartRecord(const std::string &osSource)
 {
     GenerationRecord oRecord;
     oRecord.osSource = osSource;
-    oRecord.dfStart = Now();
+    oRecord.dfStart = UnixTimeNow();
     oRecord.osHost = HostName();
     oRecord.nPid = static_cast<int64_t>(getpid());
     return oRecord;
@@ -303,6 +303,51 @@ SourceFingerprint FingerprintOrRecordFailure(const std::string &osCacheDir,
         RecordQuietly(osCacheDir, oRecord);
         throw;
     }
+}
+
+namespace
+{
+
+// YYYY-MM-DD: the name of a day folder.
+bool IsDayFolderName(const std::string &osName)
+{
+    if (osName.size() != 10)
+        return false;
+    for (size_t i = 0; i < osName.size(); ++i)
+    {
+        const bool bDash = i == 4 || i == 7;
+        if (bDash ? osName[i] != '-' : (osName[i] < '0' || osName[i] > '9'))
+            return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+size_t PurgeGenerationRecords(const std::string &osCacheDir, double dfOlderThanDays)
+{
+    const std::string osMetrics = MetricsDir(osCacheDir);
+    if (IsNetworkGDALPath(osMetrics))
+        VSICurlPartialClearCache(osMetrics.c_str());
+    // A day before the day of the cutoff ended before the cutoff: all its
+    // records are older. Day folders compare as text.
+    const double dfNow = UnixTimeNow();
+    const std::string osCutoffDay =
+        dfOlderThanDays > 0 ? FormatUtc(dfNow - dfOlderThanDays * 86400, "%Y-%m-%d")
+                            : std::string();
+    size_t nRemoved = 0;
+    const CPLStringList aosDays(VSIReadDir(osMetrics.c_str()));
+    for (int i = 0; i < aosDays.size(); ++i)
+    {
+        const std::string osDay = aosDays[i];
+        if (!IsDayFolderName(osDay) || (!osCutoffDay.empty() && osDay >= osCutoffDay))
+            continue;
+        if (VSIRmdirRecursive((osMetrics + "/" + osDay).c_str()) == 0)
+            ++nRemoved;
+    }
+    if (dfOlderThanDays == 0)
+        VSIRmdir(osMetrics.c_str());  // when empty; none on object stores
+    return nRemoved;
 }
 
 GenerationRecords ReadGenerationRecords(const std::string &osCacheDir,

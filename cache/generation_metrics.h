@@ -37,6 +37,9 @@ struct GenerationRecord
     int64_t nPid = 0;
 };
 
+// The current Unix time, in seconds.
+double UnixTimeNow();
+
 // A Unix time as UTC with a strftime format (default ISO 8601).
 std::string FormatUtc(double dfTime, const char *pszFormat = "%Y-%m-%dT%H:%M:%SZ");
 
@@ -73,6 +76,10 @@ struct GenerationRecords
 // Records started at or after dfSince (Unix time; 0: all).
 GenerationRecords ReadGenerationRecords(const std::string &osCacheDir,
                                         double dfSince);
+
+// Removes the day folders of records all started more than
+// dfOlderThanDays ago (every day folder with 0). Returns how many.
+size_t PurgeGenerationRecords(const std::string &osCacheDir, double dfOlderThanDays);
 
 // What `cache stats` reports about a set of records.
 struct GenerationSummary

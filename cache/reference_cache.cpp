@@ -4,6 +4,7 @@
 #include "cache_registry.h"
 #include "generation_lock.h"
 #include "config_options.h"
+#include "combined_references.h"
 #include "generation_metrics.h"
 #include "gdal_paths.h"
 #include "sha256.h"
@@ -41,13 +42,6 @@ namespace
 // are regenerated.
 constexpr const char *kMetadataFormat = "gdal-kerchunk-cache/1";
 constexpr const char *kMemoryDir = "/vsimem/kerchunk_cache";
-
-double Now()
-{
-    return std::chrono::duration<double>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 std::string FormatSeconds(double dfSeconds)
 {
@@ -290,7 +284,7 @@ bool ReferenceCache::CheckEntry(const std::string &osKey,
         osWhy = "stale: source " + oInfo.oFingerprint.DescribeDifference(oFingerprint);
         return false;
     }
-    const double dfAge = Now() - oInfo.dfCreated;
+    const double dfAge = UnixTimeNow() - oInfo.dfCreated;
     if (m_oConfig.dfTTLDays > 0 && dfAge > m_oConfig.dfTTLDays * 86400)
     {
         osWhy = "stale: " + FormatAge(dfAge) + " old, KERCHUNK_CACHE_TTL_DAYS=" +
@@ -376,7 +370,7 @@ bool ReferenceCache::FindUpToDate(const Request &oReq, const SourceFingerprint &
     const auto oInMemory = m_poState->FindInMemory(oReq.osKey);
     if (!oInMemory || oInMemory->oFingerprint != oFingerprint ||
         oInMemory->osGeneratorVersion != m_oConfig.osGeneratorVersion ||
-        (m_oConfig.dfTTLDays > 0 && Now() - oInMemory->dfCreated > m_oConfig.dfTTLDays * 86400))
+        (m_oConfig.dfTTLDays > 0 && UnixTimeNow() - oInMemory->dfCreated > m_oConfig.dfTTLDays * 86400))
         return false;
     oResult.osReferencesPath = oInMemory->osReferencesPath;
     oResult.oInfo = *oInMemory;
@@ -448,7 +442,7 @@ std::string ReferenceCache::GenerateInMemory(const Request &oReq,
     if (!poFile)
         throw Error("cannot create " + osMemPath);
     ProgressState sProgress{oReq.tDeadline, pfnProgress, pProgressData, false};
-    const double dfStart = Now();
+    const double dfStart = UnixTimeNow();
     GenerateStats oStats;
     try
     {
@@ -471,7 +465,7 @@ std::string ReferenceCache::GenerateInMemory(const Request &oReq,
     oInfo.osSource = oReq.osUri;
     oInfo.osGeneratorVersion = m_oConfig.osGeneratorVersion;
     oInfo.dfCreated = dfStart;
-    oInfo.dfDuration = Now() - dfStart;
+    oInfo.dfDuration = UnixTimeNow() - dfStart;
     oInfo.nArrays = oStats.nArrays;
     oInfo.nChunks = oStats.nChunks;
     oInfo.nSkipped = oStats.aosSkipped.size();
@@ -674,10 +668,21 @@ bool ReferenceCache::Remove(const std::string &osSource)
     return bExists;
 }
 
-size_t ReferenceCache::Purge(double dfOlderThanDays)
+PurgeCounts ReferenceCache::Purge(double dfOlderThanDays)
+{
+    PurgeCounts oCounts;
+    if (m_oConfig.osDir.empty())
+        return oCounts;
+    oCounts.nEntries = PurgeEntries(dfOlderThanDays);
+    oCounts.nCombined = PurgeCombinedReferences(m_oConfig.osDir, dfOlderThanDays);
+    oCounts.nRecordDays = PurgeGenerationRecords(m_oConfig.osDir, dfOlderThanDays);
+    return oCounts;
+}
+
+size_t ReferenceCache::PurgeEntries(double dfOlderThanDays)
 {
     size_t nRemoved = 0;
-    const double dfNow = Now();
+    const double dfNow = UnixTimeNow();
     const auto aoEntries = List();
     const CPLStringList aosNames(VSIReadDir(m_oConfig.osDir.c_str()));
     std::set<std::string> oKept;  // references files of the remaining entries

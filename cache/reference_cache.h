@@ -91,6 +91,14 @@ struct CacheResult
     CacheEntryInfo oInfo{};
 };
 
+// What ReferenceCache::Purge removed.
+struct PurgeCounts
+{
+    size_t nEntries = 0;
+    size_t nCombined = 0;    // combined references
+    size_t nRecordDays = 0;  // day folders of generation records
+};
+
 class CacheProcessState;  // cache_registry.h
 
 class ReferenceCache
@@ -122,9 +130,10 @@ class ReferenceCache
     // Removes the entry of a source; false when there was none.
     bool Remove(const std::string &osSource);
     // Removes entries created more than dfOlderThanDays ago (all with 0),
-    // stray temporary files, and entries whose metadata is unreadable.
-    // Returns the number of entries removed.
-    size_t Purge(double dfOlderThanDays);
+    // stray temporary files, and entries whose metadata is unreadable; the
+    // same for the combined references (combined_references.h) and the
+    // generation records (generation_metrics.h, by whole days).
+    PurgeCounts Purge(double dfOlderThanDays);
 
     // Re-checks an entry of List() against its source (cache_verify.cpp):
     // "ok", "stale", "source gone" or "corrupt", with osDetail saying why.
@@ -157,6 +166,8 @@ class ReferenceCache
     std::optional<CacheEntryInfo> ReadMetadata(const std::string &osKey,
                                                std::string &osWhy) const;
     void RemoveEntryFiles(const std::string &osKey, const CPLStringList &aosNames);
+    // Purge of the entries of the cache folder itself.
+    size_t PurgeEntries(double dfOlderThanDays);
 
     CacheConfig m_oConfig;
     GenerateFunc m_pfnGenerate;

@@ -24,25 +24,41 @@ namespace
 constexpr int SZ_MSB_OPTION = 16;
 constexpr int SZ_NN_OPTION = 32;
 
-}  // namespace
+constexpr const char *CODEC = "szip";
 
-size_t DecodeSzip(const GByte *pIn, size_t nIn, GByte *pOut,
-                  size_t nOutCapacity, const CodecOptions &oOptions)
+// The filter's cd_values, checked.
+struct SzipParameters
 {
-    constexpr const char *CODEC = "szip";
-    const int nMask = static_cast<int>(oOptions.GetInt(CODEC, "mask", 0, INT_MAX));
-    const int nPPB =
+    int nMask = 0;
+    int nPPB = 0;  // pixels per block
+    int nBPP = 0;  // bits per pixel
+    int nPPS = 0;  // pixels per scanline
+};
+
+SzipParameters ParseSzipParameters(const CodecOptions &oOptions)
+{
+    SzipParameters oParams;
+    oParams.nMask = static_cast<int>(oOptions.GetInt(CODEC, "mask", 0, INT_MAX));
+    oParams.nPPB =
         static_cast<int>(oOptions.GetInt(CODEC, "pixels_per_block", 2, 32));
-    const int nBPP =
+    oParams.nBPP =
         static_cast<int>(oOptions.GetInt(CODEC, "bits_per_pixel", 1, 64));
     // CCSDS limits a reference sample interval to 4096 blocks.
-    const int nPPS = static_cast<int>(
+    oParams.nPPS = static_cast<int>(
         oOptions.GetInt(CODEC, "pixels_per_scanline", 1, 4096 * 32));
-    if (nPPB % 2 != 0)
-        ThrowCodecError("szip: pixels_per_block must be even, got %d", nPPB);
-    if (nBPP > 32 && nBPP != 64)
-        ThrowCodecError("szip: bits_per_pixel must be 1..32 or 64, got %d", nBPP);
+    if (oParams.nPPB % 2 != 0)
+        ThrowCodecError("szip: pixels_per_block must be even, got %d",
+                        oParams.nPPB);
+    if (oParams.nBPP > 32 && oParams.nBPP != 64)
+        ThrowCodecError("szip: bits_per_pixel must be 1..32 or 64, got %d",
+                        oParams.nBPP);
+    return oParams;
+}
 
+// The decoded size of the 4-byte little-endian header, checked against the
+// tile's size.
+size_t ReadDeclaredSize(const GByte *pIn, size_t nIn, size_t nOutCapacity)
+{
     if (nIn < 4)
         ThrowCodecError("szip: chunk of %llu bytes is shorter than the 4-byte "
                         "size header",
@@ -56,35 +72,61 @@ size_t DecodeSzip(const GByte *pIn, size_t nIn, GByte *pOut,
                         "has %llu",
                         static_cast<unsigned long long>(nDeclared),
                         static_cast<unsigned long long>(nOutCapacity));
-    if (nDeclared == 0)
-        return 0;
+    return nDeclared;
+}
 
+// How nDeclared bytes are laid out in the coded stream.
+struct SzipLayout
+{
     // 32- and 64-bit pixels are coded as bytes, one byte plane after the
     // other; other sizes as 1, 2 or 4-byte samples.
-    const bool bInterleaved = nBPP == 32 || nBPP == 64;
-    const int nSampleBits = bInterleaved ? 8 : nBPP;
-    const size_t nPixelSize = nSampleBits > 16 ? 4 : nSampleBits > 8 ? 2 : 1;
+    bool bInterleaved = false;
+    int nSampleBits = 0;
+    size_t nRSI = 0;  // blocks per scanline
+    size_t nLineBytes = 0;
     // Scanlines are coded padded to a whole number of blocks.
-    const size_t nRSI = (nPPS + nPPB - 1) / nPPB;
-    const size_t nLineBytes = static_cast<size_t>(nPPS) * nPixelSize;
-    const size_t nPaddedLineBytes = nRSI * nPPB * nPixelSize;
-    const size_t nScanlines = (nDeclared / nPixelSize + nPPS - 1) / nPPS;
-    if (nScanlines > SIZE_MAX / nPaddedLineBytes)
-        ThrowCodecError("szip: invalid parameters");
-    const size_t nCodedSize = nScanlines * nPaddedLineBytes;
+    size_t nPaddedLineBytes = 0;
+    size_t nScanlines = 0;
+    size_t nCodedSize = 0;
     // Decoded bytes needed to fill nDeclared once padding is dropped.
-    const size_t nNeeded = (nDeclared / nLineBytes) * nPaddedLineBytes +
-                           nDeclared % nLineBytes;
+    size_t nNeeded = 0;
+};
 
-    std::vector<GByte> abyCoded(nCodedSize);
+SzipLayout LayoutOf(const SzipParameters &oParams, size_t nDeclared)
+{
+    SzipLayout o;
+    o.bInterleaved = oParams.nBPP == 32 || oParams.nBPP == 64;
+    o.nSampleBits = o.bInterleaved ? 8 : oParams.nBPP;
+    const size_t nPixelSize =
+        o.nSampleBits > 16 ? 4 : o.nSampleBits > 8 ? 2 : 1;
+    const size_t nPPS = static_cast<size_t>(oParams.nPPS);
+    const size_t nPPB = static_cast<size_t>(oParams.nPPB);
+    o.nRSI = (nPPS + nPPB - 1) / nPPB;
+    o.nLineBytes = nPPS * nPixelSize;
+    o.nPaddedLineBytes = o.nRSI * nPPB * nPixelSize;
+    o.nScanlines = (nDeclared / nPixelSize + nPPS - 1) / nPPS;
+    if (o.nScanlines > SIZE_MAX / o.nPaddedLineBytes)
+        ThrowCodecError("szip: invalid parameters");
+    o.nCodedSize = o.nScanlines * o.nPaddedLineBytes;
+    o.nNeeded = (nDeclared / o.nLineBytes) * o.nPaddedLineBytes +
+                nDeclared % o.nLineBytes;
+    return o;
+}
+
+// The padded scanlines of the stream after the size header.
+std::vector<GByte> DecodeStream(const GByte *pIn, size_t nIn,
+                                const SzipParameters &oParams,
+                                const SzipLayout &oLayout)
+{
+    std::vector<GByte> abyCoded(oLayout.nCodedSize);
     aec_stream sStream{};
-    sStream.bits_per_sample = static_cast<unsigned>(nSampleBits);
-    sStream.block_size = static_cast<unsigned>(nPPB);
-    sStream.rsi = static_cast<unsigned>(nRSI);
+    sStream.bits_per_sample = static_cast<unsigned>(oLayout.nSampleBits);
+    sStream.block_size = static_cast<unsigned>(oParams.nPPB);
+    sStream.rsi = static_cast<unsigned>(oLayout.nRSI);
     sStream.flags = AEC_NOT_ENFORCE;
-    if (nMask & SZ_MSB_OPTION)
+    if (oParams.nMask & SZ_MSB_OPTION)
         sStream.flags |= AEC_DATA_MSB;
-    if (nMask & SZ_NN_OPTION)
+    if (oParams.nMask & SZ_NN_OPTION)
         sStream.flags |= AEC_DATA_PREPROCESS;
     sStream.next_in = pIn + 4;
     sStream.avail_in = nIn - 4;
@@ -96,20 +138,27 @@ size_t DecodeSzip(const GByte *pIn, size_t nIn, GByte *pOut,
                         nRet == AEC_CONF_ERROR  ? "invalid parameters"
                         : nRet == AEC_MEM_ERROR ? "out of memory"
                                                 : "corrupted stream");
-    if (sStream.total_out < nNeeded)
+    if (sStream.total_out < oLayout.nNeeded)
         ThrowCodecError("szip: truncated stream: decoded %llu of %llu bytes",
                         static_cast<unsigned long long>(sStream.total_out),
-                        static_cast<unsigned long long>(nNeeded));
+                        static_cast<unsigned long long>(oLayout.nNeeded));
+    return abyCoded;
+}
 
-    // Drop the scanline padding, then undo the byte planes.
+// Drops the scanline padding of abyCoded, then undoes the byte planes into
+// pOut.
+void UnpadAndInterleave(std::vector<GByte> &abyCoded, const SzipLayout &oLayout,
+                        int nBPP, size_t nDeclared, GByte *pOut)
+{
     GByte *pDense = abyCoded.data();
-    if (nPaddedLineBytes != nLineBytes)
+    if (oLayout.nPaddedLineBytes != oLayout.nLineBytes)
     {
-        for (size_t iLine = 1; iLine < nScanlines; ++iLine)
-            memmove(pDense + iLine * nLineBytes,
-                    pDense + iLine * nPaddedLineBytes, nLineBytes);
+        for (size_t iLine = 1; iLine < oLayout.nScanlines; ++iLine)
+            memmove(pDense + iLine * oLayout.nLineBytes,
+                    pDense + iLine * oLayout.nPaddedLineBytes,
+                    oLayout.nLineBytes);
     }
-    if (bInterleaved)
+    if (oLayout.bInterleaved)
     {
         const size_t nWord = static_cast<size_t>(nBPP / 8);
         const size_t nWords = nDeclared / nWord;
@@ -123,6 +172,20 @@ size_t DecodeSzip(const GByte *pIn, size_t nIn, GByte *pOut,
     {
         memcpy(pOut, pDense, nDeclared);
     }
+}
+
+}  // namespace
+
+size_t DecodeSzip(const GByte *pIn, size_t nIn, GByte *pOut,
+                  size_t nOutCapacity, const CodecOptions &oOptions)
+{
+    const SzipParameters oParams = ParseSzipParameters(oOptions);
+    const size_t nDeclared = ReadDeclaredSize(pIn, nIn, nOutCapacity);
+    if (nDeclared == 0)
+        return 0;
+    const SzipLayout oLayout = LayoutOf(oParams, nDeclared);
+    std::vector<GByte> abyCoded = DecodeStream(pIn, nIn, oParams, oLayout);
+    UnpadAndInterleave(abyCoded, oLayout, oParams.nBPP, nDeclared, pOut);
     return nDeclared;
 }
 

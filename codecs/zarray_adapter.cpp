@@ -80,6 +80,17 @@ bool IsGDALCompressionCodec(const std::string &osId)
     return false;
 }
 
+// The last entry of a `filters` array (the first filter to decode), when
+// there is one and it is a JSON object.
+bool GetLastFilterObject(const CPLJSONArray &oFilterArray, CPLJSONObject &oLast)
+{
+    const int nFilters = oFilterArray.Size();
+    if (nFilters == 0)
+        return false;
+    oLast = oFilterArray[nFilters - 1];
+    return oLast.GetType() == CPLJSONObject::Type::Object;
+}
+
 // With "compressor": null, GDAL 3.6 reads at most the decoded tile size from
 // a chunk, which truncates chunks whose first decoding stage expands them
 // (kerchunk writes HDF5 deflate as filters=[zlib]); moving that last filter
@@ -94,15 +105,12 @@ bool MoveGDALCodecToCompressor(CPLJSONObject &oZarray)
         oFilters.GetType() != CPLJSONObject::Type::Array)
         return false;
     const CPLJSONArray oFilterArray = oFilters.ToArray();
-    const int nFilters = oFilterArray.Size();
-    if (nFilters == 0)
-        return false;
-    const CPLJSONObject oLast = oFilterArray[nFilters - 1];
-    if (oLast.GetType() != CPLJSONObject::Type::Object ||
+    CPLJSONObject oLast;
+    if (!GetLastFilterObject(oFilterArray, oLast) ||
         oLast.GetObj("id").GetType() != CPLJSONObject::Type::String ||
         !IsGDALCompressionCodec(oLast.GetObj("id").ToString()))
         return false;
-    SetPipeline(oZarray, oLast, oFilterArray, nFilters - 1);
+    SetPipeline(oZarray, oLast, oFilterArray, oFilterArray.Size() - 1);
     return true;
 }
 
@@ -137,17 +145,14 @@ bool AdaptKerchunkCodecs(CPLJSONObject &oZarray)
     // No compressor: GDAL would read at most the tile's size. The last filter
     // is the first to decode; if it is ours, it becomes the compressor.
     const CPLJSONArray oFilterArray = oFilters.ToArray();
-    const int nFilters = oFilterArray.Size();
-    if (nFilters == 0)
-        return false;
-    const CPLJSONObject oLast = oFilterArray[nFilters - 1];
-    if (oLast.GetType() != CPLJSONObject::Type::Object ||
+    CPLJSONObject oLast;
+    if (!GetLastFilterObject(oFilterArray, oLast) ||
         !IsKerchunkCodecId(oLast["id"].ToString()))
         return false;
     const std::string osVariant = RegisterCodecVariant(oLast);
     if (osVariant.empty())
         return false;
-    SetPipeline(oZarray, CodecWithId(osVariant), oFilterArray, nFilters - 1);
+    SetPipeline(oZarray, CodecWithId(osVariant), oFilterArray, oFilterArray.Size() - 1);
     return true;
 }
 

@@ -2,6 +2,7 @@
 
 #include "file_handles.h"
 
+#include "config_options.h"
 #include "error.h"
 #include "kerchunk_json_parser.h"
 
@@ -17,15 +18,19 @@ namespace kerchunk
 namespace
 {
 
-std::string ReadWholeFile(const std::string &osPath, const std::string &osName)
+// The text of a references file of at most KERCHUNK_MAX_REFS_FILE_SIZE
+// bytes; errors start with the input's name.
+std::string ReadReferencesText(const std::string &osPath, const std::string &osName)
 {
-    GByte *pabyData = nullptr;
-    vsi_l_offset nSize = 0;
-    if (!VSIIngestFile(nullptr, osPath.c_str(), &pabyData, &nSize, -1))
-        throw Error(osName + ": cannot read references " + osPath);
-    std::string osText(reinterpret_cast<const char *>(pabyData), static_cast<size_t>(nSize));
-    VSIFree(pabyData);
-    return osText;
+    const uint64_t nMaxSize = GetIntegerOption("KERCHUNK_MAX_REFS_FILE_SIZE");
+    std::string osText;
+    IngestFailure eFailure = IngestFailure::None;
+    if (IngestSmallFile(osPath, nMaxSize, osText, &eFailure))
+        return osText;
+    if (eFailure == IngestFailure::TooLarge)
+        throw Error(osName + ": references " + osPath + " are larger than " +
+                    std::to_string(nMaxSize) + " bytes (KERCHUNK_MAX_REFS_FILE_SIZE)");
+    throw Error(osName + ": cannot read references " + osPath);
 }
 
 nlohmann::json ParseDocument(const CombineInput &oInput, const std::string &osKey)
@@ -104,7 +109,7 @@ CombineInput LoadCombineInput(const std::string &osName, const std::string &osRe
     oInput.osName = osName;
     oInput.osRefsPath = osRefsPath;
     std::string osError;
-    oInput.poRefs = ParseKerchunkJson(ReadWholeFile(osRefsPath, osName), osError);
+    oInput.poRefs = ParseKerchunkJson(ReadReferencesText(osRefsPath, osName), osError);
     if (!oInput.poRefs)
         throw Error(osName + ": " + osError);
     const std::string osZarray = ".zarray";

@@ -5,29 +5,48 @@
 #include "cpl_error.h"
 #include "cpl_multiproc.h"
 
+#include <algorithm>
+#include <limits>
+
 namespace kerchunk
 {
 
-bool IngestSmallFile(const std::string &osPath, uint64_t nMaxSize, std::string &osContent)
+bool IngestSmallFile(const std::string &osPath, uint64_t nMaxSize, std::string &osContent,
+                     IngestFailure *peFailure, std::string *posDetail)
 {
+    const auto Failed = [peFailure](IngestFailure eFailure)
+    {
+        if (peFailure)
+            *peFailure = eFailure;
+        return false;
+    };
+    Failed(IngestFailure::None);
     // Opened here: VSIIngestFile reports a file it cannot open as an error.
     VSIFilePtr poFile = OpenVSIFile(osPath, "rb");
     if (!poFile)
-        return false;
+        return Failed(IngestFailure::CannotOpen);
+    // VSIIngestFile refuses a file over the limit in words of its own;
+    // knowing the size first lets the caller name the limit.
+    if (VSIFSeekL(poFile.get(), 0, SEEK_END) == 0 && VSIFTellL(poFile.get()) > nMaxSize)
+        return Failed(IngestFailure::TooLarge);
     GByte *pabyData = nullptr;
     vsi_l_offset nSize = 0;
     bool bOK;
     {
-        // Too large is for the caller to report, in its own words.
+        // The failure is for the caller to report, in its own words.
         CPLErrorStateBackuper oState;
         CPLErrorHandlerPusher oQuiet(CPLQuietErrorHandler);
+        CPLErrorReset();
         bOK = VSIIngestFile(poFile.get(), osPath.c_str(), &pabyData, &nSize,
-                            static_cast<GIntBig>(nMaxSize)) != 0;
+                            static_cast<GIntBig>(std::min<uint64_t>(
+                                nMaxSize, std::numeric_limits<GIntBig>::max()))) != 0;
+        if (!bOK && posDetail)
+            *posDetail = CPLGetLastErrorMsg();
     }
     if (bOK)
         osContent.assign(reinterpret_cast<const char *>(pabyData), static_cast<size_t>(nSize));
     CPLFree(pabyData);
-    return bOK;
+    return bOK || Failed(IngestFailure::CannotRead);
 }
 
 void WriteFileAtomically(const std::string &osPath,

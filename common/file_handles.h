@@ -83,10 +83,21 @@ class UniqueFd
     int m_fd;
 };
 
+// Why IngestSmallFile read nothing.
+enum class IngestFailure
+{
+    None,
+    CannotOpen,  // missing or not readable (a missing file may be an answer)
+    TooLarge,    // larger than the limit given
+    CannotRead,  // a read failed
+};
+
 // The whole content of a small file, read by GDAL's VSIIngestFile; false,
-// without a CPLError, when it cannot be opened (a missing file is an
-// answer, not an error here) or is larger than nMaxSize bytes.
-bool IngestSmallFile(const std::string &osPath, uint64_t nMaxSize, std::string &osContent);
+// without a CPLError, when it cannot be opened or read or is larger than
+// nMaxSize bytes: the caller reports it in its own words, from *peFailure
+// and, for CannotRead, GDAL's message in *posDetail (when given).
+bool IngestSmallFile(const std::string &osPath, uint64_t nMaxSize, std::string &osContent,
+                     IngestFailure *peFailure = nullptr, std::string *posDetail = nullptr);
 
 // Writes osPath through fnWrite under a temporary name (osPath + ".tmp" +
 // the thread id, unique among concurrent writers), renamed to osPath once

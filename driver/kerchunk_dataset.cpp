@@ -62,6 +62,45 @@ std::string AttributeToString(const GDALAttribute &oAttr)
     return osValue;
 }
 
+// False (after a CPLError) when the array has no classic raster view:
+// a scalar, or a non-numeric type.
+bool HasClassicView(const GDALMDArray &oArray)
+{
+    const std::string &osName = oArray.GetFullName();
+    if (oArray.GetDimensionCount() == 0)
+    {
+        CPLError(CE_Failure, CPLE_NotSupported,
+                 "Array %s is a scalar: it has no classic raster view (open it "
+                 "with the multidimensional API)",
+                 osName.c_str());
+        return false;
+    }
+    if (oArray.GetDataType().GetClass() != GEDTC_NUMERIC ||
+        oArray.GetDataType().GetNumericDataType() == GDT_Unknown)
+    {
+        CPLError(CE_Failure, CPLE_NotSupported,
+                 "Array %s has a non-numeric data type: it has no classic raster "
+                 "view (open it with the multidimensional API)",
+                 osName.c_str());
+        return false;
+    }
+    return true;
+}
+
+// The product of the sizes of the dimensions before the last two (the
+// bands), stopping once it passes INT_MAX.
+GUInt64 ClassicBandCount(const std::vector<std::shared_ptr<GDALDimension>> &apoDims)
+{
+    GUInt64 nBands = 1;
+    for (size_t i = 0; i + 2 < apoDims.size(); ++i)
+    {
+        nBands *= apoDims[i]->GetSize();
+        if (nBands > static_cast<GUInt64>(INT_MAX))
+            break;
+    }
+    return nBands;
+}
+
 }  // namespace
 
 /************************************************************************/
@@ -279,38 +318,17 @@ bool KerchunkRasterDataset::SetArray(const std::shared_ptr<GDALMDArray> &poArray
                                      const std::shared_ptr<GDALGroup> &poRootGroup,
                                      bool bAllowFlip)
 {
+    if (!HasClassicView(*poArray))
+        return false;
     const std::string &osName = poArray->GetFullName();
     const size_t nDims = poArray->GetDimensionCount();
-    if (nDims == 0)
-    {
-        CPLError(CE_Failure, CPLE_NotSupported,
-                 "Array %s is a scalar: it has no classic raster view (open it "
-                 "with the multidimensional API)",
-                 osName.c_str());
-        return false;
-    }
-    if (poArray->GetDataType().GetClass() != GEDTC_NUMERIC ||
-        poArray->GetDataType().GetNumericDataType() == GDT_Unknown)
-    {
-        CPLError(CE_Failure, CPLE_NotSupported,
-                 "Array %s has a non-numeric data type: it has no classic raster "
-                 "view (open it with the multidimensional API)",
-                 osName.c_str());
-        return false;
-    }
     const auto &apoDims = poArray->GetDimensions();
     const ClassicAxes oAxes = ClassicAxesOf(poArray, poRootGroup);
     m_iYDim = oAxes.iYDim;
     m_iXDim = oAxes.iXDim;
     const GUInt64 nXSize = apoDims[m_iXDim]->GetSize();
     const GUInt64 nYSize = nDims >= 2 ? apoDims[m_iYDim]->GetSize() : 1;
-    GUInt64 nBands = 1;
-    for (size_t i = 0; i + 2 < nDims; ++i)
-    {
-        nBands *= apoDims[i]->GetSize();
-        if (nBands > static_cast<GUInt64>(INT_MAX))
-            break;
-    }
+    const GUInt64 nBands = ClassicBandCount(apoDims);
     if (nXSize > INT_MAX || nYSize > INT_MAX || nBands > 65536 * 4)
     {
         CPLError(CE_Failure, CPLE_NotSupported,
@@ -324,50 +342,67 @@ bool KerchunkRasterDataset::SetArray(const std::shared_ptr<GDALMDArray> &poArray
     m_poArray = poArray;
     m_eReadType = poArray->GetDataType().GetNumericDataType();
     if (m_poRefs)
-    {
-        // GDAL's Zarr driver names arrays "/path/in/store".
-        const size_t nFirst = osName.find_first_not_of('/');
-        const std::string osArrayKey =
-            nFirst == std::string::npos ? std::string() : osName.substr(nFirst);
-        const auto anBlockSize = poArray->GetBlockSize();
-        m_poChunkGrid = std::make_unique<ChunkGrid>(
-            osArrayKey, GetChunkKeySeparator(*m_poRefs, osArrayKey),
-            std::vector<uint64_t>(anBlockSize.begin(), anBlockSize.end()));
-    }
+        MakeChunkGrid(*poArray);
     nRasterXSize = static_cast<int>(nXSize);
     nRasterYSize = static_cast<int>(nYSize);
-
     if (nDims >= 2)
-    {
-        // Unlike GDAL 3.6's netCDF driver, a plain longitude/latitude grid
-        // gets WGS 84: a georeferenced raster is what users expect.
-        CFGeoreferencingOptions oOptions;
-        oOptions.bAssumeWGS84ForLonLat = true;
-        const CFGeoreferencing oGeoref =
-            ComputeCFGeoreferencing(poArray, poRootGroup, m_iYDim, m_iXDim, oOptions);
-        m_bHasGeoTransform = oGeoref.bHasGeoTransform;
-        m_adfGeoTransform = oGeoref.adfGeoTransform;
-        // As the netCDF driver, rows are flipped when y increases, and also
-        // when y has no coordinate variable; except for the dimensions
-        // kerchunk invents for plain HDF5 datasets (phony_dim_N), which keep
-        // their stored order, as GDAL's HDF5 driver shows them.
-        const bool bPlainHDF5 =
-            !oGeoref.bHasGeoTransform &&
-            STARTS_WITH(apoDims[m_iYDim]->GetName().c_str(), "phony_dim_");
-        m_bBottomUp = bAllowFlip && oGeoref.bBottomUp && !bPlainHDF5;
-        if (!bAllowFlip && oGeoref.bBottomUp && m_bHasGeoTransform)
-        {
-            // Keep the stored order: the geotransform starts at the first row.
-            m_adfGeoTransform[3] += m_adfGeoTransform[5] * nRasterYSize;
-            m_adfGeoTransform[5] = -m_adfGeoTransform[5];
-        }
-        if (!oGeoref.osWKT.empty())
-            m_oSRS.importFromWkt(oGeoref.osWKT.c_str());
-    }
+        ApplyCFGeoreferencing(poArray, poRootGroup, bAllowFlip);
+    CreateBands(static_cast<int>(nBands));
+    SetAttributesAsMetadata(*poArray, poRootGroup);
+    return true;
+}
 
+void KerchunkRasterDataset::MakeChunkGrid(const GDALMDArray &oArray)
+{
+    // GDAL's Zarr driver names arrays "/path/in/store".
+    const std::string &osName = oArray.GetFullName();
+    const size_t nFirst = osName.find_first_not_of('/');
+    const std::string osArrayKey =
+        nFirst == std::string::npos ? std::string() : osName.substr(nFirst);
+    const auto anBlockSize = oArray.GetBlockSize();
+    m_poChunkGrid = std::make_unique<ChunkGrid>(
+        osArrayKey, GetChunkKeySeparator(*m_poRefs, osArrayKey),
+        std::vector<uint64_t>(anBlockSize.begin(), anBlockSize.end()));
+}
+
+void KerchunkRasterDataset::ApplyCFGeoreferencing(
+    const std::shared_ptr<GDALMDArray> &poArray,
+    const std::shared_ptr<GDALGroup> &poRootGroup, bool bAllowFlip)
+{
+    // Unlike GDAL 3.6's netCDF driver, a plain longitude/latitude grid
+    // gets WGS 84: a georeferenced raster is what users expect.
+    CFGeoreferencingOptions oOptions;
+    oOptions.bAssumeWGS84ForLonLat = true;
+    const CFGeoreferencing oGeoref =
+        ComputeCFGeoreferencing(poArray, poRootGroup, m_iYDim, m_iXDim, oOptions);
+    m_bHasGeoTransform = oGeoref.bHasGeoTransform;
+    m_adfGeoTransform = oGeoref.adfGeoTransform;
+    // As the netCDF driver, rows are flipped when y increases, and also
+    // when y has no coordinate variable; except for the dimensions
+    // kerchunk invents for plain HDF5 datasets (phony_dim_N), which keep
+    // their stored order, as GDAL's HDF5 driver shows them.
+    const bool bPlainHDF5 =
+        !oGeoref.bHasGeoTransform &&
+        STARTS_WITH(poArray->GetDimensions()[m_iYDim]->GetName().c_str(),
+                    "phony_dim_");
+    m_bBottomUp = bAllowFlip && oGeoref.bBottomUp && !bPlainHDF5;
+    if (!bAllowFlip && oGeoref.bBottomUp && m_bHasGeoTransform)
+    {
+        // Keep the stored order: the geotransform starts at the first row.
+        m_adfGeoTransform[3] += m_adfGeoTransform[5] * nRasterYSize;
+        m_adfGeoTransform[5] = -m_adfGeoTransform[5];
+    }
+    if (!oGeoref.osWKT.empty())
+        m_oSRS.importFromWkt(oGeoref.osWKT.c_str());
+}
+
+void KerchunkRasterDataset::CreateBands(int nBands)
+{
     // Bands in C order of the extra dimensions (the last varies fastest).
+    const auto &apoDims = m_poArray->GetDimensions();
+    const size_t nDims = apoDims.size();
     std::vector<GUInt64> anIndex(nDims >= 2 ? nDims - 2 : 0, 0);
-    for (int iBand = 1; iBand <= static_cast<int>(nBands); ++iBand)
+    for (int iBand = 1; iBand <= nBands; ++iBand)
     {
         SetBand(iBand, new KerchunkRasterBand(this, iBand, anIndex));
         for (size_t i = anIndex.size(); i > 0; --i)
@@ -377,10 +412,14 @@ bool KerchunkRasterDataset::SetArray(const std::shared_ptr<GDALMDArray> &poArray
             anIndex[i - 1] = 0;
         }
     }
+}
 
-    // Attributes as metadata, named as GDAL's netCDF driver names them.
-    const std::string osShortName = poArray->GetName();
-    for (const auto &poAttr : poArray->GetAttributes())
+void KerchunkRasterDataset::SetAttributesAsMetadata(
+    const GDALMDArray &oArray, const std::shared_ptr<GDALGroup> &poRootGroup)
+{
+    // Named as GDAL's netCDF driver names them.
+    const std::string osShortName = oArray.GetName();
+    for (const auto &poAttr : oArray.GetAttributes())
         SetMetadataItem((osShortName + "#" + poAttr->GetName()).c_str(),
                         AttributeToString(*poAttr).c_str());
     if (poRootGroup)
@@ -389,7 +428,6 @@ bool KerchunkRasterDataset::SetArray(const std::shared_ptr<GDALMDArray> &poArray
             SetMetadataItem(("NC_GLOBAL#" + poAttr->GetName()).c_str(),
                             AttributeToString(*poAttr).c_str());
     }
-    return true;
 }
 
 CPLErr KerchunkRasterDataset::GetGeoTransform(double *padfGeoTransform)

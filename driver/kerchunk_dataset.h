@@ -91,6 +91,15 @@ class KerchunkRasterDataset final : public GDALDataset
                                                     int nBandCount,
                                                     const int *panBandMap) const;
 
+    // The parts of SetArray, in order.
+    void MakeChunkGrid(const GDALMDArray &oArray);
+    void ApplyCFGeoreferencing(const std::shared_ptr<GDALMDArray> &poArray,
+                               const std::shared_ptr<GDALGroup> &poRootGroup,
+                               bool bAllowFlip);
+    void CreateBands(int nBands);
+    void SetAttributesAsMetadata(const GDALMDArray &oArray,
+                                 const std::shared_ptr<GDALGroup> &poRootGroup);
+
     GDALDatasetUniquePtr m_poZarrDS;
     std::shared_ptr<const LoadedReferences> m_poRefs{};
     std::unique_ptr<ChunkGrid> m_poChunkGrid{};

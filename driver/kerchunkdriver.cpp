@@ -99,6 +99,44 @@ std::string DescribeArray(const GDALMDArray &oArray)
     return "[" + osShape + "] " + oArray.GetFullName() + " (" + pszType + ")";
 }
 
+// Reports the arrays GDAL 3.6 cannot read: the requested one (osArray, when
+// given) is an error, making this false; others only a warning, so the rest
+// of the references stay usable.
+bool ReportArrayProblems(const LoadedReferences &oRefs, const std::string &osRefsPath,
+                         const std::string &osArray)
+{
+    for (const auto &oProblem : FindArrayProblems(oRefs))
+    {
+        const bool bRequested = !osArray.empty() &&
+                                (oProblem.osArray == osArray ||
+                                 oProblem.osArray == "/" + osArray);
+        CPLError(bRequested ? CE_Failure : CE_Warning, CPLE_NotSupported,
+                 "%s: array %s cannot be read: %s", osRefsPath.c_str(),
+                 oProblem.osArray.c_str(), oProblem.osReason.c_str());
+        if (bRequested)
+            return false;
+    }
+    return true;
+}
+
+// The SUBDATASETS metadata listing apoCandidates.
+CPLStringList SubdatasetsOf(const std::string &osDatasetPath,
+                            const std::vector<std::shared_ptr<GDALMDArray>> &apoCandidates)
+{
+    CPLStringList aosSubdatasets;
+    int iSubdataset = 1;
+    for (const auto &poCandidate : apoCandidates)
+    {
+        aosSubdatasets.SetNameValue(
+            CPLSPrintf("SUBDATASET_%d_NAME", iSubdataset),
+            MakeSubdatasetName(osDatasetPath, poCandidate->GetFullName()).c_str());
+        aosSubdatasets.SetNameValue(CPLSPrintf("SUBDATASET_%d_DESC", iSubdataset),
+                                    DescribeArray(*poCandidate).c_str());
+        ++iSubdataset;
+    }
+    return aosSubdatasets;
+}
+
 // osDatasetPath is what subdataset names repeat: the references, or the
 // source file they were generated for.
 GDALDataset *OpenReferences(GDALOpenInfo *poOpenInfo, const std::string &osRefsPath,
@@ -111,20 +149,8 @@ GDALDataset *OpenReferences(GDALOpenInfo *poOpenInfo, const std::string &osRefsP
         CPLError(CE_Failure, CPLE_OpenFailed, "%s", osError.c_str());
         return nullptr;
     }
-    const auto aoProblems = FindArrayProblems(*poRefs);
-    for (const auto &oProblem : aoProblems)
-    {
-        // The requested array failing is an error; others only a warning,
-        // so the rest of the references stay usable.
-        const bool bRequested = !osArray.empty() &&
-                                (oProblem.osArray == osArray ||
-                                 oProblem.osArray == "/" + osArray);
-        CPLError(bRequested ? CE_Failure : CE_Warning, CPLE_NotSupported,
-                 "%s: array %s cannot be read: %s", osRefsPath.c_str(),
-                 oProblem.osArray.c_str(), oProblem.osReason.c_str());
-        if (bRequested)
-            return nullptr;
-    }
+    if (!ReportArrayProblems(*poRefs, osRefsPath, osArray))
+        return nullptr;
 
     const char *const apszAllowedDrivers[] = {"Zarr", nullptr};
     GDALDatasetUniquePtr poZarrDS(GDALDataset::Open(
@@ -175,18 +201,8 @@ GDALDataset *OpenReferences(GDALOpenInfo *poOpenInfo, const std::string &osRefsP
     }
     else
     {
-        CPLStringList aosSubdatasets;
-        int iSubdataset = 1;
-        for (const auto &poCandidate : apoCandidates)
-        {
-            aosSubdatasets.SetNameValue(
-                CPLSPrintf("SUBDATASET_%d_NAME", iSubdataset),
-                MakeSubdatasetName(osDatasetPath, poCandidate->GetFullName()).c_str());
-            aosSubdatasets.SetNameValue(CPLSPrintf("SUBDATASET_%d_DESC", iSubdataset),
-                                        DescribeArray(*poCandidate).c_str());
-            ++iSubdataset;
-        }
-        poDS->SetMetadata(aosSubdatasets.List(), "SUBDATASETS");
+        poDS->SetMetadata(SubdatasetsOf(osDatasetPath, apoCandidates).List(),
+                          "SUBDATASETS");
     }
     poDS->SetDescription(poOpenInfo->pszFilename);
     return poDS.release();

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdlib>
 #include <memory>
@@ -90,6 +91,136 @@ inline bool ReadFirstSlice(const std::shared_ptr<GDALMDArray> &poArray, size_t i
                          adf.data());
 }
 
+// The geotransform of ComputeCFGeoreferencing against the classic view's.
+inline void CompareGeoTransform(GDALDataset *poClassic, Outcome &o)
+{
+    double adfGT[6] = {0, 1, 0, 0, 0, 1};
+    o.bClassicGT = poClassic->GetGeoTransform(adfGT) == CE_None;
+    EXPECT_EQ(o.oRes.bHasGeoTransform, o.bClassicGT);
+    if (o.oRes.bHasGeoTransform && o.bClassicGT)
+    {
+        for (int i = 0; i < 6; ++i)
+        {
+            EXPECT_PRED2(NearlyEqual, o.oRes.adfGeoTransform[i], adfGT[i])
+                << "geotransform[" << i << "]";
+        }
+    }
+}
+
+// The CRS of ComputeCFGeoreferencing against the classic view's.
+inline void CompareCRS(GDALDataset *poClassic, Outcome &o)
+{
+    const OGRSpatialReference *poClassicSRS = poClassic->GetSpatialRef();
+    o.bClassicSRS = poClassicSRS != nullptr && !poClassicSRS->IsEmpty();
+    EXPECT_EQ(!o.oRes.osWKT.empty(), o.bClassicSRS) << o.oRes.osWKT;
+    if (o.bClassicSRS && !o.oRes.osWKT.empty())
+    {
+        // As GDAL's raster API hands CRSs out: longitude/easting first.
+        OGRSpatialReference oOurs;
+        oOurs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+        EXPECT_EQ(oOurs.importFromWkt(o.oRes.osWKT.c_str()), OGRERR_NONE);
+        char *pszClassicWKT = nullptr;
+        poClassicSRS->exportToWkt(&pszClassicWKT);
+        EXPECT_TRUE(oOurs.IsSame(poClassicSRS))
+            << "ours:    " << o.oRes.osWKT << "\nnetCDF:  "
+            << (pszClassicWKT ? pszClassicWKT : "");
+        CPLFree(pszClassicWKT);
+    }
+}
+
+// Mismatching cells between the classic band (adfClassic) and the first
+// multidimensional slice (adfMD): [0] with rows as stored, [1] flipped.
+// The classic driver maps signed bytes to Byte, hence the comparison modulo
+// 256 for Byte bands.
+inline std::array<size_t, 2> CountRowOrderMismatches(
+    const std::vector<double> &adfClassic, const std::vector<double> &adfMD,
+    size_t nYSize, size_t nXSize, bool bByte)
+{
+    const auto Same = [bByte](double a, double b)
+    {
+        if (std::isnan(a) || std::isnan(b))
+            return std::isnan(a) && std::isnan(b);
+        if (bByte)
+            return (static_cast<long long>(a) & 0xFF) ==
+                   (static_cast<long long>(b) & 0xFF);
+        return a == b;
+    };
+    std::array<size_t, 2> anMismatch = {0, 0};
+    for (size_t r = 0; r < nYSize; ++r)
+    {
+        for (size_t c = 0; c < nXSize; ++c)
+        {
+            const double a = adfClassic[r * nXSize + c];
+            anMismatch[0] += Same(a, adfMD[r * nXSize + c]) ? 0 : 1;
+            anMismatch[1] +=
+                Same(a, adfMD[(nYSize - 1 - r) * nXSize + c]) ? 0 : 1;
+        }
+    }
+    return anMismatch;
+}
+
+// Row order: classic band 1 is the first slice, flipped when bottom-up.
+// The classic driver masks values outside valid_range, hence the non-strict
+// mode.
+inline void CompareFirstSlice(const std::shared_ptr<GDALMDArray> &poArray,
+                              size_t iY, size_t iX, GDALDataset *poClassic,
+                              bool bStrictData, Outcome &o)
+{
+    const size_t nYSize =
+        static_cast<size_t>(poArray->GetDimensions()[iY]->GetSize());
+    const size_t nXSize =
+        static_cast<size_t>(poArray->GetDimensions()[iX]->GetSize());
+    std::vector<double> adfMD;
+    EXPECT_TRUE(ReadFirstSlice(poArray, iY, iX, adfMD));
+    std::vector<double> adfClassic(adfMD.size());
+    GDALRasterBand *poBand = poClassic->GetRasterBand(1);
+    const bool bReadOK =
+        poBand->RasterIO(GF_Read, 0, 0, static_cast<int>(nXSize),
+                         static_cast<int>(nYSize), adfClassic.data(),
+                         static_cast<int>(nXSize), static_cast<int>(nYSize),
+                         GDT_Float64, 0, 0, nullptr) == CE_None;
+    if (bStrictData)
+    {
+        EXPECT_TRUE(bReadOK);
+    }
+    if (!bReadOK || adfMD.size() != adfClassic.size())
+        return;
+    const auto anMismatch = CountRowOrderMismatches(
+        adfClassic, adfMD, nYSize, nXSize,
+        poBand->GetRasterDataType() == GDT_Byte);
+    const size_t nOurs = anMismatch[o.oRes.bBottomUp ? 1 : 0];
+    const size_t nOther = anMismatch[o.oRes.bBottomUp ? 0 : 1];
+    if (bStrictData)
+        EXPECT_EQ(nOurs, 0U) << "row order: bBottomUp=" << o.oRes.bBottomUp;
+    else
+        EXPECT_LE(nOurs, nOther)
+            << "row order: bBottomUp=" << o.oRes.bBottomUp;
+    o.bRowsFlipped = nYSize > 1 && anMismatch[0] > anMismatch[1];
+}
+
+// The array osArray (full name) of the multidimensional view of osMD opened
+// by driver pszMDDriver, with its root group; null after a failed
+// expectation.
+inline std::shared_ptr<GDALMDArray>
+OpenMDArrayExpected(const std::string &osMD, const std::string &osArray,
+                    const char *pszMDDriver, DatasetPtr &poMD,
+                    std::shared_ptr<GDALGroup> &poRoot)
+{
+    poMD.reset(GDALDataset::Open(osMD.c_str(), GDAL_OF_MULTIDIM_RASTER,
+                                 nullptr, nullptr, nullptr));
+    EXPECT_NE(poMD, nullptr);
+    if (!poMD)
+        return nullptr;
+    EXPECT_STREQ(poMD->GetDriver()->GetDescription(), pszMDDriver);
+    poRoot = poMD->GetRootGroup();
+    EXPECT_NE(poRoot, nullptr);
+    if (!poRoot)
+        return nullptr;
+    auto poArray = poRoot->OpenMDArrayFromFullname(osArray);
+    EXPECT_NE(poArray, nullptr);
+    return poArray;
+}
+
 // Compares ComputeCFGeoreferencing on osArray (full name in the multidim
 // view of osMDSource, opened by driver pszMDDriver) with the classic netCDF
 // view osClassicVar of the netCDF file osFile.
@@ -106,18 +237,10 @@ inline Outcome CompareWithNetCDF(const std::string &osFile,
     const ::testing::TestResult *poResult =
         ::testing::UnitTest::GetInstance()->current_test_info()->result();
     const int nPartsBefore = poResult->total_part_count();
-    DatasetPtr poMD(GDALDataset::Open(
-        osMD.c_str(), GDAL_OF_MULTIDIM_RASTER, nullptr, nullptr, nullptr));
-    EXPECT_NE(poMD, nullptr);
-    if (!poMD)
-        return o;
-    EXPECT_STREQ(poMD->GetDriver()->GetDescription(), pszMDDriver);
-    auto poRoot = poMD->GetRootGroup();
-    EXPECT_NE(poRoot, nullptr);
-    if (!poRoot)
-        return o;
-    auto poArray = poRoot->OpenMDArrayFromFullname(osArray);
-    EXPECT_NE(poArray, nullptr);
+    DatasetPtr poMD;
+    std::shared_ptr<GDALGroup> poRoot;
+    auto poArray =
+        OpenMDArrayExpected(osMD, osArray, pszMDDriver, poMD, poRoot);
     if (!poArray)
         return o;
     const size_t nDims = poArray->GetDimensionCount();
@@ -140,86 +263,10 @@ inline Outcome CompareWithNetCDF(const std::string &osFile,
     EXPECT_EQ(static_cast<GUInt64>(poClassic->GetRasterXSize()), nXSize);
     EXPECT_EQ(static_cast<GUInt64>(poClassic->GetRasterYSize()), nYSize);
 
-    // Geotransform.
-    double adfGT[6] = {0, 1, 0, 0, 0, 1};
-    o.bClassicGT = poClassic->GetGeoTransform(adfGT) == CE_None;
-    EXPECT_EQ(o.oRes.bHasGeoTransform, o.bClassicGT);
-    if (o.oRes.bHasGeoTransform && o.bClassicGT)
-    {
-        for (int i = 0; i < 6; ++i)
-        {
-            EXPECT_PRED2(NearlyEqual, o.oRes.adfGeoTransform[i], adfGT[i])
-                << "geotransform[" << i << "]";
-        }
-    }
+    CompareGeoTransform(poClassic.get(), o);
+    CompareCRS(poClassic.get(), o);
+    CompareFirstSlice(poArray, iY, iX, poClassic.get(), bStrictData, o);
 
-    // CRS.
-    const OGRSpatialReference *poClassicSRS = poClassic->GetSpatialRef();
-    o.bClassicSRS = poClassicSRS != nullptr && !poClassicSRS->IsEmpty();
-    EXPECT_EQ(!o.oRes.osWKT.empty(), o.bClassicSRS) << o.oRes.osWKT;
-    if (o.bClassicSRS && !o.oRes.osWKT.empty())
-    {
-        // As GDAL's raster API hands CRSs out: longitude/easting first.
-        OGRSpatialReference oOurs;
-        oOurs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
-        EXPECT_EQ(oOurs.importFromWkt(o.oRes.osWKT.c_str()), OGRERR_NONE);
-        char *pszClassicWKT = nullptr;
-        poClassicSRS->exportToWkt(&pszClassicWKT);
-        EXPECT_TRUE(oOurs.IsSame(poClassicSRS))
-            << "ours:    " << o.oRes.osWKT << "\nnetCDF:  "
-            << (pszClassicWKT ? pszClassicWKT : "");
-        CPLFree(pszClassicWKT);
-    }
-
-    // Row order: classic band 1 is the first slice, flipped when bottom-up.
-    // Count mismatching cells for both orders. The classic driver maps
-    // signed bytes to Byte, hence the comparison modulo 256 for Byte bands;
-    // it also masks values outside valid_range, hence the non-strict mode.
-    std::vector<double> adfMD;
-    EXPECT_TRUE(ReadFirstSlice(poArray, iY, iX, adfMD));
-    std::vector<double> adfClassic(adfMD.size());
-    GDALRasterBand *poBand = poClassic->GetRasterBand(1);
-    const bool bReadOK =
-        poBand->RasterIO(GF_Read, 0, 0, static_cast<int>(nXSize),
-                         static_cast<int>(nYSize), adfClassic.data(),
-                         static_cast<int>(nXSize), static_cast<int>(nYSize),
-                         GDT_Float64, 0, 0, nullptr) == CE_None;
-    if (bStrictData)
-    {
-        EXPECT_TRUE(bReadOK);
-    }
-    if (bReadOK && adfMD.size() == adfClassic.size())
-    {
-        const bool bByte = poBand->GetRasterDataType() == GDT_Byte;
-        const auto Same = [bByte](double a, double b)
-        {
-            if (std::isnan(a) || std::isnan(b))
-                return std::isnan(a) && std::isnan(b);
-            if (bByte)
-                return (static_cast<long long>(a) & 0xFF) ==
-                       (static_cast<long long>(b) & 0xFF);
-            return a == b;
-        };
-        size_t anMismatch[2] = {0, 0};  // [0]: rows as stored, [1]: flipped
-        for (size_t r = 0; r < nYSize; ++r)
-        {
-            for (size_t c = 0; c < nXSize; ++c)
-            {
-                const double a = adfClassic[r * nXSize + c];
-                anMismatch[0] += Same(a, adfMD[r * nXSize + c]) ? 0 : 1;
-                anMismatch[1] +=
-                    Same(a, adfMD[(nYSize - 1 - r) * nXSize + c]) ? 0 : 1;
-            }
-        }
-        const size_t nOurs = anMismatch[o.oRes.bBottomUp ? 1 : 0];
-        const size_t nOther = anMismatch[o.oRes.bBottomUp ? 0 : 1];
-        if (bStrictData)
-            EXPECT_EQ(nOurs, 0U) << "row order: bBottomUp=" << o.oRes.bBottomUp;
-        else
-            EXPECT_LE(nOurs, nOther)
-                << "row order: bBottomUp=" << o.oRes.bBottomUp;
-        o.bRowsFlipped = nYSize > 1 && anMismatch[0] > anMismatch[1];
-    }
     // Comparable when this call added no failure (earlier ones may exist).
     o.bComparable = true;
     for (int i = nPartsBefore; i < poResult->total_part_count(); ++i)

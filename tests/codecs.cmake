@@ -4,7 +4,7 @@
 find_package(BZip2 REQUIRED)
 kerchunk_add_unit_test(kerchunk_codecs_tests
   SOURCES test_codecs.cpp
-  LIBRARIES kerchunk_codecs kerchunk_hdf5 eccodes BZip2::BZip2 PkgConfig::LZ4)
+  LIBRARIES kerchunk_codecs kerchunk_common kerchunk_hdf5 eccodes BZip2::BZip2 PkgConfig::LZ4)
 
 # kerchunk_codecs_hostile_tests: the grib codec on corrupt messages that once
 # aborted the process inside eccodes.

@@ -192,13 +192,13 @@ TEST_F(PrefetchTest, BatchFillsCacheAndKeysAreServedFromIt)
     // A key that failed is read, and fails, on its own.
     CPLPushErrorHandler(CPLQuietErrorHandler);
     CPLErrorReset();
-    VSILFILE *fp = VSIFOpenL("/vsikerchunk/{/vsimem/pf/refs.json}/a/3", "rb");
+    const kerchunk::VSIFilePtr poFile =
+        kerchunk::OpenVSIFile("/vsikerchunk/{/vsimem/pf/refs.json}/a/3", "rb");
     CPLPopErrorHandler();
-    if (fp)  // a handle failing every read, never "missing"
+    if (poFile)  // a handle failing every read, never "missing"
     {
         char ch;
-        EXPECT_EQ(VSIFReadL(&ch, 1, 1, fp), 0u);
-        VSIFCloseL(fp);
+        EXPECT_EQ(VSIFReadL(&ch, 1, 1, poFile.get()), 0u);
     }
     EXPECT_NE(std::string(CPLGetLastErrorMsg()).find("key 'a/3'"), std::string::npos)
         << CPLGetLastErrorMsg();

@@ -4,6 +4,7 @@
 // NetCDF-4 files are in autotest/test_cache*.py).
 #include "gdal_paths.h"
 #include "generation_lock.h"
+#include "generation_metrics.h"
 #include "reference_cache.h"
 #include "sha256.h"
 #include "test_files.h"
@@ -18,6 +19,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <ctime>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -62,11 +64,11 @@ struct FakeGenerator
             ++nCalls;
             if (!osLog.empty())
             {
-                const int fd = open(osLog.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+                const kerchunk::UniqueFd oFd(
+                    open(osLog.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644));
                 const std::string osLine = std::to_string(getpid()) + "\n";
-                if (write(fd, osLine.data(), osLine.size()) < 0)
+                if (write(oFd.Get(), osLine.data(), osLine.size()) < 0)
                     abort();
-                close(fd);
             }
             for (int i = 0; i < nDelayMs / 10; ++i)
             {
@@ -613,12 +615,73 @@ TEST_F(CacheTest, ListRemovePurge)
     auto oJson = nlohmann::json::parse(ReadFile(osMeta));
     oJson["created"] = oJson["created"].get<double>() - 3 * 86400;
     WriteFile(osMeta, oJson.dump());
-    EXPECT_EQ(oCache.Purge(1), 1u);
+    EXPECT_EQ(oCache.Purge(1).nEntries, 1u);
     aoEntries = oCache.List();
     ASSERT_EQ(aoEntries.size(), 1u);
     EXPECT_EQ(aoEntries[0].osSource, m_osSource);
-    EXPECT_EQ(oCache.Purge(0), 1u);
+    EXPECT_EQ(oCache.Purge(0).nEntries, 1u);
     EXPECT_TRUE(oCache.List().empty());
+}
+
+// Sets the modification time of a local file dfAgeSeconds into the past.
+void Backdate(const std::string &osPath, double dfAgeSeconds)
+{
+    struct timespec asTimes[2];
+    clock_gettime(CLOCK_REALTIME, &asTimes[0]);
+    asTimes[0].tv_sec -= static_cast<time_t>(dfAgeSeconds);
+    asTimes[1] = asTimes[0];
+    ASSERT_EQ(utimensat(AT_FDCWD, osPath.c_str(), asTimes, 0), 0) << osPath;
+}
+
+TEST_F(CacheTest, PurgeCoversCombinedReferencesAndGenerationRecords)
+{
+    ReferenceCache oCache(m_oConfig, m_oGen.Func());
+    const std::string osCombined = m_oConfig.osDir + "/combined";
+    const std::string osMetrics = m_oConfig.osDir + "/metrics";
+    ASSERT_EQ(VSIMkdirRecursive(osCombined.c_str(), 0755), 0);
+    const std::string osOld = osCombined + "/" + std::string(64, 'a') + ".json";
+    const std::string osNew = osCombined + "/" + std::string(64, 'b') + ".json";
+    const std::string osOldTemporary = osOld + ".tmp";
+    const std::string osNewTemporary = osNew + ".tmp";
+    const std::string osForeign = osCombined + "/README";
+    for (const auto &osPath : {osOld, osNew, osOldTemporary, osNewTemporary, osForeign})
+        WriteFile(osPath, "{}");
+    Backdate(osOld, 3 * 86400);
+    Backdate(osOldTemporary, 2 * 3600);
+    // Day folders: one long past, today's, and a folder that is not a day.
+    const std::string osToday = kerchunk::FormatUtc(
+        static_cast<double>(time(nullptr)), "%Y-%m-%d");
+    for (const std::string &osDay : {std::string("2001-02-03"), osToday, std::string("notaday")})
+    {
+        ASSERT_EQ(VSIMkdirRecursive((osMetrics + "/" + osDay).c_str(), 0755), 0);
+        WriteFile(osMetrics + "/" + osDay + "/record.json", "{}");
+    }
+    const auto Exists = [](const std::string &osPath)
+    {
+        VSIStatBufL sStat;
+        return VSIStatL(osPath.c_str(), &sStat) == 0;
+    };
+
+    kerchunk::PurgeCounts oCounts = oCache.Purge(1);
+    EXPECT_EQ(oCounts.nEntries, 0u);
+    EXPECT_EQ(oCounts.nCombined, 1u);
+    EXPECT_EQ(oCounts.nRecordDays, 1u);
+    EXPECT_FALSE(Exists(osOld));
+    EXPECT_FALSE(Exists(osOldTemporary));  // abandoned for over an hour
+    EXPECT_TRUE(Exists(osNew));
+    EXPECT_TRUE(Exists(osNewTemporary));  // a writer may be at work
+    EXPECT_TRUE(Exists(osForeign));
+    EXPECT_FALSE(Exists(osMetrics + "/2001-02-03"));
+    EXPECT_TRUE(Exists(osMetrics + "/" + osToday + "/record.json"));
+
+    oCounts = oCache.Purge(0);
+    EXPECT_EQ(oCounts.nCombined, 1u);
+    EXPECT_EQ(oCounts.nRecordDays, 1u);
+    EXPECT_FALSE(Exists(osNew));
+    EXPECT_TRUE(Exists(osNewTemporary));
+    EXPECT_TRUE(Exists(osForeign));
+    EXPECT_FALSE(Exists(osMetrics + "/" + osToday));
+    EXPECT_TRUE(Exists(osMetrics + "/notaday/record.json"));
 }
 
 // Leases (object stores, file systems without flock): tested on /vsimem/,

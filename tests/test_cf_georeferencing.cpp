@@ -24,6 +24,14 @@ namespace
 
 using namespace cftest;
 
+// A sample of tests/data/cf opened as a multidimensional dataset.
+DatasetPtr OpenCFSample(const std::string &osName)
+{
+    return DatasetPtr(GDALDataset::Open((DataDir() + "/cf/" + osName).c_str(),
+                                        GDAL_OF_MULTIDIM_RASTER, nullptr, nullptr,
+                                        nullptr));
+}
+
 class CFGeoreferencingTest : public ::testing::Test
 {
   protected:
@@ -140,9 +148,7 @@ INSTANTIATE_TEST_SUITE_P(
 TEST_F(CFGeoreferencingTest, GridMappingNamesReported)
 {
     // osGridMappingName is informational, but must be the CF name.
-    DatasetPtr poMD(GDALDataset::Open(
-        (DataDir() + "/cf/lcc_2sp_km.nc").c_str(), GDAL_OF_MULTIDIM_RASTER,
-        nullptr, nullptr, nullptr));
+    DatasetPtr poMD(OpenCFSample("lcc_2sp_km.nc"));
     ASSERT_NE(poMD, nullptr);
     auto poRoot = poMD->GetRootGroup();
     auto poArray = poRoot->OpenMDArray("v");
@@ -196,9 +202,7 @@ TEST_F(CFGeoreferencingTest, FileWrittenByGDAL)
 
 TEST_F(CFGeoreferencingTest, AssumeWGS84ForLonLatOption)
 {
-    DatasetPtr poMD(GDALDataset::Open(
-        (DataDir() + "/cf/ll_lat_increasing.nc").c_str(),
-        GDAL_OF_MULTIDIM_RASTER, nullptr, nullptr, nullptr));
+    DatasetPtr poMD(OpenCFSample("ll_lat_increasing.nc"));
     ASSERT_NE(poMD, nullptr);
     auto poRoot = poMD->GetRootGroup();
     auto poArray = poRoot->OpenMDArray("v");
@@ -217,9 +221,7 @@ TEST_F(CFGeoreferencingTest, AssumeWGS84ForLonLatOption)
     ASSERT_EQ(o4326.importFromEPSG(4326), OGRERR_NONE);
     EXPECT_TRUE(oSRS.IsSame(&o4326));
     // A projected grid is not a lon/lat grid.
-    DatasetPtr poTM(GDALDataset::Open(
-        (DataDir() + "/cf/transverse_mercator.nc").c_str(),
-        GDAL_OF_MULTIDIM_RASTER, nullptr, nullptr, nullptr));
+    DatasetPtr poTM(OpenCFSample("transverse_mercator.nc"));
     ASSERT_NE(poTM, nullptr);
     auto poTMRoot = poTM->GetRootGroup();
     const auto oTM = kerchunk::ComputeCFGeoreferencing(
@@ -286,9 +288,7 @@ TEST_F(CFGeoreferencingTest, RotatedPoleOption)
 
 TEST_F(CFGeoreferencingTest, OddInputGivesNoGeoreferencing)
 {
-    DatasetPtr poMD(GDALDataset::Open(
-        (DataDir() + "/cf/ll_lat_increasing.nc").c_str(),
-        GDAL_OF_MULTIDIM_RASTER, nullptr, nullptr, nullptr));
+    DatasetPtr poMD(OpenCFSample("ll_lat_increasing.nc"));
     ASSERT_NE(poMD, nullptr);
     auto poRoot = poMD->GetRootGroup();
     auto poArray = poRoot->OpenMDArray("v");

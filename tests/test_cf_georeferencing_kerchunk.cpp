@@ -5,6 +5,7 @@
 // Optional (KERCHUNK_SHARED_CORPUS=../shared/corpus): skipped otherwise.
 
 #include "cf_georef_compare.h"
+#include "file_handles.h"
 
 #include <iostream>
 #include <string>
@@ -29,11 +30,11 @@ TEST(CFGeoreferencingKerchunk, SharedCorpusReferencesSweep)
         GTEST_SKIP() << "set KERCHUNK_SHARED_CORPUS to run";
     const std::string osCorpus = pszCorpus;
     const std::string osIndex = osCorpus + "/refs/INDEX.tsv";
-    VSILFILE *fp = VSIFOpenL(osIndex.c_str(), "rb");
-    if (!fp)
+    const kerchunk::VSIFilePtr poIndex = kerchunk::OpenVSIFile(osIndex, "rb");
+    if (!poIndex)
         GTEST_SKIP() << "no " << osIndex;
     std::vector<std::pair<std::string, std::string>> aoEntries;
-    while (const char *pszLine = CPLReadLineL(fp))
+    while (const char *pszLine = CPLReadLineL(poIndex.get()))
     {
         const CPLStringList aosCols(CSLTokenizeString2(pszLine, "\t", 0));
         if (aosCols.size() >= 2 &&
@@ -42,7 +43,6 @@ TEST(CFGeoreferencingKerchunk, SharedCorpusReferencesSweep)
             aoEntries.emplace_back(osCorpus + "/" + aosCols[0],
                                    osCorpus + "/" + aosCols[1]);
     }
-    VSIFCloseL(fp);
     ASSERT_FALSE(aoEntries.empty());
 
     GDALAllRegister();

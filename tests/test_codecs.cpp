@@ -3,6 +3,7 @@
 // called through GDAL's compressor registry and end to end through GDAL
 // 3.6's real Zarr driver; hostile input asserts the error message.
 #include "codec_contract.h"
+#include "test_files.h"
 #include "codecs.h"
 
 #include "cpl_compressor.h"
@@ -153,11 +154,7 @@ class ZarrStore
         const std::string osPath = m_osRoot + "/" + osKey;
         const std::string osDir = CPLGetPath(osPath.c_str());
         VSIMkdirRecursive(osDir.c_str(), 0755);
-        VSILFILE *fp = VSIFOpenL(osPath.c_str(), "wb");
-        ASSERT_NE(fp, nullptr);
-        if (!abyData.empty())
-            VSIFWriteL(abyData.data(), 1, abyData.size(), fp);
-        VSIFCloseL(fp);
+        kerchunk_test::WriteFile(osPath, std::string(abyData.begin(), abyData.end()));
     }
     // An array "name" with a .zarray built from the arguments.
     void AddArray(const std::string &osName, const std::vector<int> &anShape,
@@ -925,6 +922,44 @@ TEST(Codecs, SzipBadInput)
 /*                                 lzf                                  */
 /************************************************************************/
 
+// All values of a dataset, nBytes in memory type hMemType; empty when it
+// cannot be read.
+Bytes ReadWholeDataset(hid_t hDataset, hid_t hMemType, size_t nBytes)
+{
+    Bytes aby(nBytes);
+    if (H5Dread(hDataset, hMemType, H5S_ALL, H5S_ALL, H5P_DEFAULT, aby.data()) < 0)
+        aby.clear();
+    return aby;
+}
+
+// Whether the part of a decoded 2-D chunk (anChunk cells, at anOffset) that
+// lies inside an nRows x nCols array equals that array's values.
+bool ChunkMatchesArray(const Bytes &abyChunk, const hsize_t anChunk[2],
+                       const hsize_t anOffset[2], const Bytes &abyArray, size_t nRows,
+                       size_t nCols, size_t nSize)
+{
+    for (size_t r = 0; r < anChunk[0] && anOffset[0] + r < nRows; ++r)
+    {
+        for (size_t c = 0; c < anChunk[1] && anOffset[1] + c < nCols; ++c)
+        {
+            const size_t iOut = (r * anChunk[1] + c) * nSize;
+            const size_t iExp = ((anOffset[0] + r) * nCols + anOffset[1] + c) * nSize;
+            if (memcmp(abyChunk.data() + iOut, abyArray.data() + iExp, nSize) != 0)
+                return false;
+        }
+    }
+    return true;
+}
+
+// A dataset of jhdf's file: name, Zarr dtype, memory type, value size.
+struct LzfCase
+{
+    const char *pszName;
+    const char *pszDType;
+    hid_t hMemType;
+    int nSize;
+};
+
 TEST(Codecs, LzfJhdfFile)
 {
     // jhdf's file holds each dataset twice: lzf (the chunks under test) and
@@ -934,14 +969,7 @@ TEST(Codecs, LzfJhdfFile)
         TestDataDir() + "/test_compressed_chunked_datasets_earliest.hdf5";
     H5Id oFile(H5Fopen(osPath.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
     ASSERT_GE(oFile.m_id, 0);
-    struct Case
-    {
-        const char *pszName;
-        const char *pszDType;
-        hid_t hMemType;
-        int nSize;
-    };
-    const Case aoCases[] = {
+    const LzfCase aoCases[] = {
         {"float/float64", "<f8", H5T_NATIVE_DOUBLE, 8},
         {"int/int8", "|i1", H5T_NATIVE_INT8, 1},
     };
@@ -955,10 +983,9 @@ TEST(Codecs, LzfJhdfFile)
                   H5Dclose);
         ASSERT_GE(oLzf.m_id, 0);
         const size_t nRows = 7, nCols = 5;
-        Bytes abyExpected(nRows * nCols * sCase.nSize);
-        ASSERT_GE(H5Dread(oGzip, sCase.hMemType, H5S_ALL, H5S_ALL, H5P_DEFAULT,
-                          abyExpected.data()),
-                  0);
+        const Bytes abyExpected = ReadWholeDataset(oGzip, sCase.hMemType,
+                                                   nRows * nCols * sCase.nSize);
+        ASSERT_FALSE(abyExpected.empty());
         H5Id oDcpl(H5Dget_create_plist(oLzf), H5Pclose);
         hsize_t anChunk[2] = {0, 0};
         ASSERT_EQ(H5Pget_chunk(oDcpl, 2, anChunk), 2);
@@ -994,20 +1021,9 @@ TEST(Codecs, LzfJhdfFile)
             ASSERT_TRUE(Decode("lzf", abyRaw,
                                anChunk[0] * anChunk[1] * sCase.nSize, abyOut));
             ++nDecodedChunks;
-            // Compare the part of the (edge) chunk inside the dataset.
-            for (size_t r = 0; r < anChunk[0] && anOffset[0] + r < nRows; ++r)
-            {
-                for (size_t c = 0; c < anChunk[1] && anOffset[1] + c < nCols; ++c)
-                {
-                    const size_t iOut = (r * anChunk[1] + c) * sCase.nSize;
-                    const size_t iExp =
-                        ((anOffset[0] + r) * nCols + anOffset[1] + c) * sCase.nSize;
-                    ASSERT_EQ(memcmp(abyOut.data() + iOut,
-                                     abyExpected.data() + iExp, sCase.nSize),
-                              0)
-                        << "chunk " << anOffset[0] << "," << anOffset[1];
-                }
-            }
+            ASSERT_TRUE(ChunkMatchesArray(abyOut, anChunk, anOffset, abyExpected,
+                                          nRows, nCols, sCase.nSize))
+                << "chunk " << anOffset[0] << "," << anOffset[1];
         }
         if (bAllFiltered)
         {
@@ -1489,11 +1505,14 @@ TEST(Codecs, GribBadInput)
 bool RunPython(const std::string &osScript, const std::string &osDir)
 {
     const std::string osFile = osDir + "/make.py";
-    VSILFILE *fp = VSIFOpenL(osFile.c_str(), "wb");
-    if (!fp)
-        return false;
-    VSIFWriteL(osScript.data(), 1, osScript.size(), fp);
-    VSIFCloseL(fp);
+    {
+        kerchunk::VSIFilePtr poFile = kerchunk::OpenVSIFile(osFile, "wb");
+        if (!poFile ||
+            VSIFWriteL(osScript.data(), 1, osScript.size(), poFile.get()) !=
+                osScript.size() ||
+            !kerchunk::CloseVSIFile(poFile))
+            return false;
+    }
     const std::string osCmd =
         "/usr/bin/python3 " + osFile + " " + osDir + " 2>&1";
     FILE *pipe = popen(osCmd.c_str(), "r");
@@ -1512,14 +1531,13 @@ bool RunPython(const std::string &osScript, const std::string &osDir)
 Bytes ReadFile(const std::string &osPath)
 {
     Bytes aby;
-    VSILFILE *fp = VSIFOpenL(osPath.c_str(), "rb");
-    if (!fp)
+    const kerchunk::VSIFilePtr poFile = kerchunk::OpenVSIFile(osPath, "rb");
+    if (!poFile)
         return aby;
-    VSIFSeekL(fp, 0, SEEK_END);
-    aby.resize(static_cast<size_t>(VSIFTellL(fp)));
-    VSIFSeekL(fp, 0, SEEK_SET);
-    VSIFReadL(aby.data(), 1, aby.size(), fp);
-    VSIFCloseL(fp);
+    VSIFSeekL(poFile.get(), 0, SEEK_END);
+    aby.resize(static_cast<size_t>(VSIFTellL(poFile.get())));
+    VSIFSeekL(poFile.get(), 0, SEEK_SET);
+    VSIFReadL(aby.data(), 1, aby.size(), poFile.get());
     return aby;
 }
 
@@ -1793,13 +1811,13 @@ TEST(Codecs, GribSharedCorpusOptional)
             if (aosFiles[iFile][0] == '.' || VSIStatL(osPath.c_str(), &sStat) != 0 ||
                 !VSI_ISREG(sStat.st_mode) || sStat.st_size > 300000)
                 continue;
-            FILE *fp = std::fopen(osPath.c_str(), "rb");
-            if (!fp)
+            const kerchunk_test::StdFilePtr poFile(std::fopen(osPath.c_str(), "rb"));
+            if (!poFile)
                 continue;
             int nErr = 0;
             for (int iMsg = 0; iMsg < 3; ++iMsg)
             {
-                GribHandle poH(codes_handle_new_from_file(nullptr, fp, PRODUCT_GRIB, &nErr));
+                GribHandle poH(codes_handle_new_from_file(nullptr, poFile.get(), PRODUCT_GRIB, &nErr));
                 if (!poH)
                     break;
                 const void *pMsg = nullptr;
@@ -1843,7 +1861,6 @@ TEST(Codecs, GribSharedCorpusOptional)
                 }
                 ++nMessages;
             }
-            std::fclose(fp);
         }
     }
     if (nMessages == 0)

@@ -1,6 +1,8 @@
 // Units of combine/: CF time arithmetic, chunk keys, and CombineReferences on
 // small reference sets written to /vsimem/ (uncompressed inline chunks).
 #include "cf_time.h"
+#include "combine_input.h"
+#include "test_files.h"
 #include "combiner.h"
 #include "reference_writer.h"  // Base64Encode
 
@@ -117,9 +119,7 @@ CombineInput MakeInput(const std::string &osName, const std::string &osUnits,
         oRefs["v/" + std::to_string(i)] = {"data.bin", 100 * i, 4 * nChunk};
     const std::string osPath = "/vsimem/test_combine/" + osName + ".json";
     const std::string osText = nlohmann::json({{"version", 1}, {"refs", oRefs}}).dump();
-    VSILFILE *fp = VSIFileFromMemBuffer(
-        osPath.c_str(), reinterpret_cast<GByte *>(CPLStrdup(osText.c_str())), osText.size(), TRUE);
-    VSIFCloseL(fp);
+    kerchunk_test::WriteFile(osPath, osText);
     return LoadCombineInput(osName, osPath);
 }
 
@@ -209,6 +209,30 @@ TEST(Combine, RefusesWithArrayAndFilesNamed)
               "2000-01-02T00:00:00) and c (2000-01-02T00:00:00 to 2000-01-03T00:00:00)");
 }
 
+std::string LoadError(const std::string &osName, const std::string &osPath)
+{
+    try
+    {
+        LoadCombineInput(osName, osPath);
+    }
+    catch (const std::exception &e)
+    {
+        return e.what();
+    }
+    return "(no error)";
+}
+
+TEST(Combine, UnreadableInputsNameTheFileAndTheLimit)
+{
+    EXPECT_EQ(LoadError("x", "/vsimem/test_combine/none.json"),
+              "x: cannot read references /vsimem/test_combine/none.json");
+    MakeInput("small", "days since 2000-01-01", {0, 1}, 2);
+    CPLConfigOptionSetter oLimit("KERCHUNK_MAX_REFS_FILE_SIZE", "100", false);
+    EXPECT_EQ(LoadError("small", "/vsimem/test_combine/small.json"),
+              "small: references /vsimem/test_combine/small.json are larger than 100 "
+              "bytes (KERCHUNK_MAX_REFS_FILE_SIZE)");
+}
+
 // A forecast-like input: time (one value, days since 2000-01-01), step
 // (`anSteps`), v(time, step) in chunks of (1, nStepChunk) and w(time), their
 // chunks pointing into "<name>.bin".
@@ -241,9 +265,7 @@ CombineInput MakeGridInput(const std::string &osName, int32_t nTime, std::vector
         oRefs["v/0." + std::to_string(i)] = {osName + ".bin", 100 * (i + 1), 4 * nStepChunk};
     const std::string osPath = "/vsimem/test_combine/" + osName + ".json";
     const std::string osText = nlohmann::json({{"version", 1}, {"refs", oRefs}}).dump();
-    VSILFILE *fp = VSIFileFromMemBuffer(
-        osPath.c_str(), reinterpret_cast<GByte *>(CPLStrdup(osText.c_str())), osText.size(), TRUE);
-    VSIFCloseL(fp);
+    kerchunk_test::WriteFile(osPath, osText);
     return LoadCombineInput(osName, osPath);
 }
 

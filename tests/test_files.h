@@ -8,11 +8,23 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace kerchunk_test
 {
+
+struct StdFileCloser
+{
+    void operator()(FILE *fp) const
+    {
+        std::fclose(fp);
+    }
+};
+// A C stdio FILE (what eccodes reads) closed when it goes out of scope.
+using StdFilePtr = std::unique_ptr<FILE, StdFileCloser>;
 
 // Writes osContent to osPath; a test failure when it cannot.
 inline void WriteFile(const std::string &osPath, const std::string &osContent)

@@ -3,6 +3,7 @@
 // pygrib's eta.grb, MIT, see data/LICENSES.md), plus malformed files whose
 // error messages are asserted.
 #include "error.h"
+#include "test_files.h"
 #include "generator.h"
 #include "grib/grib_handle.h"
 #include "grib/grib_locator.h"
@@ -62,9 +63,7 @@ class MemFile
     MemFile(const std::string &osName, const std::string &osBytes)
         : m_osPath("/vsimem/test_grib/" + osName)
     {
-        VSILFILE *fp = VSIFOpenL(m_osPath.c_str(), "wb");
-        VSIFWriteL(osBytes.data(), 1, osBytes.size(), fp);
-        VSIFCloseL(fp);
+        kerchunk_test::WriteFile(m_osPath, osBytes);
     }
     ~MemFile()
     {
@@ -104,13 +103,13 @@ std::string LocateError(const std::string &osName, const std::string &osBytes)
 std::vector<std::vector<double>> EccodesFields(const std::string &osPath)
 {
     std::vector<std::vector<double>> aadf;
-    FILE *fp = fopen(osPath.c_str(), "rb");
-    if (!fp)
+    const kerchunk_test::StdFilePtr poFile(fopen(osPath.c_str(), "rb"));
+    if (!poFile)
         return aadf;
     codes_grib_multi_support_on(nullptr);
     int nErr = 0;
     while (codes_handle *h =
-               codes_handle_new_from_file(nullptr, fp, PRODUCT_GRIB, &nErr))
+               codes_handle_new_from_file(nullptr, poFile.get(), PRODUCT_GRIB, &nErr))
     {
         size_t n = 0;
         codes_get_size(h, "values", &n);
@@ -120,7 +119,6 @@ std::vector<std::vector<double>> EccodesFields(const std::string &osPath)
         codes_handle_delete(h);
     }
     codes_grib_multi_support_off(nullptr);
-    fclose(fp);
     return aadf;
 }
 
@@ -365,15 +363,15 @@ TEST(GribGenerator, MultiFieldFileReferences)
 {
     const std::string osPath = TestData("grib/eta_multifield.grb2");
     const std::string osOut = "/vsimem/test_grib/refs.json";
-    VSILFILE *fp = VSIFOpenL(osOut.c_str(), "wb");
-    ASSERT_NE(fp, nullptr);
+    kerchunk::VSIFilePtr poOut = kerchunk::OpenVSIFile(osOut, "wb");
+    ASSERT_TRUE(poOut);
     GenerateStats oStats;
     {
-        ReferenceWriter oWriter(fp, osPath);
+        ReferenceWriter oWriter(poOut.get(), osPath);
         oStats = GenerateGRIBReferences(osPath, GenerateOptions{}, oWriter);
         oWriter.Finish();
     }
-    VSIFCloseL(fp);
+    ASSERT_TRUE(kerchunk::CloseVSIFile(poOut));
     vsi_l_offset nSize = 0;
     GByte *pabyJson = VSIGetMemFileBuffer(osOut.c_str(), &nSize, TRUE);
     const auto oRefs = nlohmann::json::parse(
@@ -442,22 +440,24 @@ TEST(GribGenerator, MutatedMessagesNeverCrash)
             os[nAt % os.size()] = static_cast<char>(Next() & 0xFF);
         }
         MemFile oFile("mutated.grib", os);
-        VSILFILE *fp = VSIFOpenL("/vsimem/test_grib/mutated.json", "wb");
-        try
         {
-            ReferenceWriter oWriter(fp, oFile.Path());
-            GenerateGRIBReferences(oFile.Path(), GenerateOptions{}, oWriter);
-            oWriter.Finish();
-            ++nOk;
+            const kerchunk::VSIFilePtr poOut =
+                kerchunk::OpenVSIFile("/vsimem/test_grib/mutated.json", "wb");
+            try
+            {
+                ReferenceWriter oWriter(poOut.get(), oFile.Path());
+                GenerateGRIBReferences(oFile.Path(), GenerateOptions{}, oWriter);
+                oWriter.Finish();
+                ++nOk;
+            }
+            catch (const Error &e)
+            {
+                EXPECT_NE(std::string(e.what()).find(oFile.Path()),
+                          std::string::npos)
+                    << e.what();
+                ++nErrors;
+            }
         }
-        catch (const Error &e)
-        {
-            EXPECT_NE(std::string(e.what()).find(oFile.Path()),
-                      std::string::npos)
-                << e.what();
-            ++nErrors;
-        }
-        VSIFCloseL(fp);
         VSIUnlink("/vsimem/test_grib/mutated.json");
     }
     EXPECT_GT(nErrors, 0);

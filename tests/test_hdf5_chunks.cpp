@@ -3,6 +3,7 @@
 // VSI file driver must read /vsimem/ files and refuse broken ones with a
 // message naming the file, and filter pipelines must map as documented.
 #include "error.h"
+#include "file_handles.h"
 #include "hdf5/hdf5_chunks.h"
 #include "hdf5/hdf5_filters.h"
 #include "hdf5/hdf5_handle.h"
@@ -163,7 +164,7 @@ TEST(VSIFileDriver, ReadsFromVsimemWithoutTransferringChunks)
     GByte *pabyData = nullptr;
     ASSERT_TRUE(VSIIngestFile(nullptr, osPath.c_str(), &pabyData, &nSize, -1));
     const std::string osMem = "/vsimem/kerchunk_hdf5_test.h5";
-    VSIFCloseL(VSIFileFromMemBuffer(osMem.c_str(), pabyData, nSize, TRUE));
+    kerchunk::VSIFilePtr{VSIFileFromMemBuffer(osMem.c_str(), pabyData, nSize, TRUE)};
     EXPECT_EQ(LocatedChunks(osMem), oExpected);
 
     Handle hFile = kerchunk::hdf5::OpenVSIFile(osMem);
@@ -187,7 +188,7 @@ TEST(VSIFileDriver, TruncatedFileIsRefusedWithItsName)
     GByte *pabyData = nullptr;
     ASSERT_TRUE(VSIIngestFile(nullptr, osPath.c_str(), &pabyData, &nSize, -1));
     const std::string osMem = "/vsimem/kerchunk_truncated.h5";
-    VSIFCloseL(VSIFileFromMemBuffer(osMem.c_str(), pabyData, nSize / 2, TRUE));
+    kerchunk::VSIFilePtr{VSIFileFromMemBuffer(osMem.c_str(), pabyData, nSize / 2, TRUE)};
     try
     {
         kerchunk::hdf5::OpenVSIFile(osMem);

@@ -1,6 +1,7 @@
 // The NetCDF-3 header parser and layout on hand-built headers: valid CDF-1,
 // CDF-2 and CDF-5 headers, and malformed ones (each asserting its message).
 #include "netcdf3/netcdf3_attributes.h"
+#include "file_handles.h"
 #include "netcdf3/netcdf3_header.h"
 #include "netcdf3/netcdf3_layout.h"
 
@@ -617,17 +618,16 @@ TEST(NetCDF3Header, ReadsBigHeadersInGrowingBlocks)
     const std::string osLong(300000, 'a');
     b.NonNeg(0).Absent().List(ATT, 1).TextAttr("long", osLong).Absent();
     const std::string osPath = "/vsimem/test_netcdf3_big_header.nc";
-    VSILFILE *fp = VSIFileFromMemBuffer(osPath.c_str(),
-                                        reinterpret_cast<GByte *>(&b.Str()[0]),
-                                        b.Size(), FALSE);
-    ASSERT_NE(fp, nullptr);
-    const NC3Header o = kerchunk::ReadNetCDF3Header(fp, osPath);
+    const kerchunk::VSIFilePtr poFile(VSIFileFromMemBuffer(
+        osPath.c_str(), reinterpret_cast<GByte *>(&b.Str()[0]), b.Size(), FALSE));
+    ASSERT_TRUE(poFile);
+    const NC3Header o = kerchunk::ReadNetCDF3Header(poFile.get(), osPath);
     EXPECT_EQ(o.aoAttributes.at(0).osValues, osLong);
 
     CPLSetConfigOption("KERCHUNK_NETCDF3_MAX_HEADER_SIZE", "100000");
     try
     {
-        kerchunk::ReadNetCDF3Header(fp, osPath);
+        kerchunk::ReadNetCDF3Header(poFile.get(), osPath);
         ADD_FAILURE() << "no error";
     }
     catch (const Error &e)
@@ -637,7 +637,6 @@ TEST(NetCDF3Header, ReadsBigHeadersInGrowingBlocks)
                                    .c_str());
     }
     CPLSetConfigOption("KERCHUNK_NETCDF3_MAX_HEADER_SIZE", nullptr);
-    VSIFCloseL(fp);
     VSIUnlink(osPath.c_str());
 }
 

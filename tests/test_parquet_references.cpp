@@ -3,10 +3,12 @@
 // layout's chunk numbering and the writer's refusals.
 #include "error.h"
 #include "parquet_layout.h"
+#include "parquet_references.h"
 #include "parquet_references_writer.h"
 #include "parquet_writer.h"
 #include "vsikerchunk.h"
 
+#include "cpl_conv.h"
 #include "cpl_error.h"
 #include "cpl_json.h"
 #include "cpl_vsi.h"
@@ -83,19 +85,33 @@ TEST(ParquetReferences, LazyKeysThroughTheHandler)
     // a missing chunk.
     CPLErrorReset();
     CPLPushErrorHandler(CPLQuietErrorHandler);
-    VSILFILE *fp = VSIFOpenL((osRoot + "/a/4").c_str(), "rb");
+    const kerchunk::VSIFilePtr poFile = kerchunk::OpenVSIFile(osRoot + "/a/4", "rb");
     CPLPopErrorHandler();
-    if (fp != nullptr)
+    if (poFile)
     {
         char ach[4];
-        EXPECT_EQ(VSIFReadL(ach, 1, 1, fp), 0u);  // a failing handle
-        VSIFCloseL(fp);
+        EXPECT_EQ(VSIFReadL(ach, 1, 1, poFile.get()), 0u);  // a failing handle
     }
     EXPECT_EQ(CPLGetLastErrorType(), CE_Failure);
     const std::string osMessage = CPLGetLastErrorMsg();
     EXPECT_NE(osMessage.find("key 'a/4': " + osDir + "/a/refs.2.parq: "), std::string::npos)
         << osMessage;
     VSIRmdirRecursive("/vsimem/test_parquet_refs");
+}
+
+TEST(ParquetReferences, TooLargeMetadataNamesTheFileAndTheLimit)
+{
+    const std::string osDir = "/vsimem/test_parquet_refs_large/refs.parq";
+    VSIMkdirRecursive(osDir.c_str(), 0755);
+    WriteFile(osDir + "/.zmetadata",
+              R"({"metadata": {".zgroup": {"zarr_format": 2}}, "record_size": 2})");
+    CPLConfigOptionSetter oLimit("KERCHUNK_MAX_REFS_FILE_SIZE", "20", false);
+    LoadedReferences oRefs;
+    std::string osError;
+    EXPECT_FALSE(LoadParquetReferences(osDir, oRefs, osError));
+    EXPECT_EQ(osError, "cannot read " + osDir +
+                           "/.zmetadata: larger than 20 bytes (KERCHUNK_MAX_REFS_FILE_SIZE)");
+    VSIRmdirRecursive("/vsimem/test_parquet_refs_large");
 }
 
 TEST(ParquetLayout, ChunkNumbersInCOrder)

@@ -5,6 +5,7 @@
 // checked against the bytes written. Run under ThreadSanitizer in a
 // -DKERCHUNK_TSAN=ON build.
 #include "chunk_prefetch.h"
+#include "test_files.h"
 #include "kerchunk_dataset.h"
 #include "vsikerchunk.h"
 
@@ -64,11 +65,7 @@ void WriteFixture()
     for (const auto &oFile : {std::make_pair("/vsimem/thr/data.bin", osData),
                               std::make_pair("/vsimem/thr/refs.json", osRefs)})
     {
-        VSILFILE *fp = VSIFOpenL(oFile.first, "wb");
-        ASSERT_NE(fp, nullptr);
-        ASSERT_EQ(VSIFWriteL(oFile.second.data(), 1, oFile.second.size(), fp),
-                  oFile.second.size());
-        VSIFCloseL(fp);
+        kerchunk_test::WriteFile(oFile.first, oFile.second);
     }
 }
 

@@ -72,8 +72,9 @@ TEST_F(VSIKerchunkTest, ReadsRangesInlineAndWholeFiles)
 
 TEST_F(VSIKerchunkTest, SeekStaysInsideTheRange)
 {
-    VSILFILE *fp = VSIFOpenL((m_osRoot + "/g/a/0").c_str(), "rb");
-    ASSERT_NE(fp, nullptr);
+    const kerchunk::VSIFilePtr poFile = kerchunk::OpenVSIFile(m_osRoot + "/g/a/0", "rb");
+    ASSERT_TRUE(poFile);
+    VSILFILE *fp = poFile.get();
     ASSERT_EQ(VSIFSeekL(fp, 0, SEEK_END), 0);
     EXPECT_EQ(VSIFTellL(fp), 4u);
     char achBuffer[16] = {};
@@ -82,7 +83,6 @@ TEST_F(VSIKerchunkTest, SeekStaysInsideTheRange)
     EXPECT_EQ(VSIFReadL(achBuffer, 1, sizeof(achBuffer), fp), 2u);
     EXPECT_EQ(std::string(achBuffer, 2), "cd");
     EXPECT_TRUE(VSIFEofL(fp));
-    VSIFCloseL(fp);
 }
 
 TEST_F(VSIKerchunkTest, StatAndReadDir)

@@ -129,9 +129,8 @@ TEST_F(TargetPolicyTest, FifoIsRefusedWithoutBlocking)
                 std::this_thread::sleep_for(std::chrono::milliseconds(20));
             if (!bDone)
             {
-                const int fd = open(osFifo.c_str(), O_WRONLY | O_NONBLOCK);
-                if (fd >= 0)
-                    close(fd);
+                // Opened and closed at once: enough to unblock a reader.
+                const kerchunk::UniqueFd oFd(open(osFifo.c_str(), O_WRONLY | O_NONBLOCK));
             }
         });
     const std::string osError = ReadError(m_osRoot + "/fifo");

@@ -30,6 +30,25 @@ constexpr uint64_t MAX_OFFSET = static_cast<uint64_t>(std::numeric_limits<int64_
 
 constexpr const char *INLINE_BASE64_PREFIX = "base64:";
 
+// The dimensions of a `gen` entry: names, values, and how many
+// combinations they make.
+struct GenDimensions
+{
+    std::vector<std::string> aosNames{};
+    std::vector<std::vector<TemplateValue>> aaoValues{};
+    uint64_t nTotal = 1;
+};
+
+// The templates of a `gen` entry; offset and length only with bHasRange.
+struct GenTemplates
+{
+    std::string osKey{};
+    std::string osUrl{};
+    bool bHasRange = false;
+    std::string osOffset{};
+    std::string osLength{};
+};
+
 class Parser
 {
   public:
@@ -54,6 +73,11 @@ class Parser
     bool ParseTemplates(const json &oTemplates);
     bool ParseGen(const json &oGen);
     bool ParseGenEntry(const json &oEntry, size_t nIndex);
+    bool ExpandGenDimensions(const json &oDimensions, const std::string &osWhere,
+                             uint64_t nMaxEntries, GenDimensions &oOut);
+    bool AddGeneratedReference(const GenTemplates &oTemplates,
+                               const TemplateContext &oContext,
+                               const std::string &osWhere, uint64_t nMaxBytes);
     bool AddReference(const std::string &osKey, const json &oValue);
     bool GetOffset(const std::string &osKey, const json &oValue,
                    const char *pszWhat, uint64_t &nOut);
@@ -299,28 +323,104 @@ bool GetDimensionValues(const std::string &osName, const json &oSpec,
     return true;
 }
 
-bool Parser::ParseGenEntry(const json &oEntry, size_t nIndex)
+// Why a `gen` entry is malformed, prefixed with osWhere; empty when its
+// fields have the right types.
+std::string GenEntryShapeError(const json &oEntry, const std::string &osWhere)
 {
-    const std::string osWhere = "gen[" + std::to_string(nIndex) + "]";
     if (!oEntry.is_object())
-        return Fail(osWhere + " must be a JSON object");
+        return osWhere + " must be a JSON object";
     for (const char *pszField : {"key", "url"})
     {
         if (!oEntry.contains(pszField) || !oEntry[pszField].is_string())
-            return Fail(osWhere + ": '" + pszField + "' must be a string");
+            return osWhere + ": '" + pszField + "' must be a string";
     }
-    const bool bHasOffset = oEntry.contains("offset");
-    const bool bHasLength = oEntry.contains("length");
-    if (bHasOffset != bHasLength)
-        return Fail(osWhere + ": 'offset' and 'length' go together");
+    if (oEntry.contains("offset") != oEntry.contains("length"))
+        return osWhere + ": 'offset' and 'length' go together";
     for (const char *pszField : {"offset", "length"})
     {
         if (oEntry.contains(pszField) && !oEntry[pszField].is_string() &&
             !oEntry[pszField].is_number_integer())
-            return Fail(osWhere + ": '" + pszField + "' must be a string or an integer");
+            return osWhere + ": '" + pszField + "' must be a string or an integer";
     }
     if (!oEntry.contains("dimensions") || !oEntry["dimensions"].is_object())
-        return Fail(osWhere + ": 'dimensions' must be a JSON object");
+        return osWhere + ": 'dimensions' must be a JSON object";
+    return std::string();
+}
+
+// Moves anIndex to the next combination of a Cartesian product, the last
+// dimension varying fastest (itertools.product); false after the last one.
+bool NextCombination(std::vector<size_t> &anIndex,
+                     const std::vector<std::vector<TemplateValue>> &aaoValues)
+{
+    for (size_t iDim = anIndex.size(); iDim > 0; --iDim)
+    {
+        if (++anIndex[iDim - 1] < aaoValues[iDim - 1].size())
+            return true;
+        anIndex[iDim - 1] = 0;
+    }
+    return false;
+}
+
+bool Parser::ExpandGenDimensions(const json &oDimensions, const std::string &osWhere,
+                                 uint64_t nMaxEntries, GenDimensions &oOut)
+{
+    for (const auto &oDim : oDimensions.items())
+    {
+        std::vector<TemplateValue> aoValues;
+        std::string osError;
+        if (!GetDimensionValues(oDim.key(), oDim.value(), aoValues, nMaxEntries, osError))
+            return Fail(osWhere + ": " + osError);
+        if (!aoValues.empty() && oOut.nTotal > nMaxEntries / aoValues.size())
+            return Fail(osWhere + " generates more than " +
+                        std::to_string(nMaxEntries) +
+                        " references (KERCHUNK_MAX_GENERATED_REFS)");
+        oOut.nTotal *= aoValues.size();
+        oOut.aosNames.push_back(oDim.key());
+        oOut.aaoValues.push_back(std::move(aoValues));
+    }
+    return true;
+}
+
+bool Parser::AddGeneratedReference(const GenTemplates &oTemplates,
+                                   const TemplateContext &oContext,
+                                   const std::string &osWhere, uint64_t nMaxBytes)
+{
+    std::string osKey, osUrl, osError;
+    if (!RenderTemplate(oTemplates.osKey, oContext, osKey, osError) ||
+        !RenderTemplate(oTemplates.osUrl, oContext, osUrl, osError))
+        return Fail(osWhere + ": " + osError);
+    m_nGeneratedBytes += osKey.size() + osUrl.size();
+    if (m_nGeneratedBytes > nMaxBytes)
+        return Fail(osWhere + " generates more than " + std::to_string(nMaxBytes) +
+                    " bytes of keys and URLs (KERCHUNK_MAX_GENERATED_BYTES)");
+    json oValue = json::array({osUrl});
+    if (oTemplates.bHasRange)
+    {
+        std::string osOffset, osLength;
+        if (!RenderTemplate(oTemplates.osOffset, oContext, osOffset, osError) ||
+            !RenderTemplate(oTemplates.osLength, oContext, osLength, osError))
+            return Fail(osWhere + ": " + osError);
+        // The rendered text must be an integer literal (Python's int()).
+        for (const std::string *posText : {&osOffset, &osLength})
+        {
+            char *pszEnd = nullptr;
+            errno = 0;
+            const long long nValue = std::strtoll(posText->c_str(), &pszEnd, 10);
+            if (posText->empty() || *pszEnd != '\0' || errno != 0)
+                return Fail(osWhere + ": key '" + osKey + "': offset/length '" +
+                            *posText + "' is not an integer");
+            oValue.push_back(nValue);
+        }
+    }
+    return AddReference(osKey, oValue);
+}
+
+bool Parser::ParseGenEntry(const json &oEntry, size_t nIndex)
+{
+    const std::string osWhere = "gen[" + std::to_string(nIndex) + "]";
+    const std::string osShapeError = GenEntryShapeError(oEntry, osWhere);
+    if (!osShapeError.empty())
+        return Fail(osShapeError);
 
     uint64_t nMaxEntries = 0;
     uint64_t nMaxBytes = 0;
@@ -333,86 +433,39 @@ bool Parser::ParseGenEntry(const json &oEntry, size_t nIndex)
     {
         return Fail(osWhere + ": " + e.what());
     }
-    std::vector<std::string> aosNames;
-    std::vector<std::vector<TemplateValue>> aaoValues;
-    uint64_t nTotal = 1;
-    for (const auto &oDim : oEntry["dimensions"].items())
-    {
-        std::vector<TemplateValue> aoValues;
-        std::string osError;
-        if (!GetDimensionValues(oDim.key(), oDim.value(), aoValues, nMaxEntries, osError))
-            return Fail(osWhere + ": " + osError);
-        if (!aoValues.empty() && nTotal > nMaxEntries / aoValues.size())
-            return Fail(osWhere + " generates more than " +
-                        std::to_string(nMaxEntries) +
-                        " references (KERCHUNK_MAX_GENERATED_REFS)");
-        nTotal *= aoValues.size();
-        aosNames.push_back(oDim.key());
-        aaoValues.push_back(std::move(aoValues));
-    }
-    if (nTotal == 0 || aosNames.empty())
+    GenDimensions oDims;
+    if (!ExpandGenDimensions(oEntry["dimensions"], osWhere, nMaxEntries, oDims))
+        return false;
+    if (oDims.nTotal == 0 || oDims.aosNames.empty())
         return true;
-    m_nGenerated += nTotal;
+    m_nGenerated += oDims.nTotal;
     if (m_nGenerated > nMaxEntries)
         return Fail(osWhere + " generates more than " +
                     std::to_string(nMaxEntries) +
                     " references (KERCHUNK_MAX_GENERATED_REFS)");
 
-    // Cartesian product, last dimension varying fastest (itertools.product).
-    std::vector<size_t> anIndex(aosNames.size(), 0);
     auto ToText = [](const json &oField)
     { return oField.is_string() ? oField.get<std::string>() : oField.dump(); };
-    const std::string osKeyTemplate = oEntry["key"].get<std::string>();
-    const std::string osUrlTemplate = oEntry["url"].get<std::string>();
-    const std::string osOffsetTemplate = bHasOffset ? ToText(oEntry["offset"]) : "";
-    const std::string osLengthTemplate = bHasLength ? ToText(oEntry["length"]) : "";
+    GenTemplates oTemplates;
+    oTemplates.osKey = oEntry["key"].get<std::string>();
+    oTemplates.osUrl = oEntry["url"].get<std::string>();
+    oTemplates.bHasRange = oEntry.contains("offset");
+    if (oTemplates.bHasRange)
+    {
+        oTemplates.osOffset = ToText(oEntry["offset"]);
+        oTemplates.osLength = ToText(oEntry["length"]);
+    }
     TemplateContext oContext;
     oContext.poTemplates = &m_oTemplates;
-    while (true)
+    std::vector<size_t> anIndex(oDims.aosNames.size(), 0);
+    do
     {
-        for (size_t i = 0; i < aosNames.size(); ++i)
-            oContext.oVariables[aosNames[i]] = aaoValues[i][anIndex[i]];
-        std::string osKey, osUrl, osError;
-        if (!RenderTemplate(osKeyTemplate, oContext, osKey, osError) ||
-            !RenderTemplate(osUrlTemplate, oContext, osUrl, osError))
-            return Fail(osWhere + ": " + osError);
-        m_nGeneratedBytes += osKey.size() + osUrl.size();
-        if (m_nGeneratedBytes > nMaxBytes)
-            return Fail(osWhere + " generates more than " + std::to_string(nMaxBytes) +
-                        " bytes of keys and URLs (KERCHUNK_MAX_GENERATED_BYTES)");
-        json oValue = json::array({osUrl});
-        if (bHasOffset)
-        {
-            std::string osOffset, osLength;
-            if (!RenderTemplate(osOffsetTemplate, oContext, osOffset, osError) ||
-                !RenderTemplate(osLengthTemplate, oContext, osLength, osError))
-                return Fail(osWhere + ": " + osError);
-            // The rendered text must be an integer literal (Python's int()).
-            for (const std::string *posText : {&osOffset, &osLength})
-            {
-                char *pszEnd = nullptr;
-                errno = 0;
-                const long long nValue = std::strtoll(posText->c_str(), &pszEnd, 10);
-                if (posText->empty() || *pszEnd != '\0' || errno != 0)
-                    return Fail(osWhere + ": key '" + osKey + "': offset/length '" +
-                                *posText + "' is not an integer");
-                oValue.push_back(nValue);
-            }
-        }
-        if (!AddReference(osKey, oValue))
+        for (size_t i = 0; i < oDims.aosNames.size(); ++i)
+            oContext.oVariables[oDims.aosNames[i]] = oDims.aaoValues[i][anIndex[i]];
+        if (!AddGeneratedReference(oTemplates, oContext, osWhere, nMaxBytes))
             return false;
-
-        size_t iDim = aosNames.size();
-        while (iDim > 0)
-        {
-            --iDim;
-            if (++anIndex[iDim] < aaoValues[iDim].size())
-                break;
-            anIndex[iDim] = 0;
-            if (iDim == 0)
-                return true;
-        }
-    }
+    } while (NextCombination(anIndex, oDims.aaoValues));
+    return true;
 }
 
 bool Parser::ParseGen(const json &oGen)

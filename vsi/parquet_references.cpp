@@ -2,6 +2,7 @@
 
 #include "config_options.h"
 #include "error.h"
+#include "file_handles.h"
 #include "json_nesting.h"
 #include "parquet_layout.h"
 #include "parquet_reader.h"
@@ -45,7 +46,9 @@ struct BatchReference
     Reference oRef{};
 };
 
-std::string ReadWholeFile(const std::string &osPath, std::string &osError, bool &bMissing)
+// The bytes of a references file of at most KERCHUNK_MAX_REFS_FILE_SIZE
+// bytes; bMissing (and no error) when it does not exist.
+std::string ReadReferencesFile(const std::string &osPath, std::string &osError, bool &bMissing)
 {
     bMissing = false;
     VSIStatBufL sStat;
@@ -54,24 +57,19 @@ std::string ReadWholeFile(const std::string &osPath, std::string &osError, bool 
         bMissing = true;
         return std::string();
     }
-    uint64_t nMaxSize = GetIntegerOption("KERCHUNK_MAX_REFS_FILE_SIZE");
-    GByte *pabyData = nullptr;
-    vsi_l_offset nSize = 0;
-    CPLErrorHandlerPusher oQuiet(CPLQuietErrorHandler);
-    CPLErrorReset();
-    if (!VSIIngestFile(nullptr, osPath.c_str(), &pabyData, &nSize,
-                       static_cast<GIntBig>(std::min<uint64_t>(
-                           nMaxSize, std::numeric_limits<GIntBig>::max()))))
-    {
-        osError = "cannot read " + osPath;
-        const char *pszDetail = CPLGetLastErrorMsg();
-        if (pszDetail && *pszDetail)
-            osError += std::string(": ") + pszDetail;
-        return std::string();
-    }
-    std::string osBytes(reinterpret_cast<const char *>(pabyData), static_cast<size_t>(nSize));
-    VSIFree(pabyData);
-    return osBytes;
+    const uint64_t nMaxSize = GetIntegerOption("KERCHUNK_MAX_REFS_FILE_SIZE");
+    std::string osBytes;
+    IngestFailure eFailure = IngestFailure::None;
+    std::string osDetail;
+    if (IngestSmallFile(osPath, nMaxSize, osBytes, &eFailure, &osDetail))
+        return osBytes;
+    osError = "cannot read " + osPath;
+    if (eFailure == IngestFailure::TooLarge)
+        osError += ": larger than " + std::to_string(nMaxSize) +
+                   " bytes (KERCHUNK_MAX_REFS_FILE_SIZE)";
+    else if (!osDetail.empty())
+        osError += ": " + osDetail;
+    return std::string();
 }
 
 // Column of fsspec's schema, checked for the type fsspec writes; null when
@@ -152,7 +150,7 @@ std::shared_ptr<const RecordBatch> ParquetReferenceLookup::LoadBatch(const std::
                                                                      std::string &osError) const
 {
     bool bMissing = false;
-    const std::string osBytes = ReadWholeFile(osFile, osError, bMissing);
+    const std::string osBytes = ReadReferencesFile(osFile, osError, bMissing);
     if (bMissing || !osError.empty())
         return nullptr;
     CPLDebug("KERCHUNK", "loading Parquet references %s", osFile.c_str());
@@ -276,7 +274,7 @@ bool LoadParquetReferences(const std::string &osDir, LoadedReferences &oRefs,
     std::string osText;
     try
     {
-        osText = ReadWholeFile(osMetaPath, osError, bMissing);
+        osText = ReadReferencesFile(osMetaPath, osError, bMissing);
     }
     catch (const Error &e)
     {

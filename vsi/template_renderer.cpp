@@ -119,62 +119,53 @@ class ExpressionParser
         return true;
     }
 
-    bool Arithmetic(char chOp, const TemplateValue &oLeft,
-                    const TemplateValue &oRight, TemplateValue &oResult)
+    // Python's int arithmetic on 64 bits (overflow is an error), but "/".
+    bool IntegerArithmetic(char chOp, int64_t nLeft, int64_t nRight,
+                           TemplateValue &oResult)
     {
-        const auto *pnLeft = std::get_if<int64_t>(&oLeft);
-        const auto *pnRight = std::get_if<int64_t>(&oRight);
-        if (chOp == '+' && std::holds_alternative<std::string>(oLeft) &&
-            std::holds_alternative<std::string>(oRight))
+        int64_t nResult = 0;
+        bool bOverflow = false;
+        switch (chOp)
         {
-            oResult = std::get<std::string>(oLeft) + std::get<std::string>(oRight);
-            return true;
-        }
-        if (pnLeft && pnRight && chOp != '/')
-        {
-            int64_t nResult = 0;
-            bool bOverflow = false;
-            switch (chOp)
+            case '+':
+                bOverflow = __builtin_add_overflow(nLeft, nRight, &nResult);
+                break;
+            case '-':
+                bOverflow = __builtin_sub_overflow(nLeft, nRight, &nResult);
+                break;
+            case '*':
+                bOverflow = __builtin_mul_overflow(nLeft, nRight, &nResult);
+                break;
+            case 'd':  // "//": Python floor division
+            case '%':
             {
-                case '+':
-                    bOverflow = __builtin_add_overflow(*pnLeft, *pnRight, &nResult);
-                    break;
-                case '-':
-                    bOverflow = __builtin_sub_overflow(*pnLeft, *pnRight, &nResult);
-                    break;
-                case '*':
-                    bOverflow = __builtin_mul_overflow(*pnLeft, *pnRight, &nResult);
-                    break;
-                case 'd':  // "//": Python floor division
-                case '%':
+                if (nRight == 0)
+                    return Fail("division by zero");
+                if (nLeft == std::numeric_limits<int64_t>::min() && nRight == -1)
+                    return Fail("integer overflow");
+                int64_t nQuot = nLeft / nRight;
+                int64_t nRem = nLeft % nRight;
+                if (nRem != 0 && ((nRem < 0) != (nRight < 0)))
                 {
-                    if (*pnRight == 0)
-                        return Fail("division by zero");
-                    if (*pnLeft == std::numeric_limits<int64_t>::min() &&
-                        *pnRight == -1)
-                        return Fail("integer overflow");
-                    int64_t nQuot = *pnLeft / *pnRight;
-                    int64_t nRem = *pnLeft % *pnRight;
-                    if (nRem != 0 && ((nRem < 0) != (*pnRight < 0)))
-                    {
-                        --nQuot;
-                        nRem += *pnRight;
-                    }
-                    nResult = chOp == 'd' ? nQuot : nRem;
-                    break;
+                    --nQuot;
+                    nRem += nRight;
                 }
-                default:
-                    return Fail("unsupported operator");
+                nResult = chOp == 'd' ? nQuot : nRem;
+                break;
             }
-            if (bOverflow)
-                return Fail("integer overflow");
-            oResult = nResult;
-            return true;
+            default:
+                return Fail("unsupported operator");
         }
-        double dfLeft = 0;
-        double dfRight = 0;
-        if (!ToNumber(oLeft, dfLeft) || !ToNumber(oRight, dfRight))
-            return Fail("arithmetic on a string");
+        if (bOverflow)
+            return Fail("integer overflow");
+        oResult = nResult;
+        return true;
+    }
+
+    // Python's float arithmetic.
+    bool FloatArithmetic(char chOp, double dfLeft, double dfRight,
+                         TemplateValue &oResult)
+    {
         switch (chOp)
         {
             case '+':
@@ -204,6 +195,26 @@ class ExpressionParser
             default:
                 return Fail("unsupported operator");
         }
+    }
+
+    bool Arithmetic(char chOp, const TemplateValue &oLeft,
+                    const TemplateValue &oRight, TemplateValue &oResult)
+    {
+        const auto *pnLeft = std::get_if<int64_t>(&oLeft);
+        const auto *pnRight = std::get_if<int64_t>(&oRight);
+        if (chOp == '+' && std::holds_alternative<std::string>(oLeft) &&
+            std::holds_alternative<std::string>(oRight))
+        {
+            oResult = std::get<std::string>(oLeft) + std::get<std::string>(oRight);
+            return true;
+        }
+        if (pnLeft && pnRight && chOp != '/')
+            return IntegerArithmetic(chOp, *pnLeft, *pnRight, oResult);
+        double dfLeft = 0;
+        double dfRight = 0;
+        if (!ToNumber(oLeft, dfLeft) || !ToNumber(oRight, dfRight))
+            return Fail("arithmetic on a string");
+        return FloatArithmetic(chOp, dfLeft, dfRight, oResult);
     }
 
     bool ParseSum(TemplateValue &oValue)

@@ -86,6 +86,10 @@ class VSIKerchunkFilesystemHandler final : public VSIFilesystemHandler
     }
 
   private:
+    // Open of a key that has a reference to a range or a whole file.
+    VSIOpenResult OpenTarget(const LoadedReferences &oRefs, const std::string &osKey,
+                             const Reference &oRef);
+
     ReferencesCache m_oCache{};
     const std::string m_osOptionsXml = GetConfigOptionsXml();
     // Chunks fetched ahead by batch reads (chunk_prefetch.h), for the life
@@ -140,34 +144,39 @@ VSIOpenResult VSIKerchunkFilesystemHandler::Open(const char *pszFilename,
     }
     if (poRef->IsInline())
         return MakeVSIHandle<InlineHandle>(std::string(poRef->osInline));
+    return OpenTarget(oRefs, oPath.osKey, *poRef);
+}
 
-    // From here on the key exists: failures are errors, never "missing".
-    const std::string osDescription =
-        oRefs.osRefsPath + ": key '" + oPath.osKey + "'";
-    const vsi_l_offset nDeclaredSize = poRef->bWholeFile ? 0 : poRef->nSize;
+// From here on the key exists: failures are errors, never "missing".
+VSIOpenResult VSIKerchunkFilesystemHandler::OpenTarget(const LoadedReferences &oRefs,
+                                                        const std::string &osKey,
+                                                        const Reference &oRef)
+{
+    const std::string osDescription = oRefs.osRefsPath + ": key '" + osKey + "'";
+    const vsi_l_offset nDeclaredSize = oRef.bWholeFile ? 0 : oRef.nSize;
     std::string osTarget;
-    if (!ResolveTarget(oRefs, oPath.osKey, *poRef, osTarget, osError))
+    std::string osError;
+    if (!ResolveTarget(oRefs, osKey, oRef, osTarget, osError))
     {
         CPLError(CE_Failure, CPLE_OpenFailed, "%s", osError.c_str());
         return MakeVSIHandle<FailingHandle>(osError, nDeclaredSize);
     }
     // GDAL reads a whole compressed chunk into memory: refuse absurd sizes
     // before allocating (a corrupt or hostile reference).
-    if (!poRef->bWholeFile && !CheckChunkSize(*poRef, osDescription, osError))
+    if (!oRef.bWholeFile && !CheckChunkSize(oRef, osDescription, osError))
     {
         CPLError(CE_Failure, CPLE_AppDefined, "%s", osError.c_str());
         return MakeVSIHandle<FailingHandle>(osError, 0);
     }
-    if (!poRef->bWholeFile &&
-        !CheckRawChunkLength(oRefs, oPath.osKey, poRef->nSize, osError))
+    if (!oRef.bWholeFile && !CheckRawChunkLength(oRefs, osKey, oRef.nSize, osError))
     {
         CPLError(CE_Failure, CPLE_AppDefined, "%s", osError.c_str());
         return MakeVSIHandle<FailingHandle>(osError, nDeclaredSize);
     }
-    if (!poRef->bWholeFile)
+    if (!oRef.bWholeFile)
     {
-        if (auto poBytes = m_oChunkCache.Get(
-                ChunkCache::MakeKey(osTarget, poRef->nOffset, poRef->nSize)))
+        if (auto poBytes =
+                m_oChunkCache.Get(ChunkCache::MakeKey(osTarget, oRef.nOffset, oRef.nSize)))
             return MakeVSIHandle<InlineHandle>(std::move(poBytes));
     }
     // VSILFILE is GDAL's opaque name for a VSIVirtualHandle.
@@ -180,10 +189,10 @@ VSIOpenResult VSIKerchunkFilesystemHandler::Open(const char *pszFilename,
         CPLError(CE_Failure, CPLE_OpenFailed, "%s", osError.c_str());
         return MakeVSIHandle<FailingHandle>(osError, nDeclaredSize);
     }
-    if (poRef->bWholeFile)
+    if (oRef.bWholeFile)
         return ReleaseVSIHandle(std::move(poTarget));
-    return MakeVSIHandle<RangeHandle>(std::move(poTarget), osTarget, poRef->nOffset,
-                                      poRef->nSize, osDescription + " (" + osTarget + ")");
+    return MakeVSIHandle<RangeHandle>(std::move(poTarget), osTarget, oRef.nOffset,
+                                      oRef.nSize, osDescription + " (" + osTarget + ")");
 }
 
 int VSIKerchunkFilesystemHandler::Stat(const char *pszFilename,

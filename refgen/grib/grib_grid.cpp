@@ -277,77 +277,78 @@ std::optional<double> FirstOf(const EccodesHandle &h,
     return std::nullopt;
 }
 
-bool BuildProjected(const EccodesHandle &h, GribGrid &oGrid,
-                    const Earth &oEarth)
+// A projection's CRS, CF grid mapping and grid spacing in metres, as the
+// projection-specific keys of a message give them.
+struct ProjectionParts
 {
-    const auto dfLat1 = h.GetDouble("latitudeOfFirstGridPointInDegrees");
-    const auto dfLon1 = h.GetDouble("longitudeOfFirstGridPointInDegrees");
-    if (!dfLat1 || !dfLon1)
-        return false;
-    OGRSpatialReference oSRS;
-    oSRS.SetProjCS("unnamed");
-    SetGeographic(oSRS, oEarth);
-    nlohmann::json oMapping = EarthAttributes(oEarth);
-    std::optional<double> dfDx, dfDy;
-    const std::string &osType = oGrid.osGridType;
-    if (osType == "lambert")
-    {
-        const auto dfLatin1 = FirstOf(h, {"Latin1InDegrees"});
-        const auto dfLatin2 = FirstOf(h, {"Latin2InDegrees"});
-        const auto dfLoV = FirstOf(h, {"LoVInDegrees"});
-        if (!dfLatin1 || !dfLatin2 || !dfLoV)
-            return false;
-        const double dfLaD = FirstOf(h, {"LaDInDegrees"}).value_or(*dfLatin1);
-        const double dfLon0 = NormalizeLongitude180(*dfLoV);
-        oSRS.SetLCC(*dfLatin1, *dfLatin2, dfLaD, dfLon0, 0.0, 0.0);
-        oMapping["grid_mapping_name"] = "lambert_conformal_conic";
-        oMapping["standard_parallel"] = {*dfLatin1, *dfLatin2};
-        oMapping["longitude_of_central_meridian"] = dfLon0;
-        oMapping["latitude_of_projection_origin"] = dfLaD;
-        dfDx = FirstOf(h, {"DxInMetres", "Dx"});
-        dfDy = FirstOf(h, {"DyInMetres", "Dy"});
-    }
-    else if (osType == "polar_stereographic")
-    {
-        const auto dfLoV =
-            FirstOf(h, {"orientationOfTheGridInDegrees", "LoVInDegrees"});
-        if (!dfLoV)
-            return false;
-        // GRIB1 has no LaD: its polar stereographic grids are true at 60°.
-        double dfLaD = FirstOf(h, {"LaDInDegrees"}).value_or(60.0);
-        // Projection centre flag bit 1 (code table 3.5 / GRIB1 table 8):
-        // south pole on the projection plane.
-        const bool bSouth =
-            (h.GetLong("projectionCentreFlag").value_or(0) & 128) != 0;
-        if (bSouth && dfLaD > 0)
-            dfLaD = -dfLaD;
-        oSRS.SetPS(dfLaD, *dfLoV, 1.0, 0.0, 0.0);
-        oMapping["grid_mapping_name"] = "polar_stereographic";
-        oMapping["straight_vertical_longitude_from_pole"] = *dfLoV;
-        oMapping["latitude_of_projection_origin"] = bSouth ? -90.0 : 90.0;
-        oMapping["standard_parallel"] = dfLaD;
-        dfDx = FirstOf(h, {"DxInMetres", "Dx"});
-        dfDy = FirstOf(h, {"DyInMetres", "Dy"});
-    }
-    else if (osType == "mercator")
-    {
-        const auto dfLaD = FirstOf(h, {"LaDInDegrees"});
-        if (!dfLaD)
-            return false;
-        oSRS.SetMercator2SP(*dfLaD, 0.0, 0.0, 0.0, 0.0);
-        oMapping["grid_mapping_name"] = "mercator";
-        oMapping["standard_parallel"] = *dfLaD;
-        oMapping["longitude_of_projection_origin"] = 0.0;
-        dfDx = FirstOf(h, {"DiInMetres", "Di"});
-        dfDy = FirstOf(h, {"DjInMetres", "Dj"});
-    }
-    else
-        return false;
-    if (!dfDx || !dfDy || *dfDx <= 0 || *dfDy <= 0)
-        return false;
-    oMapping["false_easting"] = 0.0;
-    oMapping["false_northing"] = 0.0;
+    OGRSpatialReference oSRS{};
+    nlohmann::json oMapping{};
+    std::optional<double> dfDx{};
+    std::optional<double> dfDy{};
+};
 
+bool SetLambertConformal(const EccodesHandle &h, ProjectionParts &oParts)
+{
+    const auto dfLatin1 = FirstOf(h, {"Latin1InDegrees"});
+    const auto dfLatin2 = FirstOf(h, {"Latin2InDegrees"});
+    const auto dfLoV = FirstOf(h, {"LoVInDegrees"});
+    if (!dfLatin1 || !dfLatin2 || !dfLoV)
+        return false;
+    const double dfLaD = FirstOf(h, {"LaDInDegrees"}).value_or(*dfLatin1);
+    const double dfLon0 = NormalizeLongitude180(*dfLoV);
+    oParts.oSRS.SetLCC(*dfLatin1, *dfLatin2, dfLaD, dfLon0, 0.0, 0.0);
+    oParts.oMapping["grid_mapping_name"] = "lambert_conformal_conic";
+    oParts.oMapping["standard_parallel"] = {*dfLatin1, *dfLatin2};
+    oParts.oMapping["longitude_of_central_meridian"] = dfLon0;
+    oParts.oMapping["latitude_of_projection_origin"] = dfLaD;
+    oParts.dfDx = FirstOf(h, {"DxInMetres", "Dx"});
+    oParts.dfDy = FirstOf(h, {"DyInMetres", "Dy"});
+    return true;
+}
+
+bool SetPolarStereographic(const EccodesHandle &h, ProjectionParts &oParts)
+{
+    const auto dfLoV =
+        FirstOf(h, {"orientationOfTheGridInDegrees", "LoVInDegrees"});
+    if (!dfLoV)
+        return false;
+    // GRIB1 has no LaD: its polar stereographic grids are true at 60°.
+    double dfLaD = FirstOf(h, {"LaDInDegrees"}).value_or(60.0);
+    // Projection centre flag bit 1 (code table 3.5 / GRIB1 table 8):
+    // south pole on the projection plane.
+    const bool bSouth =
+        (h.GetLong("projectionCentreFlag").value_or(0) & 128) != 0;
+    if (bSouth && dfLaD > 0)
+        dfLaD = -dfLaD;
+    oParts.oSRS.SetPS(dfLaD, *dfLoV, 1.0, 0.0, 0.0);
+    oParts.oMapping["grid_mapping_name"] = "polar_stereographic";
+    oParts.oMapping["straight_vertical_longitude_from_pole"] = *dfLoV;
+    oParts.oMapping["latitude_of_projection_origin"] = bSouth ? -90.0 : 90.0;
+    oParts.oMapping["standard_parallel"] = dfLaD;
+    oParts.dfDx = FirstOf(h, {"DxInMetres", "Dx"});
+    oParts.dfDy = FirstOf(h, {"DyInMetres", "Dy"});
+    return true;
+}
+
+bool SetMercator(const EccodesHandle &h, ProjectionParts &oParts)
+{
+    const auto dfLaD = FirstOf(h, {"LaDInDegrees"});
+    if (!dfLaD)
+        return false;
+    oParts.oSRS.SetMercator2SP(*dfLaD, 0.0, 0.0, 0.0, 0.0);
+    oParts.oMapping["grid_mapping_name"] = "mercator";
+    oParts.oMapping["standard_parallel"] = *dfLaD;
+    oParts.oMapping["longitude_of_projection_origin"] = 0.0;
+    oParts.dfDx = FirstOf(h, {"DiInMetres", "Di"});
+    oParts.dfDy = FirstOf(h, {"DjInMetres", "Dj"});
+    return true;
+}
+
+// The projected coordinates of the first grid point (longitude dfLon1,
+// latitude dfLat1 on oEarth) in oSRS; false when PROJ cannot transform it.
+bool ProjectFirstPoint(OGRSpatialReference &oSRS, const Earth &oEarth,
+                       double dfLon1, double dfLat1, double &dfX, double &dfY)
+{
     OGRSpatialReference oGeog;
     SetGeographic(oGeog, oEarth);
     oGeog.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
@@ -356,9 +357,42 @@ bool BuildProjected(const EccodesHandle &h, GribGrid &oGrid,
         OGRCreateCoordinateTransformation(&oGeog, &oSRS));
     if (!poCT)
         return false;
-    double dfX = NormalizeLongitude180(*dfLon1);
-    double dfY = *dfLat1;
-    if (!poCT->Transform(1, &dfX, &dfY))
+    dfX = NormalizeLongitude180(dfLon1);
+    dfY = dfLat1;
+    return poCT->Transform(1, &dfX, &dfY) != FALSE;
+}
+
+bool BuildProjected(const EccodesHandle &h, GribGrid &oGrid,
+                    const Earth &oEarth)
+{
+    const auto dfLat1 = h.GetDouble("latitudeOfFirstGridPointInDegrees");
+    const auto dfLon1 = h.GetDouble("longitudeOfFirstGridPointInDegrees");
+    if (!dfLat1 || !dfLon1)
+        return false;
+    ProjectionParts oParts;
+    oParts.oSRS.SetProjCS("unnamed");
+    SetGeographic(oParts.oSRS, oEarth);
+    oParts.oMapping = EarthAttributes(oEarth);
+    const std::string &osType = oGrid.osGridType;
+    bool bKnown = false;
+    if (osType == "lambert")
+        bKnown = SetLambertConformal(h, oParts);
+    else if (osType == "polar_stereographic")
+        bKnown = SetPolarStereographic(h, oParts);
+    else if (osType == "mercator")
+        bKnown = SetMercator(h, oParts);
+    if (!bKnown)
+        return false;
+    const auto &dfDx = oParts.dfDx;
+    const auto &dfDy = oParts.dfDy;
+    if (!dfDx || !dfDy || *dfDx <= 0 || *dfDy <= 0)
+        return false;
+    oParts.oMapping["false_easting"] = 0.0;
+    oParts.oMapping["false_northing"] = 0.0;
+
+    double dfX = 0;
+    double dfY = 0;
+    if (!ProjectFirstPoint(oParts.oSRS, oEarth, *dfLon1, *dfLat1, dfX, dfY))
         return false;
     const bool bINegative = h.GetLong("iScansNegatively").value_or(0) == 1;
     // eccodes 2.28's polar stereographic iterator and GDAL's GRIB driver
@@ -378,8 +412,8 @@ bool BuildProjected(const EccodesHandle &h, GribGrid &oGrid,
                           {"standard_name", "projection_y_coordinate"},
                           {"long_name", "y coordinate of projection"},
                           {"axis", "Y"}};
-    oGrid.osWkt = ExportWkt(oSRS);
-    oGrid.oGridMapping = oMapping;
+    oGrid.osWkt = ExportWkt(oParts.oSRS);
+    oGrid.oGridMapping = oParts.oMapping;
     oGrid.eKind = GribGridKind::Projected;
     return true;
 }

@@ -224,6 +224,79 @@ static void WalkGrib1(GribFileReader &oReader, GribMessage &oMsg,
     oMsg.aoFields.push_back(std::move(oField));
 }
 
+namespace
+{
+// What a walk through the sections of a GRIB2 message has seen so far.
+struct Grib2WalkState
+{
+    GribSection aoCurrent[8];  // by section number, the ones in force
+    GribSection oLastBitmap;   // last section 6 that carried a bitmap
+    bool bHaveBitmap = false;
+    bool bBitmapInherited = false;
+};
+}  // namespace
+
+// Allowed successions (regulation 92.9.x): 1 first, then 2 or 3; increasing
+// order up to 7; after 7 a new field restarts at 2, 3 or 4 (the sections it
+// skips stay in force).
+static void CheckGrib2Succession(int nPrevious, int nNumber,
+                                 const MessageError &oErr)
+{
+    static const unsigned char anAllowed[8] = {
+        1u << 1,                    // start
+        (1u << 2) | (1u << 3),      // after 1
+        1u << 3, 1u << 4, 1u << 5,  // after 2, 3, 4
+        1u << 6, 1u << 7,           // after 5, 6
+        (1u << 2) | (1u << 3) | (1u << 4)};  // after 7
+    if ((anAllowed[nPrevious] & (1u << nNumber)) == 0)
+        throw oErr("section " + std::to_string(nNumber) +
+                   " follows section " + std::to_string(nPrevious));
+}
+
+// Section 6: whether it carries a bitmap, refers to an earlier one or has
+// none.
+static void NoteGrib2Bitmap(GribFileReader &oReader, const GribSection &oSec,
+                            Grib2WalkState &oState, const MessageError &oErr)
+{
+    unsigned char nIndicator = 0;
+    if (oSec.nLength < 6 || !oReader.Read(oSec.nOffset + 5, 1, &nIndicator))
+        throw oErr("truncated bitmap section");
+    // Code table 6.0: 0 = bitmap follows, 254 = earlier bitmap of this
+    // message applies, 255 = no bitmap.
+    oState.bBitmapInherited = nIndicator == 254;
+    if (nIndicator == 0)
+    {
+        oState.oLastBitmap = oSec;
+        oState.bHaveBitmap = true;
+    }
+    else if (oState.bBitmapInherited && !oState.bHaveBitmap)
+        throw oErr("bitmap section refers to an earlier bitmap but "
+                   "none was defined");
+}
+
+// Section 7 ends a field: the sections in force make it.
+static GribField CompleteGrib2Field(const Grib2WalkState &oState, size_t nIndex,
+                                    const MessageError &oErr)
+{
+    const GribSection *aoCurrent = oState.aoCurrent;
+    if (aoCurrent[3].nNumber == 0 || aoCurrent[4].nNumber == 0 ||
+        aoCurrent[5].nNumber == 0 || aoCurrent[6].nNumber == 0)
+        throw oErr("field " + std::to_string(nIndex + 1) +
+                   " lacks a grid, product, representation or "
+                   "bitmap section");
+    GribField oField;
+    oField.nIndex = static_cast<int>(nIndex);
+    oField.aoSections.push_back(aoCurrent[1]);
+    if (aoCurrent[2].nNumber == 2)
+        oField.aoSections.push_back(aoCurrent[2]);
+    for (int i = 3; i <= 7; ++i)
+        oField.aoSections.push_back(aoCurrent[i]);
+    oField.bBitmapInherited = oState.bBitmapInherited;
+    if (oState.bBitmapInherited)
+        oField.oInheritedBitmap = oState.oLastBitmap;
+    return oField;
+}
+
 // GRIB edition 2 (WMO FM 92 GRIB edition 2, regulation 92.9): section 0 is
 // 16 bytes, then sections 1..7 each start with a 4-byte length and a 1-byte
 // number; sections 2..7 (or 3..7, or 4..7) may repeat for several fields.
@@ -232,14 +305,11 @@ static void WalkGrib2(GribFileReader &oReader, GribMessage &oMsg,
 {
     const uint64_t nEnd = oMsg.nOffset + oMsg.nLength - 4;
     uint64_t nPos = oMsg.nOffset + 16;
-    GribSection aoCurrent[8];  // by section number, the ones in force
-    GribSection oLastBitmap;   // last section 6 that carried a bitmap
-    bool bHaveBitmap = false;
+    Grib2WalkState oState;
     int nPrevious = 0;
-    bool bBitmapInherited = false;
     while (nPos < nEnd)
     {
-        unsigned char aby[6];
+        unsigned char aby[5];
         if (nEnd - nPos < 5 || !oReader.Read(nPos, 5, aby))
             throw oErr("truncated section header at offset " +
                        std::to_string(nPos));
@@ -253,62 +323,23 @@ static void WalkGrib2(GribFileReader &oReader, GribMessage &oMsg,
                        std::to_string(nLen) +
                        " does not fit in the message length " +
                        std::to_string(oMsg.nLength));
-        // Allowed successions (regulation 92.9.x): 1 first, then 2 or 3;
-        // increasing order up to 7; after 7 a new field restarts at 2, 3 or
-        // 4 (the sections it skips stay in force).
-        static const unsigned char anAllowed[8] = {
-            1u << 1,                    // start
-            (1u << 2) | (1u << 3),      // after 1
-            1u << 3, 1u << 4, 1u << 5,  // after 2, 3, 4
-            1u << 6, 1u << 7,           // after 5, 6
-            (1u << 2) | (1u << 3) | (1u << 4)};  // after 7
-        if ((anAllowed[nPrevious] & (1u << nNumber)) == 0)
-            throw oErr("section " + std::to_string(nNumber) +
-                       " follows section " + std::to_string(nPrevious));
+        CheckGrib2Succession(nPrevious, nNumber, oErr);
         if (nNumber == 3 && nPrevious == 1)
-            aoCurrent[2] = GribSection{};
+            oState.aoCurrent[2] = GribSection{};
         GribSection oSec;
         oSec.nNumber = nNumber;
         oSec.nOffset = nPos;
         oSec.nLength = nLen;
-        aoCurrent[nNumber] = oSec;
+        oState.aoCurrent[nNumber] = oSec;
         if (nNumber == 6)
-        {
-            if (nLen < 6 || !oReader.Read(nPos + 5, 1, aby + 5))
-                throw oErr("truncated bitmap section");
-            // Code table 6.0: 0 = bitmap follows, 254 = earlier bitmap of
-            // this message applies, 255 = no bitmap.
-            bBitmapInherited = aby[5] == 254;
-            if (aby[5] == 0)
-            {
-                oLastBitmap = oSec;
-                bHaveBitmap = true;
-            }
-            else if (bBitmapInherited && !bHaveBitmap)
-                throw oErr("bitmap section refers to an earlier bitmap but "
-                           "none was defined");
-        }
+            NoteGrib2Bitmap(oReader, oSec, oState, oErr);
         if (nNumber == 7)
         {
-            if (aoCurrent[3].nNumber == 0 || aoCurrent[4].nNumber == 0 ||
-                aoCurrent[5].nNumber == 0 || aoCurrent[6].nNumber == 0)
-                throw oErr("field " +
-                           std::to_string(oMsg.aoFields.size() + 1) +
-                           " lacks a grid, product, representation or "
-                           "bitmap section");
-            GribField oField;
-            oField.nIndex = static_cast<int>(oMsg.aoFields.size());
-            oField.aoSections.push_back(aoCurrent[1]);
-            if (aoCurrent[2].nNumber == 2)
-                oField.aoSections.push_back(aoCurrent[2]);
-            for (int i = 3; i <= 7; ++i)
-                oField.aoSections.push_back(aoCurrent[i]);
-            oField.bBitmapInherited = bBitmapInherited;
-            if (bBitmapInherited)
-                oField.oInheritedBitmap = oLastBitmap;
-            oMsg.aoFields.push_back(std::move(oField));
+            oMsg.aoFields.push_back(
+                CompleteGrib2Field(oState, oMsg.aoFields.size(), oErr));
             // Sections 4-6 must be given again for the next field.
-            aoCurrent[4] = aoCurrent[5] = aoCurrent[6] = GribSection{};
+            oState.aoCurrent[4] = oState.aoCurrent[5] = oState.aoCurrent[6] =
+                GribSection{};
         }
         nPrevious = nNumber;
         nPos += nLen;
@@ -323,6 +354,65 @@ std::vector<GribMessage> LocateGribMessages(GribFileReader &oReader)
     ScanGribMessages(oReader, [&aoMessages](GribMessage &&oMsg)
                      { aoMessages.push_back(std::move(oMsg)); });
     return aoMessages;
+}
+
+// The length of a GRIB1 message with the large-message flag of ECMWF's
+// convention for messages over 8 MB: the length is in units of 120 bytes,
+// corrected by the (then tiny) BDS length. bLarge: whether the convention
+// applied (else the declared length is kept).
+static uint64_t LargeGrib1Length(GribFileReader &oReader, uint64_t nStart,
+                                 uint64_t nLength, const MessageError &oErr,
+                                 bool &bLarge)
+{
+    // Walk PDS/GDS/BMS to reach the BDS length.
+    uint64_t nSec = nStart + 8;
+    unsigned char ab[8];
+    if (!oReader.Read(nSec, 8, ab))
+        throw oErr("truncated product definition section");
+    const uint64_t nPDS = ReadBigEndian(ab, 3);
+    const unsigned char nFlags = ab[7];
+    nSec += nPDS;
+    for (int nBit : {0x80, 0x40})
+    {
+        if (nFlags & nBit)
+        {
+            if (!oReader.Read(nSec, 3, ab))
+                throw oErr("truncated section header");
+            nSec += ReadBigEndian(ab, 3);
+        }
+    }
+    if (!oReader.Read(nSec, 3, ab))
+        throw oErr("truncated binary data section header");
+    const uint64_t nBDS = ReadBigEndian(ab, 3);
+    if (nBDS >= 120)
+        return nLength;
+    bLarge = true;
+    return (nLength & 0x7FFFFF) * 120 - nBDS + 4;
+}
+
+// Throws unless a message of nLength bytes at nStart fits in the file,
+// is long enough for its edition and ends with "7777".
+static void CheckMessageExtent(GribFileReader &oReader, uint64_t nStart,
+                               uint64_t nLength, int nEdition,
+                               const MessageError &oErr)
+{
+    const uint64_t nFileSize = oReader.GetSize();
+    const uint64_t nMinLength = nEdition == 1 ? 8 + 28 + 11 + 4 : 16 + 4;
+    if (nLength < nMinLength)
+        throw oErr("declared length " + std::to_string(nLength) +
+                   " is too small for a GRIB" + std::to_string(nEdition) +
+                   " message");
+    if (nLength > nFileSize - nStart)
+        throw oErr("declared length " + std::to_string(nLength) +
+                   " runs past the end of the file (" +
+                   std::to_string(nFileSize - nStart) +
+                   " bytes left): truncated file?");
+    char achEnd[4] = {};
+    oReader.ReadAside(nStart + nLength - 4, 4, achEnd);
+    if (memcmp(achEnd, "7777", 4) != 0)
+        throw oErr("no end marker '7777' at offset " +
+                   std::to_string(nStart + nLength - 4) +
+                   ": message cut short or corrupt");
 }
 
 void ScanGribMessages(GribFileReader &oReader,
@@ -368,52 +458,10 @@ void ScanGribMessages(GribFileReader &oReader,
         oMsg.nEdition = nEdition;
         oMsg.nOffset = nStart;
         if (nEdition == 1 && (nLength & 0x800000) != 0)
-        {
-            // ECMWF large-message convention for GRIB1 > 8 MB: the length is
-            // in units of 120 bytes, corrected by the (then tiny) BDS length.
-            // Walk PDS/GDS/BMS to reach the BDS length.
-            uint64_t nSec = nStart + 8;
-            unsigned char ab[8];
-            if (!oReader.Read(nSec, 8, ab))
-                throw oErr("truncated product definition section");
-            const uint64_t nPDS = ReadBigEndian(ab, 3);
-            const unsigned char nFlags = ab[7];
-            nSec += nPDS;
-            for (int nBit : {0x80, 0x40})
-            {
-                if (nFlags & nBit)
-                {
-                    if (!oReader.Read(nSec, 3, ab))
-                        throw oErr("truncated section header");
-                    nSec += ReadBigEndian(ab, 3);
-                }
-            }
-            if (!oReader.Read(nSec, 3, ab))
-                throw oErr("truncated binary data section header");
-            const uint64_t nBDS = ReadBigEndian(ab, 3);
-            if (nBDS < 120)
-            {
-                nLength = (nLength & 0x7FFFFF) * 120 - nBDS + 4;
-                oMsg.bLargeGrib1 = true;
-            }
-        }
-        const uint64_t nMinLength = nEdition == 1 ? 8 + 28 + 11 + 4 : 16 + 4;
-        if (nLength < nMinLength)
-            throw oErr("declared length " + std::to_string(nLength) +
-                       " is too small for a GRIB" + std::to_string(nEdition) +
-                       " message");
-        if (nLength > nFileSize - nStart)
-            throw oErr("declared length " + std::to_string(nLength) +
-                       " runs past the end of the file (" +
-                       std::to_string(nFileSize - nStart) +
-                       " bytes left): truncated file?");
+            nLength = LargeGrib1Length(oReader, nStart, nLength, oErr,
+                                       oMsg.bLargeGrib1);
+        CheckMessageExtent(oReader, nStart, nLength, nEdition, oErr);
         oMsg.nLength = nLength;
-        char achEnd[4] = {};
-        oReader.ReadAside(nStart + nLength - 4, 4, achEnd);
-        if (memcmp(achEnd, "7777", 4) != 0)
-            throw oErr("no end marker '7777' at offset " +
-                       std::to_string(nStart + nLength - 4) +
-                       ": message cut short or corrupt");
         if (nEdition == 1)
             WalkGrib1(oReader, oMsg, oErr);
         else

@@ -39,6 +39,78 @@ const char *BloscCompressorName(unsigned nCode)
     return nCode < 6 ? apszNames[nCode] : "blosclz";
 }
 
+// The Zarr codec of one HDF5 filter, from its id, cd_values and name;
+// throws Unsupported for a filter without one. (Fletcher32 as the last
+// filter is the caller's: it becomes no codec.)
+Codec CodecOfFilter(H5Z_filter_t nId, const unsigned *panValues, size_t nValues,
+                    const char *pszName, size_t nElementSize)
+{
+    auto Value = [&](size_t k, unsigned nDefault)
+    { return k < nValues ? panValues[k] : nDefault; };
+    switch (nId)
+    {
+        case H5Z_FILTER_DEFLATE:
+            return {{{"id", "zlib"}, {"level", Value(0, 6)}}, true};
+        case H5Z_FILTER_SHUFFLE:
+            return {{{"id", "shuffle"}, {"elementsize", nElementSize}}, false};
+        case H5Z_FILTER_FLETCHER32:
+            return {{{"id", "fletcher32"}}, false};
+        case H5Z_FILTER_SZIP:
+            // H5Zszip.c: cd_values = mask, pixels per block, bits per
+            // pixel, pixels per scanline (after H5Z_set_local).
+            return {{{"id", "szip"},
+                     {"mask", Value(0, 0)},
+                     {"pixels_per_block", Value(1, 0)},
+                     {"bits_per_pixel", Value(2, 0)},
+                     {"pixels_per_scanline", Value(3, 0)}},
+                    true};
+        case H5Z_FILTER_NBIT:
+            throw Unsupported("nbit filter");
+        case H5Z_FILTER_SCALEOFFSET:
+            throw Unsupported("scaleoffset filter");
+        case FILTER_BLOSC:
+            return {{{"id", "blosc"},
+                     {"cname", BloscCompressorName(Value(6, 0))},
+                     {"clevel", Value(4, 5)},
+                     {"shuffle", Value(5, 1)},
+                     {"blocksize", Value(3, 0)}},
+                    true};
+        case FILTER_ZSTD:
+            return {{{"id", "zstd"}, {"level", Value(0, 3)}}, true};
+        case FILTER_LZ4:
+            // HDF5's lz4 framing (8-byte size, block size, sized blocks),
+            // not the numcodecs LZ4 format: a distinct codec id.
+            return {{{"id", "hdf5_lz4"}}, true};
+        case FILTER_LZF:
+            return {{{"id", "lzf"}}, true};
+        case FILTER_BZIP2:
+            return {{{"id", "bz2"}, {"level", Value(0, 9)}}, true};
+        case FILTER_BITSHUFFLE:
+            throw Unsupported("bitshuffle filter (32008)");
+        default:
+            throw Unsupported("filter " + std::to_string(nId) +
+                              (pszName[0] ? std::string(" (") + pszName + ")" : ""));
+    }
+}
+
+// HDF5 runs the pipeline in order on write; Zarr runs `filters` in order,
+// then the compressor: the last step becomes the compressor when it is a
+// compression (readers then read whole stored chunks).
+void SetZarrCodecs(std::vector<Codec> aoCodecs, CodecPipeline &sPipeline)
+{
+    if (!aoCodecs.empty() && aoCodecs.back().bCompression)
+    {
+        sPipeline.oCompressor = aoCodecs.back().oJson;
+        aoCodecs.pop_back();
+    }
+    if (!aoCodecs.empty())
+    {
+        sPipeline.oFilters = nlohmann::json::array();
+        for (const auto &oCodec : aoCodecs)
+            sPipeline.oFilters.push_back(oCodec.oJson);
+    }
+}
+
 }  // namespace
 
 CodecPipeline MapFilters(hid_t hDcpl, size_t nElementSize)
@@ -59,83 +131,18 @@ CodecPipeline MapFilters(hid_t hDcpl, size_t nElementSize)
         const H5Z_filter_t nId = H5Pget_filter2(hDcpl, static_cast<unsigned>(i),
                                                 &nFlags, &nValues, anValues,
                                                 sizeof(szName) - 1, szName, &nConfig);
-        auto Value = [&](size_t k, unsigned nDefault)
-        { return k < nValues ? anValues[k] : nDefault; };
-        const size_t nBefore = aoCodecs.size();
-        switch (nId)
+        if (nId == H5Z_FILTER_FLETCHER32 && i == nFilters - 1)
         {
-            case H5Z_FILTER_DEFLATE:
-                aoCodecs.push_back({{{"id", "zlib"}, {"level", Value(0, 6)}}, true});
-                break;
-            case H5Z_FILTER_SHUFFLE:
-                aoCodecs.push_back(
-                    {{{"id", "shuffle"}, {"elementsize", nElementSize}}, false});
-                break;
-            case H5Z_FILTER_FLETCHER32:
-                if (i == nFilters - 1)
-                    sPipeline.bDropChecksum = true;
-                else
-                    aoCodecs.push_back({{{"id", "fletcher32"}}, false});
-                break;
-            case H5Z_FILTER_SZIP:
-                // H5Zszip.c: cd_values = mask, pixels per block, bits per
-                // pixel, pixels per scanline (after H5Z_set_local).
-                aoCodecs.push_back({{{"id", "szip"},
-                                     {"mask", Value(0, 0)},
-                                     {"pixels_per_block", Value(1, 0)},
-                                     {"bits_per_pixel", Value(2, 0)},
-                                     {"pixels_per_scanline", Value(3, 0)}},
-                                    true});
-                break;
-            case H5Z_FILTER_NBIT:
-                throw Unsupported("nbit filter");
-            case H5Z_FILTER_SCALEOFFSET:
-                throw Unsupported("scaleoffset filter");
-            case FILTER_BLOSC:
-                aoCodecs.push_back({{{"id", "blosc"},
-                                     {"cname", BloscCompressorName(Value(6, 0))},
-                                     {"clevel", Value(4, 5)},
-                                     {"shuffle", Value(5, 1)},
-                                     {"blocksize", Value(3, 0)}},
-                                    true});
-                break;
-            case FILTER_ZSTD:
-                aoCodecs.push_back({{{"id", "zstd"}, {"level", Value(0, 3)}}, true});
-                break;
-            case FILTER_LZ4:
-                // HDF5's lz4 framing (8-byte size, block size, sized blocks),
-                // not the numcodecs LZ4 format: a distinct codec id.
-                aoCodecs.push_back({{{"id", "hdf5_lz4"}}, true});
-                break;
-            case FILTER_LZF:
-                aoCodecs.push_back({{{"id", "lzf"}}, true});
-                break;
-            case FILTER_BZIP2:
-                aoCodecs.push_back({{{"id", "bz2"}, {"level", Value(0, 9)}}, true});
-                break;
-            case FILTER_BITSHUFFLE:
-                throw Unsupported("bitshuffle filter (32008)");
-            default:
-                throw Unsupported("filter " + std::to_string(nId) +
-                                  (szName[0] ? std::string(" (") + szName + ")" : ""));
+            // See CodecPipeline::bDropChecksum.
+            sPipeline.bDropChecksum = true;
+            sPipeline.aoStages.push_back(nlohmann::json());
+            continue;
         }
-        sPipeline.aoStages.push_back(aoCodecs.size() > nBefore ? aoCodecs.back().oJson
-                                                               : nlohmann::json());
+        aoCodecs.push_back(
+            CodecOfFilter(nId, anValues, nValues, szName, nElementSize));
+        sPipeline.aoStages.push_back(aoCodecs.back().oJson);
     }
-    // HDF5 runs the pipeline in order on write; Zarr runs `filters` in order,
-    // then the compressor: the last step becomes the compressor when it is a
-    // compression (readers then read whole stored chunks).
-    if (!aoCodecs.empty() && aoCodecs.back().bCompression)
-    {
-        sPipeline.oCompressor = aoCodecs.back().oJson;
-        aoCodecs.pop_back();
-    }
-    if (!aoCodecs.empty())
-    {
-        sPipeline.oFilters = nlohmann::json::array();
-        for (const auto &oCodec : aoCodecs)
-            sPipeline.oFilters.push_back(oCodec.oJson);
-    }
+    SetZarrCodecs(std::move(aoCodecs), sPipeline);
     return sPipeline;
 }
 

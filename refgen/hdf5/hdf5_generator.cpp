@@ -104,6 +104,36 @@ nlohmann::json VisibleAttributes(const nlohmann::json &oAttributes)
     return oOut;
 }
 
+// A chunk found in a dataset's chunk index: its place in the chunk grid
+// (linear, C order), address and stored size. 24 bytes per chunk.
+struct LocatedChunk
+{
+    uint64_t nLinear, nAddress, nSize;
+};
+
+// The chunks of a dataset; the filter masks of chunks stored with some
+// filters skipped are rare and kept apart (index in asChunks -> mask).
+struct LocatedChunks
+{
+    std::vector<LocatedChunk> asChunks{};
+    std::map<size_t, unsigned> oMasks{};
+};
+
+// The number of chunks along each dimension; nGridCount: their product.
+std::vector<uint64_t> ChunkGridOf(const std::vector<uint64_t> &anShape,
+                                  const std::vector<uint64_t> &anChunks,
+                                  uint64_t &nGridCount)
+{
+    std::vector<uint64_t> anGrid(anShape.size());
+    nGridCount = 1;
+    for (size_t i = 0; i < anShape.size(); ++i)
+    {
+        anGrid[i] = (anShape[i] + anChunks[i] - 1) / anChunks[i];
+        nGridCount = anGrid[i] == 0 ? 0 : nGridCount * anGrid[i];
+    }
+    return anGrid;
+}
+
 class HDF5Generator
 {
   public:
@@ -129,6 +159,14 @@ class HDF5Generator
     void WriteChunked(const DatasetEntry &oEntry, hid_t hDataset, hid_t hDcpl,
                       const hdf5::ZarrType &sType, ZarrArrayMetadata &oMeta,
                       bool &bAllPresent);
+    LocatedChunks LocateChunks(const DatasetEntry &oEntry, hid_t hDataset,
+                               const hdf5::CodecPipeline &sPipeline,
+                               const hdf5::ZarrType &sType,
+                               const std::vector<uint64_t> &anChunks,
+                               const std::vector<uint64_t> &anGrid);
+    void WriteLocatedChunks(const std::string &osArray, const LocatedChunks &oLocated,
+                            const std::vector<uint64_t> &anGrid,
+                            const hdf5::CodecPipeline &sPipeline);
     void WriteContiguous(const DatasetEntry &oEntry, hid_t hDataset,
                          const hdf5::ZarrType &sType, ZarrArrayMetadata &oMeta,
                          bool &bAllPresent);
@@ -434,36 +472,41 @@ void HDF5Generator::WriteChunked(const DatasetEntry &oEntry, hid_t hDataset, hid
     const hdf5::CodecPipeline sPipeline = hdf5::MapFilters(hDcpl, sType.nSize);
     oMeta.oFilters = sPipeline.oFilters;
     oMeta.oCompressor = sPipeline.oCompressor;
+
+    uint64_t nGridCount = 1;
+    const std::vector<uint64_t> anGrid =
+        ChunkGridOf(oMeta.anShape, oMeta.anChunks, nGridCount);
+    const LocatedChunks oLocated =
+        LocateChunks(oEntry, hDataset, sPipeline, sType, oMeta.anChunks, anGrid);
+    bAllPresent = oLocated.asChunks.size() == nGridCount;
+    WriteLocatedChunks(ZarrPath(oEntry.osPath), oLocated, anGrid, sPipeline);
+    m_oStats.nChunks += oLocated.asChunks.size();
+}
+
+// Located first, written after: a chunk that cannot be expressed must not
+// leave half an array in the output.
+LocatedChunks HDF5Generator::LocateChunks(const DatasetEntry &oEntry, hid_t hDataset,
+                                          const hdf5::CodecPipeline &sPipeline,
+                                          const hdf5::ZarrType &sType,
+                                          const std::vector<uint64_t> &anChunks,
+                                          const std::vector<uint64_t> &anGrid)
+{
+    const size_t nRank = anGrid.size();
     const unsigned nAllFilters =
         sPipeline.nFilters >= 32 ? ~0U : ((1U << sPipeline.nFilters) - 1);
-
-    // Located first, written after: a chunk that cannot be expressed must
-    // not leave half an array in the output. 24 bytes per chunk, reserved
-    // exactly (H5Dget_num_chunks walks the index once) so that the vector
-    // never doubles; filter masks are rare and kept apart.
-    struct Located
-    {
-        uint64_t nLinear, nAddress, nSize;
-    };
     std::set<unsigned> oCheckedMasks;
-    std::map<size_t, unsigned> oMasks;  // index in asChunks -> filter mask
-    std::vector<Located> asChunks;
+    LocatedChunks oLocated;
     {
+        // Reserved exactly (H5Dget_num_chunks walks the index once) so that
+        // the vector never doubles.
         hsize_t nAllocated = 0;
         Handle hSpace(H5Dget_space(hDataset));
         if (hSpace && H5Dget_num_chunks(hDataset, hSpace.get(), &nAllocated) >= 0)
-            asChunks.reserve(static_cast<size_t>(nAllocated));
+            oLocated.asChunks.reserve(static_cast<size_t>(nAllocated));
         H5Eclear2(H5E_DEFAULT);
     }
-    std::vector<uint64_t> anGrid(nRank);
-    uint64_t nGridCount = 1;
-    for (size_t i = 0; i < nRank; ++i)
-    {
-        anGrid[i] = (oMeta.anShape[i] + anChunk[i] - 1) / anChunk[i];
-        nGridCount = anGrid[i] == 0 ? 0 : nGridCount * anGrid[i];
-    }
     hdf5::ForEachChunk(
-        m_hFile.get(), hDataset, oEntry.anShape, oMeta.anChunks,
+        m_hFile.get(), hDataset, oEntry.anShape, anChunks,
         [&](const hdf5::ChunkLocation &sChunk)
         {
             const unsigned nMask = sChunk.nFilterMask & nAllFilters;
@@ -489,17 +532,23 @@ void HDF5Generator::WriteChunked(const DatasetEntry &oEntry, hid_t hDataset, hid
             for (size_t i = 0; i < nRank; ++i)
                 nLinear = nLinear * anGrid[i] + sChunk.anIndex[i];
             if (nMask != 0)
-                oMasks[asChunks.size()] = nMask;
-            asChunks.push_back({nLinear, sChunk.nAddress, nSize});
+                oLocated.oMasks[oLocated.asChunks.size()] = nMask;
+            oLocated.asChunks.push_back({nLinear, sChunk.nAddress, nSize});
         });
-    bAllPresent = asChunks.size() == nGridCount;
+    return oLocated;
+}
 
-    const std::string osArray = ZarrPath(oEntry.osPath);
+void HDF5Generator::WriteLocatedChunks(const std::string &osArray,
+                                       const LocatedChunks &oLocated,
+                                       const std::vector<uint64_t> &anGrid,
+                                       const hdf5::CodecPipeline &sPipeline)
+{
+    const size_t nRank = anGrid.size();
     std::vector<uint64_t> anIndex(nRank);
-    for (size_t iChunk = 0; iChunk < asChunks.size(); ++iChunk)
+    for (size_t iChunk = 0; iChunk < oLocated.asChunks.size(); ++iChunk)
     {
-        const Located &sChunk = asChunks[iChunk];
-        const auto oMask = oMasks.find(iChunk);
+        const LocatedChunk &sChunk = oLocated.asChunks[iChunk];
+        const auto oMask = oLocated.oMasks.find(iChunk);
         uint64_t nRest = sChunk.nLinear;
         for (size_t i = nRank; i-- > 0;)
         {
@@ -507,7 +556,7 @@ void HDF5Generator::WriteChunked(const DatasetEntry &oEntry, hid_t hDataset, hid
             nRest /= anGrid[i];
         }
         const std::string osKey = ChunkKey(osArray, anIndex);
-        if (oMask != oMasks.end())
+        if (oMask != oLocated.oMasks.end())
             m_oWriter.AddInline(osKey, hdf5::EncodeSkippedFilters(
                                            sPipeline, oMask->second,
                                            ReadRaw(sChunk.nAddress, sChunk.nSize)));
@@ -516,7 +565,6 @@ void HDF5Generator::WriteChunked(const DatasetEntry &oEntry, hid_t hDataset, hid
         else
             m_oWriter.AddRange(osKey, sChunk.nAddress, sChunk.nSize);
     }
-    m_oStats.nChunks += asChunks.size();
 }
 
 void HDF5Generator::WriteContiguous(const DatasetEntry &oEntry, hid_t hDataset,
@@ -578,6 +626,49 @@ void HDF5Generator::WriteContiguous(const DatasetEntry &oEntry, hid_t hDataset,
     }
 }
 
+// The nCount variable-length strings of a dataset as fixed-length byte
+// strings of the longest length (nMax, at least 1): Zarr has no
+// variable-length strings GDAL reads, so they are inlined that way.
+std::string ReadVlenStringsAsFixed(hid_t hDataset, hid_t hType, hid_t hSpace,
+                                   uint64_t nCount, size_t &nMax)
+{
+    Handle hMem(H5Tcopy(H5T_C_S1));
+    H5Tset_size(hMem.get(), H5T_VARIABLE);
+    H5Tset_cset(hMem.get(), H5Tget_cset(hType));
+    std::vector<char *> apszValues(static_cast<size_t>(nCount), nullptr);
+    CheckRet(H5Dread(hDataset, hMem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                     apszValues.data()),
+             "cannot read strings");
+    nMax = 1;
+    for (const char *psz : apszValues)
+        nMax = std::max(nMax, psz ? strlen(psz) : 0);
+    std::string osBytes;
+    if (nMax * nCount <= MAX_INLINED_STRING_BYTES)
+    {
+        osBytes.assign(nMax * nCount, '\0');
+        for (size_t i = 0; i < apszValues.size(); ++i)
+        {
+            if (apszValues[i])
+                memcpy(&osBytes[i * nMax], apszValues[i], strlen(apszValues[i]));
+        }
+    }
+    H5Dvlen_reclaim(hMem.get(), hSpace, H5P_DEFAULT, apszValues.data());
+    if (nMax * nCount > MAX_INLINED_STRING_BYTES)
+        throw hdf5::Unsupported("variable-length strings too large to inline");
+    return osBytes;
+}
+
+// Compact data lives in the object header: inlined as stored (reading with
+// the file type as memory type converts nothing).
+std::string ReadCompactData(hid_t hDataset, hid_t hType, uint64_t nBytes)
+{
+    std::string osBytes(static_cast<size_t>(nBytes), '\0');
+    if (nBytes > 0)
+        CheckRet(H5Dread(hDataset, hType, H5S_ALL, H5S_ALL, H5P_DEFAULT, osBytes.data()),
+                 "cannot read compact data");
+    return osBytes;
+}
+
 void HDF5Generator::WriteDataset(const DatasetEntry &oEntry)
 {
     // Zarr keys and JSON are UTF-8; HDF5 names are arbitrary bytes.
@@ -608,44 +699,17 @@ void HDF5Generator::WriteDataset(const DatasetEntry &oEntry)
 
     if (sType.bVlenString)
     {
-        // Zarr has no variable-length strings GDAL reads: inline them as
-        // fixed-length byte strings of the longest length.
-        Handle hMem(H5Tcopy(H5T_C_S1));
-        H5Tset_size(hMem.get(), H5T_VARIABLE);
-        H5Tset_cset(hMem.get(), H5Tget_cset(hType.get()));
-        std::vector<char *> apszValues(static_cast<size_t>(nCount), nullptr);
-        CheckRet(H5Dread(hDataset.get(), hMem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT,
-                         apszValues.data()),
-                 "cannot read strings");
         size_t nMax = 1;
-        for (const char *psz : apszValues)
-            nMax = std::max(nMax, psz ? strlen(psz) : 0);
-        std::string osBytes;
-        if (nMax * nCount <= MAX_INLINED_STRING_BYTES)
-        {
-            osBytes.assign(nMax * nCount, '\0');
-            for (size_t i = 0; i < apszValues.size(); ++i)
-            {
-                if (apszValues[i])
-                    memcpy(&osBytes[i * nMax], apszValues[i], strlen(apszValues[i]));
-            }
-        }
-        H5Dvlen_reclaim(hMem.get(), hSpace.get(), H5P_DEFAULT, apszValues.data());
-        if (nMax * nCount > MAX_INLINED_STRING_BYTES)
-            throw hdf5::Unsupported("variable-length strings too large to inline");
+        const std::string osBytes = ReadVlenStringsAsFixed(
+            hDataset.get(), hType.get(), hSpace.get(), nCount, nMax);
         oMeta.osDtype = ZarrDtype(ZarrKind::Bytes, nMax, false);
         WriteInlineWhole(oEntry, osBytes, oMeta);
     }
     else if (eLayout == H5D_COMPACT)
     {
-        // Compact data lives in the object header: inline it, as stored
-        // (reading with the file type as memory type converts nothing).
-        std::string osBytes(static_cast<size_t>(nCount * sType.nSize), '\0');
-        if (nCount > 0)
-            CheckRet(H5Dread(hDataset.get(), hType.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT,
-                             osBytes.data()),
-                     "cannot read compact data");
-        WriteInlineWhole(oEntry, osBytes, oMeta);
+        WriteInlineWhole(oEntry,
+                         ReadCompactData(hDataset.get(), hType.get(), nCount * sType.nSize),
+                         oMeta);
     }
     else if (eLayout == H5D_CHUNKED)
     {

@@ -108,6 +108,8 @@ static bool IsComplex(hid_t hType)
     return true;
 }
 
+// One flat switch over the HDF5 type classes, kept whole so that every
+// class and its fate (a dtype, or the reason it is refused) reads in one place.
 ZarrType MapDatatype(hid_t hType)
 {
     ZarrType sType;

@@ -103,6 +103,92 @@ std::vector<bool> SelectVariables(const NC3Header &oHeader,
     return abSelected;
 }
 
+// The largest chunk a contiguous variable is split into.
+uint64_t MaxChunkBytes()
+{
+    // ~64 MB: a read of a few rows of a big variable stays small, while
+    // typical variables stay a single reference. Same option as for
+    // contiguous HDF5 datasets; 0 disables splitting.
+    const uint64_t nMaxChunkBytes =
+        GetIntegerOption("KERCHUNK_CONTIGUOUS_SPLIT_BYTES");
+    return nMaxChunkBytes == 0 ? std::numeric_limits<uint64_t>::max()
+                               : nMaxChunkBytes;
+}
+
+// The root group with the global attributes (the first of a repeated name).
+void WriteRootGroup(ReferenceWriter &oWriter, const NC3Header &oHeader)
+{
+    nlohmann::json oGlobal = nlohmann::json::object();
+    for (const auto &oAttr : oHeader.aoAttributes)
+    {
+        if (!oGlobal.contains(oAttr.osName))
+            oGlobal[oAttr.osName] = NC3AttributeValue(oAttr);
+    }
+    WriteGroup(oWriter, "", oGlobal);
+}
+
+// Where the variable's chunks are in a file of the given shape; throws
+// Error when it cannot be referenced.
+NC3ArrayLayout LayoutOf(const NC3Header &oHeader, const NC3Variable &oVar,
+                        uint64_t nRecordSize, uint64_t nNumRecords,
+                        uint64_t nFileSize, uint64_t nMaxChunkBytes,
+                        const std::string &osSource,
+                        const std::vector<bool> &abStringDimensions)
+{
+    // The classic format spec forbids '/' in names; a leading '.'
+    // would collide with Zarr's own keys (.zarray, .zgroup).
+    if (oVar.osName.find('/') != std::string::npos || oVar.osName[0] == '.')
+        throw Error(osSource + ": variable '" + oVar.osName +
+                    "': name cannot be a Zarr key ('/' or leading '.')");
+    return ComputeNC3ArrayLayout(oHeader, oVar, nRecordSize, nNumRecords,
+                                 nFileSize, nMaxChunkBytes, osSource,
+                                 abStringDimensions);
+}
+
+// The variable's .zarray, .zattrs and chunk references (small chunks
+// inlined).
+void WriteVariable(ReferenceWriter &oWriter, WindowedReader &oReader,
+                   const NC3Variable &oVar, const NC3ArrayLayout &oLayout,
+                   const GenerateOptions &oOptions, GenerateStats &oStats)
+{
+    ZarrArrayMetadata oMeta;
+    oMeta.anShape = oLayout.anShape;
+    oMeta.anChunks = oLayout.anChunks;
+    oMeta.osDtype = oLayout.osDtype;
+    oMeta.oFillValue = NC3FillValue(oVar);
+    WriteArrayMetadata(oWriter, oVar.osName, oMeta, oLayout.aosDimensions,
+                       NC3VariableAttributes(oVar));
+    ++oStats.nArrays;
+
+    std::vector<uint64_t> anIndex(oLayout.anShape.size(), 0);
+    for (uint64_t i = 0; i < oLayout.nChunkCount; ++i)
+    {
+        if (!anIndex.empty())
+            anIndex[0] = i;
+        const std::string osKey = ChunkKey(oVar.osName, anIndex);
+        const uint64_t nOffset = oLayout.nFirstOffset + i * oLayout.nChunkStride;
+        if (oLayout.nChunkBytes <= oOptions.nInlineThreshold)
+        {
+            const uint64_t nSpan = (oLayout.nChunkCount - 1 - i) *
+                                       oLayout.nChunkStride +
+                                   oLayout.nChunkBytes;
+            const std::string osBytes = oReader.Read(
+                nOffset, static_cast<size_t>(oLayout.nChunkBytes), nSpan);
+            // Text stays readable as text; numbers are base64, which is
+            // also shorter than JSON-escaped binary.
+            if (oVar.eType == NC3Type::Char && IsValidUtf8(osBytes))
+                oWriter.AddInline(osKey, osBytes);
+            else
+                oWriter.AddInlineBase64(osKey, osBytes);
+        }
+        else
+        {
+            oWriter.AddRange(osKey, nOffset, oLayout.nChunkBytes);
+        }
+        ++oStats.nChunks;
+    }
+}
+
 }  // namespace
 
 GenerateStats GenerateNetCDF3References(const std::string &osSource,
@@ -118,24 +204,12 @@ GenerateStats GenerateNetCDF3References(const std::string &osSource,
     const uint64_t nFileSize = VSIFTellL(poFile.get());
     const uint64_t nRecordSize = NC3RecordSize(oHeader, osSource);
     const uint64_t nNumRecords = NC3NumRecords(oHeader, nRecordSize, nFileSize);
-    // ~64 MB: a read of a few rows of a big variable stays small, while
-    // typical variables stay a single reference. Same option as for
-    // contiguous HDF5 datasets; 0 disables splitting.
-    uint64_t nMaxChunkBytes = GetIntegerOption("KERCHUNK_CONTIGUOUS_SPLIT_BYTES");
-    if (nMaxChunkBytes == 0)
-        nMaxChunkBytes = std::numeric_limits<uint64_t>::max();
+    const uint64_t nMaxChunkBytes = MaxChunkBytes();
 
     const std::vector<bool> abSelected =
         SelectVariables(oHeader, oOptions, osSource);
     const std::vector<bool> abStringDimensions = NC3StringDimensions(oHeader);
-
-    nlohmann::json oGlobal = nlohmann::json::object();
-    for (const auto &oAttr : oHeader.aoAttributes)
-    {
-        if (!oGlobal.contains(oAttr.osName))
-            oGlobal[oAttr.osName] = NC3AttributeValue(oAttr);
-    }
-    WriteGroup(oWriter, "", oGlobal);
+    WriteRootGroup(oWriter, oHeader);
 
     GenerateStats oStats;
     GenerationReporter oReporter(osSource, oOptions, oStats);
@@ -149,58 +223,16 @@ GenerateStats GenerateNetCDF3References(const std::string &osSource,
         NC3ArrayLayout oLayout;
         try
         {
-            // The classic format spec forbids '/' in names; a leading '.'
-            // would collide with Zarr's own keys (.zarray, .zgroup).
-            if (oVar.osName.find('/') != std::string::npos || oVar.osName[0] == '.')
-                throw Error(osSource + ": variable '" + oVar.osName +
-                            "': name cannot be a Zarr key ('/' or leading '.')");
-            oLayout = ComputeNC3ArrayLayout(oHeader, oVar, nRecordSize,
-                                            nNumRecords, nFileSize,
-                                            nMaxChunkBytes, osSource,
-                                            abStringDimensions);
+            oLayout = LayoutOf(oHeader, oVar, nRecordSize, nNumRecords,
+                               nFileSize, nMaxChunkBytes, osSource,
+                               abStringDimensions);
         }
         catch (const Error &e)
         {
             oReporter.Skip("/" + oVar.osName, oReporter.WithoutSource(e.what()));
             continue;
         }
-
-        ZarrArrayMetadata oMeta;
-        oMeta.anShape = oLayout.anShape;
-        oMeta.anChunks = oLayout.anChunks;
-        oMeta.osDtype = oLayout.osDtype;
-        oMeta.oFillValue = NC3FillValue(oVar);
-        WriteArrayMetadata(oWriter, oVar.osName, oMeta, oLayout.aosDimensions,
-                           NC3VariableAttributes(oVar));
-        ++oStats.nArrays;
-
-        std::vector<uint64_t> anIndex(oLayout.anShape.size(), 0);
-        for (uint64_t i = 0; i < oLayout.nChunkCount; ++i)
-        {
-            if (!anIndex.empty())
-                anIndex[0] = i;
-            const std::string osKey = ChunkKey(oVar.osName, anIndex);
-            const uint64_t nOffset = oLayout.nFirstOffset + i * oLayout.nChunkStride;
-            if (oLayout.nChunkBytes <= oOptions.nInlineThreshold)
-            {
-                const uint64_t nSpan = (oLayout.nChunkCount - 1 - i) *
-                                           oLayout.nChunkStride +
-                                       oLayout.nChunkBytes;
-                const std::string osBytes = oReader.Read(
-                    nOffset, static_cast<size_t>(oLayout.nChunkBytes), nSpan);
-                // Text stays readable as text; numbers are base64, which is
-                // also shorter than JSON-escaped binary.
-                if (oVar.eType == NC3Type::Char && IsValidUtf8(osBytes))
-                    oWriter.AddInline(osKey, osBytes);
-                else
-                    oWriter.AddInlineBase64(osKey, osBytes);
-            }
-            else
-            {
-                oWriter.AddRange(osKey, nOffset, oLayout.nChunkBytes);
-            }
-            ++oStats.nChunks;
-        }
+        WriteVariable(oWriter, oReader, oVar, oLayout, oOptions, oStats);
         oReporter.Progress(static_cast<double>(iVar + 1) / nVars);
     }
     return oStats;
