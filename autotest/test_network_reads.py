@@ -14,9 +14,12 @@ from http_range_server import RangeServer
 from kerchunk_cli import generate
 
 STEPS = 240
-# Chunks larger than /vsicurl/'s 16 KB blocks, so that a block read for one
-# chunk never reaches into the next chunk of the same variable.
+# Chunks of ~33 KB, two /vsicurl/ blocks of GDAL's default 16 KB: a chunk read
+# key by key is one request of its own, and the blocks of a chunk's read stop
+# before the middle of the next chunk (where the fault tests put their
+# faults). Both need that default block size (see vsicurl_block_size).
 NY, NX = 100, 120
+GDAL_DEFAULT_BLOCK_SIZE = 16384
 
 
 @pytest.fixture(scope="module")
@@ -61,8 +64,48 @@ def write_http_refs(folder, refs, url, local_path):
     return target
 
 
+@pytest.fixture(scope="module")
+def vsicurl_block_size(era5_like):
+    """The block size /vsicurl/ uses in this process, read off the request
+    of a one-byte read. GDAL fixes it at the process's first /vsicurl/ use
+    from CPL_VSIL_CURL_CHUNK_SIZE, so an earlier test setting that option
+    in-process would change it for these tests."""
+    folder = era5_like[0]
+    with RangeServer(folder) as server:
+        gdal.VSICurlClearCache()
+        fp = gdal.VSIFOpenL("/vsicurl/%s/era5.nc" % server.url, "rb")
+        gdal.VSIFSeekL(fp, 100000, 0)
+        gdal.VSIFReadL(1, 1, fp)
+        gdal.VSIFCloseL(fp)
+        gdal.VSICurlClearCache()
+        ranges = [r[2] for r in server.requests if r[0] == "GET" and r[1] == "/era5.nc"]
+    assert len(ranges) == 1, server.requests
+    start, end = map(int, ranges[0][len("bytes="):].split("-"))
+    assert start <= 100000 <= end, ranges
+    return end - start + 1
+
+
+def test_vsicurl_block_size_is_gdals_default(vsicurl_block_size):
+    # Regression: test_cache.py's s3_server once set CPL_VSIL_CURL_CHUNK_SIZE
+    # to 64 KB through config_options; GDAL kept it for the whole pytest
+    # process, and the request counts and fault placements below no longer
+    # held (a 64 KB block of chunk 98 holds the middle of chunk 100).
+    assert vsicurl_block_size == GDAL_DEFAULT_BLOCK_SIZE
+
+
+def test_process_wide_options_are_refused(config_options):
+    before = gdal.GetConfigOption("CPL_VSIL_CURL_CHUNK_SIZE")
+    with pytest.raises(ValueError, match="once per process"):
+        config_options(CPL_VSIL_CURL_CHUNK_SIZE="1048576")
+    assert gdal.GetConfigOption("CPL_VSIL_CURL_CHUNK_SIZE") == before
+
+
 @pytest.fixture
-def served(era5_like, config_options):
+def served(era5_like, config_options, vsicurl_block_size):
+    if vsicurl_block_size != GDAL_DEFAULT_BLOCK_SIZE:
+        pytest.fail("/vsicurl/ blocks are %d bytes in this process (an earlier test set "
+                    "CPL_VSIL_CURL_CHUNK_SIZE in-process?); these tests need GDAL's %d"
+                    % (vsicurl_block_size, GDAL_DEFAULT_BLOCK_SIZE))
     folder, path, refs = era5_like
     with RangeServer(folder) as server:
         url = server.url + "/era5.nc"
