@@ -158,6 +158,23 @@ def test_pixel_time_series_is_one_batch(served, config_options):
           % (unplanned_requests, planned_requests))
 
 
+def test_batch_asks_for_exact_ranges(served):
+    """Batched chunks are asked for byte for byte (what fsspec transfers),
+    not rounded out to /vsicurl/'s blocks."""
+    server, refs_path, path = served
+    refs = json.loads(refs_path.read_text())["refs"]
+    bands = [1, 80, 160, 240]  # chunks far apart: one request each
+    ds = open_var(refs_path)
+    before = len(server.requests)
+    got = ds.ReadAsArray(5, 5, 1, 1, band_list=bands)[:, 0, 0]
+    ranges = sorted(r[2] for r in server.requests[before:] if r[0] == "GET")
+    want = sorted("bytes=%d-%d" % (refs["t2m/%d.0.0" % (b - 1)][1],
+                                   refs["t2m/%d.0.0" % (b - 1)][1] +
+                                   refs["t2m/%d.0.0" % (b - 1)][2] - 1) for b in bands)
+    assert ranges == want
+    assert got.tobytes() == native_series(path, "t2m", 5, 5)[[b - 1 for b in bands]].tobytes()
+
+
 def test_multiband_window_and_band_reads_equal_native(served):
     server, refs_path, path = served
     ds = open_var(refs_path, "u10")

@@ -67,6 +67,24 @@ std::vector<FetchJob> PlanJobs(const std::vector<RangeRequest> &aoRequests,
     return aoJobs;
 }
 
+// /vsicurl/ and the object-store handlers read whole blocks of
+// CPL_VSIL_CURL_CHUNK_SIZE bytes through VSIFReadL (up to a block more per
+// request, kept again in GDAL's block cache), but exact ranges through
+// VSIFReadMultiRangeL given two ranges or more, joining consecutive ones
+// into one request: the span is asked for as two consecutive parts. That
+// path does not retry (GDAL 3.6), so a failure is read again by VSIFReadL,
+// which applies GDAL_HTTP_MAX_RETRY.
+bool ReadExactSpan(VSILFILE *fp, uint64_t nOffset, std::string &osBuffer)
+{
+    const size_t nSize = osBuffer.size();
+    if (nSize < 2)
+        return false;
+    void *apData[2] = {&osBuffer[0], &osBuffer[nSize - 1]};
+    const vsi_l_offset anOffsets[2] = {nOffset, nOffset + nSize - 1};
+    const size_t anSizes[2] = {nSize - 1, 1};
+    return VSIFReadMultiRangeL(2, apData, anOffsets, anSizes, fp) == 0;
+}
+
 // Reads a job's span; false with osError on failure or a short read.
 bool ReadSpan(const FetchJob &oJob, std::map<std::string, VSIFileUniquePtr> &oHandles,
               std::string &osBuffer, std::string &osError)
@@ -82,6 +100,9 @@ bool ReadSpan(const FetchJob &oJob, std::map<std::string, VSIFileUniquePtr> &oHa
     if (poFile)
     {
         osBuffer.resize(static_cast<size_t>(nSize));
+        if (ReadExactSpan(poFile.get(), nOffset, osBuffer))
+            return true;
+        CPLErrorReset();
         if (VSIFSeekL(poFile.get(), nOffset, SEEK_SET) == 0)
             nRead = VSIFReadL(&osBuffer[0], 1, osBuffer.size(), poFile.get());
     }
@@ -100,9 +121,19 @@ bool ReadSpan(const FetchJob &oJob, std::map<std::string, VSIFileUniquePtr> &oHa
     return false;
 }
 
+void FailJob(const FetchJob &oJob, const std::string &osError, const FetchOutcomeSink &oSink)
+{
+    for (const size_t i : oJob.anRequests)
+    {
+        FetchOutcome oOutcome;
+        oOutcome.osError = osError;
+        oSink(i, std::move(oOutcome));
+    }
+}
+
 void RunJob(const FetchJob &oJob, const std::vector<RangeRequest> &aoRequests,
-            std::map<std::string, VSIFileUniquePtr> &oHandles,
-            std::vector<FetchOutcome> &aoOutcomes, std::atomic<size_t> &nFailed)
+            std::map<std::string, VSIFileUniquePtr> &oHandles, const FetchOutcomeSink &oSink,
+            std::atomic<size_t> &nFailed)
 {
     std::string osBuffer;
     std::string osError;
@@ -110,30 +141,29 @@ void RunJob(const FetchJob &oJob, const std::vector<RangeRequest> &aoRequests,
     try
     {
         bOK = ReadSpan(oJob, oHandles, osBuffer, osError);
+        if (bOK)
+        {
+            for (const size_t i : oJob.anRequests)
+            {
+                const RangeRequest &oRequest = aoRequests[i];
+                FetchOutcome oOutcome;
+                if (oJob.anRequests.size() == 1 && oRequest.nSize == osBuffer.size())
+                    oOutcome.poBytes = std::make_shared<const std::string>(std::move(osBuffer));
+                else
+                    oOutcome.poBytes = std::make_shared<const std::string>(
+                        osBuffer, static_cast<size_t>(oRequest.nOffset - oJob.oSpan.nOffset),
+                        static_cast<size_t>(oRequest.nSize));
+                oSink(i, std::move(oOutcome));
+            }
+            return;
+        }
     }
     catch (const std::bad_alloc &)
     {
         osError = "out of memory reading " + *oJob.posTarget;
     }
-    if (!bOK)
-    {
-        ++nFailed;
-        for (const size_t i : oJob.anRequests)
-            aoOutcomes[i].osError = osError;
-        return;
-    }
-    for (const size_t i : oJob.anRequests)
-    {
-        const RangeRequest &oRequest = aoRequests[i];
-        if (oJob.anRequests.size() == 1 && oRequest.nSize == osBuffer.size())
-        {
-            aoOutcomes[i].poBytes = std::make_shared<const std::string>(std::move(osBuffer));
-            break;
-        }
-        aoOutcomes[i].poBytes = std::make_shared<const std::string>(
-            osBuffer, static_cast<size_t>(oRequest.nOffset - oJob.oSpan.nOffset),
-            static_cast<size_t>(oRequest.nSize));
-    }
+    ++nFailed;
+    FailJob(oJob, osError, oSink);
 }
 
 }  // namespace
@@ -143,6 +173,15 @@ std::vector<FetchOutcome> FetchRanges(const std::vector<RangeRequest> &aoRequest
                                       FetchStats &oStats)
 {
     std::vector<FetchOutcome> aoOutcomes(aoRequests.size());
+    // Each request's outcome is written by one worker only.
+    FetchRanges(aoRequests, oSettings, oStats, [&](size_t i, FetchOutcome &&oOutcome)
+                { aoOutcomes[i] = std::move(oOutcome); });
+    return aoOutcomes;
+}
+
+void FetchRanges(const std::vector<RangeRequest> &aoRequests, const FetchSettings &oSettings,
+                 FetchStats &oStats, const FetchOutcomeSink &oSink)
+{
     const std::vector<FetchJob> aoJobs = PlanJobs(aoRequests, oSettings);
     oStats.nRequests = aoJobs.size();
     for (const auto &oJob : aoJobs)
@@ -161,7 +200,7 @@ std::vector<FetchOutcome> FetchRanges(const std::vector<RangeRequest> &aoRequest
             CPLSetThreadLocalConfigOptions(aosThreadOptions.List());
         std::map<std::string, VSIFileUniquePtr> oHandles;
         for (size_t i = nNextJob++; i < aoJobs.size(); i = nNextJob++)
-            RunJob(aoJobs[i], aoRequests, oHandles, aoOutcomes, nFailed);
+            RunJob(aoJobs[i], aoRequests, oHandles, oSink, nFailed);
         if (!bInCaller)
             CPLSetThreadLocalConfigOptions(nullptr);
     };
@@ -184,7 +223,6 @@ std::vector<FetchOutcome> FetchRanges(const std::vector<RangeRequest> &aoRequest
     for (auto &oThread : aoThreads)
         oThread.join();
     oStats.nFailedRequests = nFailed;
-    return aoOutcomes;
 }
 
 }  // namespace kerchunk
