@@ -1,4 +1,5 @@
 #include "batch_fetcher.h"
+#include "exact_range_read.h"
 #include "range_coalescer.h"
 #include "target_state.h"
 
@@ -67,24 +68,6 @@ std::vector<FetchJob> PlanJobs(const std::vector<RangeRequest> &aoRequests,
     return aoJobs;
 }
 
-// /vsicurl/ and the object-store handlers read whole blocks of
-// CPL_VSIL_CURL_CHUNK_SIZE bytes through VSIFReadL (up to a block more per
-// request, kept again in GDAL's block cache), but exact ranges through
-// VSIFReadMultiRangeL given two ranges or more, joining consecutive ones
-// into one request: the span is asked for as two consecutive parts. That
-// path does not retry (GDAL 3.6), so a failure is read again by VSIFReadL,
-// which applies GDAL_HTTP_MAX_RETRY.
-bool ReadExactSpan(VSILFILE *fp, uint64_t nOffset, std::string &osBuffer)
-{
-    const size_t nSize = osBuffer.size();
-    if (nSize < 2)
-        return false;
-    void *apData[2] = {&osBuffer[0], &osBuffer[nSize - 1]};
-    const vsi_l_offset anOffsets[2] = {nOffset, nOffset + nSize - 1};
-    const size_t anSizes[2] = {nSize - 1, 1};
-    return VSIFReadMultiRangeL(2, apData, anOffsets, anSizes, fp) == 0;
-}
-
 // Reads a job's span; false with osError on failure or a short read.
 bool ReadSpan(const FetchJob &oJob, std::map<std::string, VSIFileUniquePtr> &oHandles,
               std::string &osBuffer, std::string &osError)
@@ -100,7 +83,7 @@ bool ReadSpan(const FetchJob &oJob, std::map<std::string, VSIFileUniquePtr> &oHa
     if (poFile)
     {
         osBuffer.resize(static_cast<size_t>(nSize));
-        if (ReadExactSpan(poFile.get(), nOffset, osBuffer))
+        if (ReadExactRange(poFile.get(), nOffset, &osBuffer[0], osBuffer.size()))
             return true;
         CPLErrorReset();
         if (VSIFSeekL(poFile.get(), nOffset, SEEK_SET) == 0)

@@ -1,7 +1,7 @@
 // Fetching many byte ranges at once: ranges of one target are coalesced
 // (range_coalescer.h) and the resulting requests run concurrently, at most
 // nMaxInFlight at a time, each worker with its own VSILFILE per target.
-// A span is read as an exact range (VSIFReadMultiRangeL), not as whole
+// A span is read as an exact range (exact_range_read.h), not as whole
 // /vsicurl/ blocks, and fetched bytes go to the caller's sink as each
 // request ends, so a batch holds no more than its requests in flight.
 // Everything goes through GDAL's VSI, so /vsicurl/, /vsis3/, /vsigs/,

@@ -1,4 +1,5 @@
 #include "vsi_handles.h"
+#include "exact_range_read.h"
 #include "target_state.h"
 
 #include "cpl_error.h"
@@ -84,7 +85,13 @@ size_t RangeHandle::Read(void *pBuffer, size_t nSize, size_t nCount)
     const size_t nWanted = nSize * nCount;
     const size_t nToRead = Available(nWanted);
     size_t nRead = 0;
-    if (nToRead)
+    // A whole chunk read at once (how GDAL's Zarr driver reads) is asked for
+    // byte for byte; smaller reads go through the target's own blocks.
+    if (nToRead && m_nPos == 0 && nToRead == m_nSize &&
+        ReadExactRange(reinterpret_cast<VSILFILE *>(m_poTarget.get()), m_nOffset, pBuffer,
+                       nToRead))
+        nRead = nToRead;
+    else if (nToRead)
     {
         if (m_poTarget->Seek(m_nOffset + m_nPos, SEEK_SET) == 0)
             nRead = m_poTarget->Read(pBuffer, 1, nToRead);
