@@ -4,6 +4,7 @@ those of netCDF4 and of the chunk-by-chunk path; faults are retried or give
 an error naming the chunk key and the URL, never wrong values."""
 import json
 import os
+import pathlib
 
 import netCDF4
 import numpy as np
@@ -50,6 +51,10 @@ def era5_like(tmp_path_factory):
     local_refs = folder / "local.json"
     generate(path, local_refs)
     return folder, path, json.loads(local_refs.read_text())
+
+
+def era5_like_refs(refs_path):
+    return json.loads(pathlib.Path(refs_path).read_text())
 
 
 def write_http_refs(folder, refs, url, local_path):
@@ -141,9 +146,14 @@ def test_pixel_time_series_is_one_batch(served, config_options):
     unplanned_requests = server.gets("/era5.nc") - before
     ds = None
 
+    # The chunks read key by key are kept in the chunk cache: the planned
+    # read goes to the same server under another name (other cache keys).
     gdal.VSICurlClearCache()
     config_options(KERCHUNK_PREFETCH=None)
-    ds = open_var(refs_path)
+    other_name = write_http_refs(refs_path.parent, era5_like_refs(refs_path),
+                                 server.url.replace("127.0.0.1", "localhost") + "/era5.nc",
+                                 server.url + "/era5.nc")
+    ds = open_var(other_name)
     before = server.gets("/era5.nc")
     planned = ds.ReadAsArray(11, 7, 1, 1)[:, 0, 0]
     planned_requests = server.gets("/era5.nc") - before
@@ -175,6 +185,23 @@ def test_chunks_are_asked_for_exact_ranges(served, prefetch, config_options):
                                    refs["t2m/%d.0.0" % (b - 1)][2] - 1) for b in bands)
     assert ranges == want
     assert got.tobytes() == native_series(path, "t2m", 5, 5)[[b - 1 for b in bands]].tobytes()
+
+
+def test_chunk_read_key_by_key_is_kept_for_a_reopen(served, config_options):
+    """An exact key read bypasses GDAL's /vsicurl/ block cache: the chunk
+    cache keeps it instead, so reading it again costs no request."""
+    server, refs_path, path = served
+    config_options(KERCHUNK_PREFETCH="NO")
+    ds = open_var(refs_path)
+    first = ds.GetRasterBand(7).ReadAsArray()
+    ds = None
+    before = server.gets("/era5.nc")
+    ds = open_var(refs_path)
+    again = ds.GetRasterBand(7).ReadAsArray()
+    assert server.gets("/era5.nc") == before
+    with netCDF4.Dataset(path) as nc:
+        want = np.asarray(nc["t2m"][6]).tobytes()
+    assert first.tobytes() == want and again.tobytes() == want
 
 
 def test_multiband_window_and_band_reads_equal_native(served):

@@ -55,10 +55,11 @@ size_t InlineHandle::Read(void *pBuffer, size_t nSize, size_t nCount)
 
 RangeHandle::RangeHandle(std::unique_ptr<VSIVirtualHandle> poTarget,
                          std::string osTarget, vsi_l_offset nOffset,
-                         vsi_l_offset nSize, std::string osDescription)
+                         vsi_l_offset nSize, std::string osDescription,
+                         WholeWindowSink oOnWholeWindow)
     : WindowHandle(nSize), m_poTarget(std::move(poTarget)),
       m_osTarget(std::move(osTarget)), m_nOffset(nOffset),
-      m_osDescription(std::move(osDescription))
+      m_osDescription(std::move(osDescription)), m_oOnWholeWindow(std::move(oOnWholeWindow))
 {
 }
 
@@ -112,6 +113,8 @@ size_t RangeHandle::Read(void *pBuffer, size_t nSize, size_t nCount)
                      static_cast<unsigned long long>(m_nOffset + m_nPos));
         }
     }
+    if (m_oOnWholeWindow && m_nPos == 0 && nRead == m_nSize)
+        m_oOnWholeWindow(pBuffer, nRead);
     Advance(nRead, nWanted);
     return nRead / nSize;
 }
