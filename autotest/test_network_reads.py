@@ -187,6 +187,29 @@ def test_chunks_are_asked_for_exact_ranges(served, prefetch, config_options):
     assert got.tobytes() == native_series(path, "t2m", 5, 5)[[b - 1 for b in bands]].tobytes()
 
 
+def test_open_fetches_coordinate_variables_as_one_batch(served, config_options):
+    server, refs_path, path = served
+    # Coordinate chunks referenced, not inlined.
+    local = refs_path.parent / "not_inlined.json"
+    generate(path, local, "--inline-threshold", "0")
+    refs = json.loads(local.read_text())
+    before = server.gets("/era5.nc")
+    planned_gt = open_var(write_http_refs(refs_path.parent, refs, server.url + "/era5.nc",
+                                          path)).GetGeoTransform()
+    planned = server.gets("/era5.nc") - before
+    # Key by key (another name of the server: other cache keys): one
+    # request per coordinate variable (latitude, longitude, time).
+    config_options(KERCHUNK_PREFETCH="NO")
+    other_name = write_http_refs(refs_path.parent, refs,
+                                 server.url.replace("127.0.0.1", "localhost") + "/era5.nc",
+                                 path)
+    before = server.gets("/era5.nc")
+    gt = open_var(other_name).GetGeoTransform()
+    unplanned = server.gets("/era5.nc") - before
+    assert planned_gt == gt
+    assert unplanned >= 3 and planned < unplanned, (planned, unplanned)
+
+
 def test_chunk_read_key_by_key_is_kept_for_a_reopen(served, config_options):
     """An exact key read bypasses GDAL's /vsicurl/ block cache: the chunk
     cache keeps it instead, so reading it again costs no request."""

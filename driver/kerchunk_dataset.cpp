@@ -325,10 +325,7 @@ bool KerchunkRasterDataset::SetArray(const std::shared_ptr<GDALMDArray> &poArray
     m_eReadType = poArray->GetDataType().GetNumericDataType();
     if (m_poRefs)
     {
-        // GDAL's Zarr driver names arrays "/path/in/store".
-        const size_t nFirst = osName.find_first_not_of('/');
-        const std::string osArrayKey =
-            nFirst == std::string::npos ? std::string() : osName.substr(nFirst);
+        const std::string osArrayKey = ArrayKeyOf(osName);
         const auto anBlockSize = poArray->GetBlockSize();
         m_poChunkGrid = std::make_unique<ChunkGrid>(
             osArrayKey, GetChunkKeySeparator(*m_poRefs, osArrayKey),
@@ -339,6 +336,7 @@ bool KerchunkRasterDataset::SetArray(const std::shared_ptr<GDALMDArray> &poArray
 
     if (nDims >= 2)
     {
+        PrefetchIndexingVariables(*poArray);
         // Unlike GDAL 3.6's netCDF driver, a plain longitude/latitude grid
         // gets WGS 84: a georeferenced raster is what users expect.
         CFGeoreferencingOptions oOptions;

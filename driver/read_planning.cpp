@@ -27,6 +27,9 @@ namespace
 // them would cost more than it saves); its chunks are read key by key.
 constexpr size_t MAX_PLANNED_KEYS_PER_BAND = 100000;
 
+// Indexing variables with more chunks than this are left to key-by-key reads.
+constexpr size_t MAX_PLANNED_KEYS_PER_INDEXING_VARIABLE = 1000;
+
 // Bands read by one batch: panBandMap[iFirst, iFirst + nCount).
 struct BandBatch
 {
@@ -146,6 +149,35 @@ bool KerchunkRasterDataset::ChunkKeysOf(int nXOff, int nYOff, int nXSize, int nY
     anStart[m_iXDim] = static_cast<uint64_t>(nXOff);
     anCount[m_iXDim] = static_cast<uint64_t>(nXSize);
     return m_poChunkGrid->AppendKeys(anStart, anCount, MAX_PLANNED_KEYS_PER_BAND, aosKeys);
+}
+
+void KerchunkRasterDataset::PrefetchIndexingVariables(const GDALMDArray &oArray) const
+{
+    if (!m_poRefs || !IsPrefetchEnabled())
+        return;
+    try
+    {
+        // One round trip for latitude, longitude, time... instead of one each.
+        std::vector<std::string> aosKeys;
+        for (const auto &poDim : oArray.GetDimensions())
+        {
+            const auto poVar = poDim->GetIndexingVariable();
+            if (!poVar || poVar->GetDimensionCount() != 1)
+                continue;
+            const std::string osKey = ArrayKeyOf(poVar->GetFullName());
+            const auto anBlockSize = poVar->GetBlockSize();
+            const ChunkGrid oGrid(osKey, GetChunkKeySeparator(*m_poRefs, osKey),
+                                  {anBlockSize.at(0)});
+            oGrid.AppendKeys({0}, {poDim->GetSize()}, MAX_PLANNED_KEYS_PER_INDEXING_VARIABLE,
+                             aosKeys);
+        }
+        if (aosKeys.size() > 1)
+            PrefetchQuietly(*m_poRefs, aosKeys);
+    }
+    catch (const std::exception &e)
+    {
+        CPLDebug("KERCHUNK", "prefetch of indexing variables skipped: %s", e.what());
+    }
 }
 
 void KerchunkRasterDataset::PrefetchWindow(int nXOff, int nYOff, int nXSize, int nYSize,
