@@ -43,12 +43,23 @@ def pytest_configure(config):
         raise pytest.UsageError(f"KERCHUNK plugin not found in {PLUGIN_DIR}; build first")
 
 
+# Options GDAL reads once per process, at the first use of /vsicurl/ (the
+# block size and the block cache of cpl_vsil_curl.cpp): set by one test they
+# would stay in force for every later test of the pytest process, whatever
+# the fixture restores. They belong in a child process's environment.
+PROCESS_WIDE_OPTIONS = frozenset({"CPL_VSIL_CURL_CHUNK_SIZE", "CPL_VSIL_CURL_CACHE_SIZE"})
+
+
 @pytest.fixture
 def config_options():
     """Set GDAL config options for one test (python3-gdal 3.6 lacks gdal.config_option)."""
     saved = {}
 
     def setter(**options):
+        latched = PROCESS_WIDE_OPTIONS.intersection(options)
+        if latched:
+            raise ValueError("%s: GDAL reads these once per process; set them in a "
+                             "child process's environment instead" % ", ".join(sorted(latched)))
         for key, value in options.items():
             saved.setdefault(key, gdal.GetConfigOption(key))
             gdal.SetConfigOption(key, value)

@@ -377,8 +377,7 @@ def s3_server(tmp_path_factory):
             time.sleep(0.1)
     env = {"AWS_S3_ENDPOINT": f"127.0.0.1:{port}", "AWS_HTTPS": "NO",
            "AWS_VIRTUAL_HOSTING": "FALSE", "AWS_ACCESS_KEY_ID": "S3RVER",
-           "AWS_SECRET_ACCESS_KEY": "S3RVER", "AWS_REGION": "us-east-1",
-           "CPL_VSIL_CURL_CHUNK_SIZE": "65536"}
+           "AWS_SECRET_ACCESS_KEY": "S3RVER", "AWS_REGION": "us-east-1"}
     yield env
     proc.terminate()
     proc.wait(timeout=10)

@@ -4,6 +4,7 @@ those of netCDF4 and of the chunk-by-chunk path; faults are retried or give
 an error naming the chunk key and the URL, never wrong values."""
 import json
 import os
+import pathlib
 
 import netCDF4
 import numpy as np
@@ -14,9 +15,12 @@ from http_range_server import RangeServer
 from kerchunk_cli import generate
 
 STEPS = 240
-# Chunks larger than /vsicurl/'s 16 KB blocks, so that a block read for one
-# chunk never reaches into the next chunk of the same variable.
+# Chunks of ~33 KB, two /vsicurl/ blocks of GDAL's default 16 KB: a chunk read
+# key by key is one request of its own, and the blocks of a chunk's read stop
+# before the middle of the next chunk (where the fault tests put their
+# faults). Both need that default block size (see vsicurl_block_size).
 NY, NX = 100, 120
+GDAL_DEFAULT_BLOCK_SIZE = 16384
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +53,10 @@ def era5_like(tmp_path_factory):
     return folder, path, json.loads(local_refs.read_text())
 
 
+def era5_like_refs(refs_path):
+    return json.loads(pathlib.Path(refs_path).read_text())
+
+
 def write_http_refs(folder, refs, url, local_path):
     def rewrite(value):
         if isinstance(value, list) and value and value[0] in (str(local_path), "era5.nc"):
@@ -61,8 +69,48 @@ def write_http_refs(folder, refs, url, local_path):
     return target
 
 
+@pytest.fixture(scope="module")
+def vsicurl_block_size(era5_like):
+    """The block size /vsicurl/ uses in this process, read off the request
+    of a one-byte read. GDAL fixes it at the process's first /vsicurl/ use
+    from CPL_VSIL_CURL_CHUNK_SIZE, so an earlier test setting that option
+    in-process would change it for these tests."""
+    folder = era5_like[0]
+    with RangeServer(folder) as server:
+        gdal.VSICurlClearCache()
+        fp = gdal.VSIFOpenL("/vsicurl/%s/era5.nc" % server.url, "rb")
+        gdal.VSIFSeekL(fp, 100000, 0)
+        gdal.VSIFReadL(1, 1, fp)
+        gdal.VSIFCloseL(fp)
+        gdal.VSICurlClearCache()
+        ranges = [r[2] for r in server.requests if r[0] == "GET" and r[1] == "/era5.nc"]
+    assert len(ranges) == 1, server.requests
+    start, end = map(int, ranges[0][len("bytes="):].split("-"))
+    assert start <= 100000 <= end, ranges
+    return end - start + 1
+
+
+def test_vsicurl_block_size_is_gdals_default(vsicurl_block_size):
+    # Regression: test_cache.py's s3_server once set CPL_VSIL_CURL_CHUNK_SIZE
+    # to 64 KB through config_options; GDAL kept it for the whole pytest
+    # process, and the request counts and fault placements below no longer
+    # held (a 64 KB block of chunk 98 holds the middle of chunk 100).
+    assert vsicurl_block_size == GDAL_DEFAULT_BLOCK_SIZE
+
+
+def test_process_wide_options_are_refused(config_options):
+    before = gdal.GetConfigOption("CPL_VSIL_CURL_CHUNK_SIZE")
+    with pytest.raises(ValueError, match="once per process"):
+        config_options(CPL_VSIL_CURL_CHUNK_SIZE="1048576")
+    assert gdal.GetConfigOption("CPL_VSIL_CURL_CHUNK_SIZE") == before
+
+
 @pytest.fixture
-def served(era5_like, config_options):
+def served(era5_like, config_options, vsicurl_block_size):
+    if vsicurl_block_size != GDAL_DEFAULT_BLOCK_SIZE:
+        pytest.fail("/vsicurl/ blocks are %d bytes in this process (an earlier test set "
+                    "CPL_VSIL_CURL_CHUNK_SIZE in-process?); these tests need GDAL's %d"
+                    % (vsicurl_block_size, GDAL_DEFAULT_BLOCK_SIZE))
     folder, path, refs = era5_like
     with RangeServer(folder) as server:
         url = server.url + "/era5.nc"
@@ -98,9 +146,14 @@ def test_pixel_time_series_is_one_batch(served, config_options):
     unplanned_requests = server.gets("/era5.nc") - before
     ds = None
 
+    # The chunks read key by key are kept in the chunk cache: the planned
+    # read goes to the same server under another name (other cache keys).
     gdal.VSICurlClearCache()
     config_options(KERCHUNK_PREFETCH=None)
-    ds = open_var(refs_path)
+    other_name = write_http_refs(refs_path.parent, era5_like_refs(refs_path),
+                                 server.url.replace("127.0.0.1", "localhost") + "/era5.nc",
+                                 server.url + "/era5.nc")
+    ds = open_var(other_name)
     before = server.gets("/era5.nc")
     planned = ds.ReadAsArray(11, 7, 1, 1)[:, 0, 0]
     planned_requests = server.gets("/era5.nc") - before
@@ -113,6 +166,65 @@ def test_pixel_time_series_is_one_batch(served, config_options):
     assert planned_requests <= 10, planned_requests
     print("time series: %d requests chunk by chunk, %d planned"
           % (unplanned_requests, planned_requests))
+
+
+@pytest.mark.parametrize("prefetch", ["YES", "NO"])
+def test_chunks_are_asked_for_exact_ranges(served, prefetch, config_options):
+    """Chunks are asked for byte for byte (what fsspec transfers), batched
+    or key by key, not rounded out to /vsicurl/'s blocks."""
+    server, refs_path, path = served
+    config_options(KERCHUNK_PREFETCH=prefetch)
+    refs = json.loads(refs_path.read_text())["refs"]
+    bands = [1, 80, 160, 240]  # chunks far apart: one request each
+    ds = open_var(refs_path)
+    before = len(server.requests)
+    got = ds.ReadAsArray(5, 5, 1, 1, band_list=bands)[:, 0, 0]
+    ranges = sorted(r[2] for r in server.requests[before:] if r[0] == "GET")
+    want = sorted("bytes=%d-%d" % (refs["t2m/%d.0.0" % (b - 1)][1],
+                                   refs["t2m/%d.0.0" % (b - 1)][1] +
+                                   refs["t2m/%d.0.0" % (b - 1)][2] - 1) for b in bands)
+    assert ranges == want
+    assert got.tobytes() == native_series(path, "t2m", 5, 5)[[b - 1 for b in bands]].tobytes()
+
+
+def test_open_fetches_coordinate_variables_as_one_batch(served, config_options):
+    server, refs_path, path = served
+    # Coordinate chunks referenced, not inlined.
+    local = refs_path.parent / "not_inlined.json"
+    generate(path, local, "--inline-threshold", "0")
+    refs = json.loads(local.read_text())
+    before = server.gets("/era5.nc")
+    planned_gt = open_var(write_http_refs(refs_path.parent, refs, server.url + "/era5.nc",
+                                          path)).GetGeoTransform()
+    planned = server.gets("/era5.nc") - before
+    # Key by key (another name of the server: other cache keys): one
+    # request per coordinate variable (latitude, longitude, time).
+    config_options(KERCHUNK_PREFETCH="NO")
+    other_name = write_http_refs(refs_path.parent, refs,
+                                 server.url.replace("127.0.0.1", "localhost") + "/era5.nc",
+                                 path)
+    before = server.gets("/era5.nc")
+    gt = open_var(other_name).GetGeoTransform()
+    unplanned = server.gets("/era5.nc") - before
+    assert planned_gt == gt
+    assert unplanned >= 3 and planned < unplanned, (planned, unplanned)
+
+
+def test_chunk_read_key_by_key_is_kept_for_a_reopen(served, config_options):
+    """An exact key read bypasses GDAL's /vsicurl/ block cache: the chunk
+    cache keeps it instead, so reading it again costs no request."""
+    server, refs_path, path = served
+    config_options(KERCHUNK_PREFETCH="NO")
+    ds = open_var(refs_path)
+    first = ds.GetRasterBand(7).ReadAsArray()
+    ds = None
+    before = server.gets("/era5.nc")
+    ds = open_var(refs_path)
+    again = ds.GetRasterBand(7).ReadAsArray()
+    assert server.gets("/era5.nc") == before
+    with netCDF4.Dataset(path) as nc:
+        want = np.asarray(nc["t2m"][6]).tobytes()
+    assert first.tobytes() == want and again.tobytes() == want
 
 
 def test_multiband_window_and_band_reads_equal_native(served):
@@ -185,12 +297,15 @@ def test_short_body_is_detected_never_wrong_values(served, gdal_errors, config_o
     refs = json.loads(refs_path.read_text())["refs"]
     url, offset, size = refs["t2m/100.0.0"]
     # Every request holding that byte announces its whole range and sends
-    # half of it. GDAL's /vsicurl/ asks again for the blocks it did not get
-    # (from their start, past the faulty byte), so the reads key by key may
-    # succeed; what must never happen is a short batch taken for data.
+    # half of it. The batch's exact request comes back short; it is read
+    # again through GDAL's /vsicurl/ blocks, which asks again for the blocks
+    # it did not get (from their start, past the faulty byte), so the batch
+    # or the reads key by key may succeed; what must never happen is a short
+    # answer taken for data (the values would then be wrong).
     fault = server.add_fault("short", times=1000, path="/era5.nc", offset=offset + size // 2)
     config_options(CPL_DEBUG="KERCHUNK")
     ds = open_var(refs_path)
+    before = len(server.requests)
     try:
         got = ds.ReadAsArray(5, 5, 1, 1)[:, 0, 0]
     except RuntimeError:
@@ -198,5 +313,7 @@ def test_short_body_is_detected_never_wrong_values(served, gdal_errors, config_o
     else:
         assert got.tobytes() == native_series(path, "t2m", 5, 5).tobytes()
     assert fault["used"] >= 1
-    assert "cannot read bytes [" in gdal_errors.text  # the short batch, detected
-    assert "(read key by key instead)" in gdal_errors.text
+    if "cannot read bytes [" in gdal_errors.text:  # the batch failed: read key by key
+        assert "(read key by key instead)" in gdal_errors.text
+    else:  # the short answer's missing bytes were asked for again
+        assert len([r for r in server.requests[before:] if r[0] == "GET"]) > fault["used"]

@@ -16,6 +16,10 @@ open to after the read; requests and bytes counted by the proxy:
 
 and the series again through the multidimensional API (MDArray GetView),
 native, the plugin chunk by chunk and the plugin planning the read.
+Each child's peak RSS is measured by GNU time; the series read is run again
+at two KERCHUNK_CHUNK_CACHE_SIZE values and without prefetching, to show its
+peak memory following the cache's bound. The load average is printed with
+each table (the machine may be shared).
 
 Also: generating the references over /vsicurl/ (requests, bytes), opening
 with the references themselves on the server (once, then reopened in the
@@ -192,14 +196,22 @@ def gdal_env():
     return env
 
 
+TIME = "/usr/bin/time"  # GNU time: the child's peak RSS
+
+
 def run_child(proxy, cmd, env):
     proxy.reset()
+    if os.path.exists(TIME):
+        cmd = [TIME, "-f", "peak-rss-kb %M"] + cmd
     out = subprocess.run(cmd, env=env, capture_output=True, text=True)
     requests, nbytes, log = proxy.snapshot()
     if out.returncode != 0:
         return {"error": out.stderr.strip().splitlines()[-1] if out.stderr.strip() else "failed"}
     seconds, crc = out.stdout.split()[-2:]
-    return {"s": float(seconds), "req": requests, "bytes": nbytes, "crc": crc, "log": log}
+    rss = [int(line.split()[1]) for line in out.stderr.splitlines()
+           if line.startswith("peak-rss-kb ")]
+    return {"s": float(seconds), "req": requests, "bytes": nbytes, "crc": crc, "log": log,
+            "rss_mb": rss[-1] / 1024 if rss else None}
 
 
 def read_args():
@@ -227,7 +239,31 @@ def fmt(r):
         return "-"
     if "error" in r:
         return "error: " + r["error"][:40]
-    return "%.2f s, %d req, %.1f MB" % (r["s"], r["req"], r["bytes"] / 1e6)
+    text = "%.2f s, %d req, %.2f MB" % (r["s"], r["req"], r["bytes"] / 1e6)
+    if r.get("rss_mb"):
+        text += ", peak RSS %.0f MB" % r["rss_mb"]
+    return text
+
+
+def load_average():
+    return "load average %.2f %.2f %.2f" % os.getloadavg()
+
+
+# Peak memory of the series read against the chunk cache's bound: the
+# process's peak RSS at two cache sizes, and with prefetching off (GDAL's
+# own block cache and libraries: what the bound does not cover).
+CACHE_SIZES = [("KERCHUNK_PREFETCH", "NO"), ("KERCHUNK_CHUNK_CACHE_SIZE", str(8 << 20)),
+               ("KERCHUNK_CHUNK_CACHE_SIZE", str(64 << 20))]
+
+
+def print_series_memory(proxy, name):
+    print("\nseries read, peak RSS of the process (%s):" % load_average())
+    for option, value in CACHE_SIZES:
+        env = gdal_env()
+        env[option] = value
+        r = run_child(proxy, [sys.executable, "-c", GDAL_CHILD, name, "series", *read_args()],
+                      env)
+        print("  %s=%s: %s" % (option, value, fmt(r)))
 
 
 def ratio(a, b, key):
@@ -323,9 +359,11 @@ def main():
             names = {"native": 'NETCDF:"%s":%s' % (source, VAR),
                      "kerchunk": 'KERCHUNK:"%s":%s' % (refs, VAR)}
             tools = ["native", "kerchunk"] + (["fsspec"] if fsspec_ok else [])
-            print_table("references local, source over /vsicurl/ (%d ms)" % delay,
+            print_table("references local, source over /vsicurl/ (%d ms, %s)"
+                        % (delay, load_average()),
                         measure_reads(proxy, names, refs, fsspec_ok), tools)
             measure_multidim_series(proxy, source, refs)
+            print_series_memory(proxy, names["kerchunk"])
             remote_refs = 'KERCHUNK:"/vsicurl/%s/era5.json":%s' % (proxy.url, VAR)
             labels = {"open": "open", "reopen": "open, close, open again in one process"}
             for what in ("open", "reopen"):
@@ -395,7 +433,8 @@ def run_s3(workdir, source_file, delays):
                     results[what] = {t: run_child(proxy, [sys.executable, "-c", GDAL_CHILD, n,
                                                           what, *read_args()], env)
                                      for t, n in names.items()}
-                print_table("/vsis3/ (%d ms)" % delay, results, ["native", "kerchunk"])
+                print_table("/vsis3/ (%d ms, %s)" % (delay, load_average()), results,
+                            ["native", "kerchunk"])
     finally:
         proc.terminate()
         proc.wait(10)

@@ -61,6 +61,12 @@ class LatencyProxy:
         self._started.set()
         self._loop.run_forever()
         server.close()
+        # Connections still open (clients keep up to one per request in
+        # flight) end with the loop, quietly.
+        pending = asyncio.all_tasks(self._loop)
+        for task in pending:
+            task.cancel()
+        self._loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
 
     async def _serve(self, client_reader, client_writer):
         try:

@@ -82,7 +82,10 @@ const std::vector<ConfigOptionSpec> &GetConfigOptionSpecs()
          "request"},
         {"KERCHUNK_COALESCE_MAX_SIZE", T::Integer, "16777216", "16777216",
          "Largest request made by merging ranges, in bytes"},
-        {"KERCHUNK_MAX_PARALLEL_REQUESTS", T::Integer, "16", "16",
+        // 64: a run of ~100 chunk requests (16 MB of 150 KB chunks) in two
+        // round trips; fsspec's aiohttp client keeps up to 100 connections.
+        // Measured: one pixel of 240 steps at 80 ms, 2.3 s with 16, 1.8 s with 64.
+        {"KERCHUNK_MAX_PARALLEL_REQUESTS", T::Integer, "64", "64",
          "Requests of one batch in flight at once", 1},
     };
     return aoSpecs;

@@ -5,6 +5,12 @@
 namespace kerchunk
 {
 
+std::string ArrayKeyOf(const std::string &osFullName)
+{
+    const size_t nFirst = osFullName.find_first_not_of('/');
+    return nFirst == std::string::npos ? std::string() : osFullName.substr(nFirst);
+}
+
 ChunkGrid::ChunkGrid(std::string osArrayKey, std::string osSeparator,
                      std::vector<uint64_t> anChunkSize)
     : m_osPrefix(osArrayKey.empty() ? std::string() : osArrayKey + "/"),

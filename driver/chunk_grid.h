@@ -9,6 +9,10 @@
 namespace kerchunk
 {
 
+// An array's path in the references ("" at the root, else "a/b") from the
+// full name GDAL's Zarr driver gives it ("/a/b").
+std::string ArrayKeyOf(const std::string &osFullName);
+
 class ChunkGrid
 {
   public:

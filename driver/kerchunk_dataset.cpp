@@ -346,7 +346,10 @@ bool KerchunkRasterDataset::SetArray(const std::shared_ptr<GDALMDArray> &poArray
     nRasterXSize = static_cast<int>(nXSize);
     nRasterYSize = static_cast<int>(nYSize);
     if (nDims >= 2)
+    {
+        PrefetchIndexingVariables(*poArray);
         ApplyCFGeoreferencing(poArray, poRootGroup, bAllowFlip);
+    }
     CreateBands(static_cast<int>(nBands));
     SetAttributesAsMetadata(*poArray, poRootGroup);
     return true;
@@ -354,11 +357,7 @@ bool KerchunkRasterDataset::SetArray(const std::shared_ptr<GDALMDArray> &poArray
 
 void KerchunkRasterDataset::MakeChunkGrid(const GDALMDArray &oArray)
 {
-    // GDAL's Zarr driver names arrays "/path/in/store".
-    const std::string &osName = oArray.GetFullName();
-    const size_t nFirst = osName.find_first_not_of('/');
-    const std::string osArrayKey =
-        nFirst == std::string::npos ? std::string() : osName.substr(nFirst);
+    const std::string osArrayKey = ArrayKeyOf(oArray.GetFullName());
     const auto anBlockSize = oArray.GetBlockSize();
     m_poChunkGrid = std::make_unique<ChunkGrid>(
         osArrayKey, GetChunkKeySeparator(*m_poRefs, osArrayKey),

@@ -81,6 +81,9 @@ class KerchunkRasterDataset final : public GDALDataset
     // are not planned (no references, KERCHUNK_PREFETCH=NO, too many keys).
     bool ChunkKeysOf(int nXOff, int nYOff, int nXSize, int nYSize, int nBand,
                      std::vector<std::string> &aosKeys) const;
+    // Fetches the chunks of the 1-D indexing variables of the array's
+    // dimensions as one batch, before georeferencing reads them one by one.
+    void PrefetchIndexingVariables(const GDALMDArray &oArray) const;
     // Fetches the chunks of a window of bands as one batch (best effort:
     // what cannot be fetched is read, and reported, key by key).
     void PrefetchWindow(int nXOff, int nYOff, int nXSize, int nYSize,

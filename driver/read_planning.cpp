@@ -1,15 +1,21 @@
 // Read planning of the classic view (KerchunkRasterDataset): a read resolves
 // every chunk key it needs from the array's chunk grid and the window, and
 // fetches them as one batch (vsi/chunk_prefetch.h) before GDAL's Zarr driver
-// opens the keys one by one, which then hit memory.
+// opens the keys one by one, which then hit memory. A read larger than a
+// quarter of the chunk cache goes in runs of bands, the next run fetched
+// while the current one is decoded.
 #include "kerchunk_dataset.h"
 
 #include "chunk_prefetch.h"
 #include "error.h"
 
 #include "cpl_error.h"
+#include "cpl_string.h"
 
+#include <memory>
 #include <new>
+#include <system_error>
+#include <thread>
 
 namespace kerchunk
 {
@@ -20,6 +26,9 @@ namespace
 // A read naming more chunks than this per band is not planned (enumerating
 // them would cost more than it saves); its chunks are read key by key.
 constexpr size_t MAX_PLANNED_KEYS_PER_BAND = 100000;
+
+// Indexing variables with more chunks than this are left to key-by-key reads.
+constexpr size_t MAX_PLANNED_KEYS_PER_INDEXING_VARIABLE = 1000;
 
 // Bands read by one batch: panBandMap[iFirst, iFirst + nCount).
 struct BandBatch
@@ -42,6 +51,75 @@ void PrefetchQuietly(const LoadedReferences &oRefs, const std::vector<std::strin
         CPLDebug("KERCHUNK", "prefetch %s skipped: %s", oRefs.osRefsPath.c_str(), e.what());
     }
 }
+
+// The next batch of a read, fetched on a thread of its own while the
+// reading thread decodes the current one, so that decoding overlaps the
+// network. The fetching thread sees the reader's thread-local configuration
+// options; its report is logged by the reading thread (Wait), whose error
+// handler the caller set.
+class BackgroundPrefetch
+{
+  public:
+    // Null when no thread can be started (the caller then fetches itself).
+    static std::unique_ptr<BackgroundPrefetch> Start(const LoadedReferences &oRefs,
+                                                     const std::vector<std::string> &aosKeys)
+    {
+        std::unique_ptr<BackgroundPrefetch> poPrefetch(new BackgroundPrefetch(oRefs));
+        try
+        {
+            BackgroundPrefetch *poSelf = poPrefetch.get();
+            poSelf->m_oThread = std::thread([poSelf, &aosKeys] { poSelf->Run(aosKeys); });
+        }
+        catch (const std::system_error &)
+        {
+            return nullptr;
+        }
+        return poPrefetch;
+    }
+
+    ~BackgroundPrefetch()
+    {
+        Wait();
+    }
+
+    void Wait()
+    {
+        if (!m_oThread.joinable())
+            return;
+        m_oThread.join();
+        if (!m_osSkipped.empty())
+            CPLDebug("KERCHUNK", "prefetch %s skipped: %s", m_oRefs.osRefsPath.c_str(),
+                     m_osSkipped.c_str());
+        else
+            LogPrefetchReport(m_oRefs, m_oReport);
+    }
+
+  private:
+    explicit BackgroundPrefetch(const LoadedReferences &oRefs)
+        : m_oRefs(oRefs), m_aosThreadOptions(CPLGetThreadLocalConfigOptions(), TRUE)
+    {
+    }
+
+    void Run(const std::vector<std::string> &aosKeys)
+    {
+        CPLSetThreadLocalConfigOptions(m_aosThreadOptions.List());
+        try
+        {
+            m_oReport = PrefetchKeysUnlogged(m_oRefs, aosKeys);
+        }
+        catch (const std::exception &e)
+        {
+            m_osSkipped = e.what();
+        }
+        CPLSetThreadLocalConfigOptions(nullptr);
+    }
+
+    const LoadedReferences &m_oRefs;
+    const CPLStringList m_aosThreadOptions;
+    PrefetchReport m_oReport{};
+    std::string m_osSkipped{};
+    std::thread m_oThread{};
+};
 
 }  // namespace
 
@@ -73,6 +151,35 @@ bool KerchunkRasterDataset::ChunkKeysOf(int nXOff, int nYOff, int nXSize, int nY
     return m_poChunkGrid->AppendKeys(anStart, anCount, MAX_PLANNED_KEYS_PER_BAND, aosKeys);
 }
 
+void KerchunkRasterDataset::PrefetchIndexingVariables(const GDALMDArray &oArray) const
+{
+    if (!m_poRefs || !IsPrefetchEnabled())
+        return;
+    try
+    {
+        // One round trip for latitude, longitude, time... instead of one each.
+        std::vector<std::string> aosKeys;
+        for (const auto &poDim : oArray.GetDimensions())
+        {
+            const auto poVar = poDim->GetIndexingVariable();
+            if (!poVar || poVar->GetDimensionCount() != 1)
+                continue;
+            const std::string osKey = ArrayKeyOf(poVar->GetFullName());
+            const auto anBlockSize = poVar->GetBlockSize();
+            const ChunkGrid oGrid(osKey, GetChunkKeySeparator(*m_poRefs, osKey),
+                                  {anBlockSize.at(0)});
+            oGrid.AppendKeys({0}, {poDim->GetSize()}, MAX_PLANNED_KEYS_PER_INDEXING_VARIABLE,
+                             aosKeys);
+        }
+        if (aosKeys.size() > 1)
+            PrefetchQuietly(*m_poRefs, aosKeys);
+    }
+    catch (const std::exception &e)
+    {
+        CPLDebug("KERCHUNK", "prefetch of indexing variables skipped: %s", e.what());
+    }
+}
+
 void KerchunkRasterDataset::PrefetchWindow(int nXOff, int nYOff, int nXSize, int nYSize,
                                            int nBandCount, const int *panBandMap) const
 {
@@ -97,14 +204,13 @@ void KerchunkRasterDataset::PrefetchWindow(int nXOff, int nYOff, int nXSize, int
 namespace
 {
 
-// Runs of bands whose chunks together stay within half the chunk cache (the
-// other half serves concurrent readers), so a batch's first chunks are not
-// evicted by its last ones before they are decoded.
+// Runs of bands whose chunks together stay within nBudget bytes of the
+// chunk cache, so a batch's first chunks are not evicted by its last ones
+// (or by the next batch) before they are decoded.
 template <class KeysOfBand>
 std::vector<BandBatch> PlanBandBatches(const LoadedReferences &oRefs, int nBandCount,
-                                       KeysOfBand &&oKeysOfBand)
+                                       uint64_t nBudget, KeysOfBand &&oKeysOfBand)
 {
-    const uint64_t nBudget = GetChunkCacheCapacity() / 2;
     std::vector<BandBatch> aoBatches;
     uint64_t nBatchBytes = 0;
     for (int i = 0; i < nBandCount; ++i)
@@ -141,8 +247,11 @@ CPLErr KerchunkRasterDataset::IRasterIO(GDALRWFlag eRWFlag, int nXOff, int nYOff
     {
         try
         {
+            // Two batches live at once (one decoded, the next fetched), in
+            // half the cache: the other half serves concurrent readers.
             aoBatches = PlanBandBatches(
-                *m_poRefs, nBandCount, [&](int i, std::vector<std::string> &aosKeys)
+                *m_poRefs, nBandCount, GetChunkCacheCapacity() / 4,
+                [&](int i, std::vector<std::string> &aosKeys)
                 { return ChunkKeysOf(nXOff, nYOff, nXSize, nYSize, panBandMap[i], aosKeys); });
         }
         catch (const std::bad_alloc &)
@@ -155,16 +264,24 @@ CPLErr KerchunkRasterDataset::IRasterIO(GDALRWFlag eRWFlag, int nXOff, int nYOff
                                       nBufXSize, nBufYSize, eBufType, nBandCount,
                                       panBandMap, nPixelSpace, nLineSpace, nBandSpace,
                                       psExtraArg);
-    for (const auto &oBatch : aoBatches)
+    PrefetchQuietly(*m_poRefs, aoBatches.front().aosKeys);
+    for (size_t k = 0; k < aoBatches.size(); ++k)
     {
-        PrefetchQuietly(*m_poRefs, oBatch.aosKeys);
+        const bool bHasNext = k + 1 < aoBatches.size();
+        auto poNext = bHasNext ? BackgroundPrefetch::Start(*m_poRefs, aoBatches[k + 1].aosKeys)
+                               : nullptr;
+        const BandBatch &oBatch = aoBatches[k];
         GByte *pabyBatchData = static_cast<GByte *>(pData) + oBatch.iFirst * nBandSpace;
         const CPLErr eErr = GDALDataset::IRasterIO(
             eRWFlag, nXOff, nYOff, nXSize, nYSize, pabyBatchData, nBufXSize, nBufYSize,
             eBufType, oBatch.nCount, panBandMap + oBatch.iFirst, nPixelSpace, nLineSpace,
             nBandSpace, psExtraArg);
+        if (poNext)
+            poNext->Wait();
         if (eErr != CE_None)
             return eErr;
+        if (bHasNext && !poNext)
+            PrefetchQuietly(*m_poRefs, aoBatches[k + 1].aosKeys);
     }
     return CE_None;
 }
@@ -186,7 +303,8 @@ CPLErr KerchunkRasterDataset::AdviseRead(int nXOff, int nYOff, int nXSize, int n
         try
         {
             const auto aoBatches = PlanBandBatches(
-                *m_poRefs, nBandCount, [&](int i, std::vector<std::string> &aosKeys)
+                *m_poRefs, nBandCount, GetChunkCacheCapacity() / 2,
+                [&](int i, std::vector<std::string> &aosKeys)
                 { return ChunkKeysOf(nXOff, nYOff, nXSize, nYSize, panBandList[i], aosKeys); });
             if (!aoBatches.empty())
                 PrefetchQuietly(*m_poRefs, aoBatches.front().aosKeys);

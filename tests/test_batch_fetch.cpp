@@ -15,6 +15,7 @@
 
 #include <gtest/gtest.h>
 
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -143,6 +144,49 @@ TEST(BatchFetcher, CoalescesAndReturnsExactBytes)
               std::string::npos)
         << aoOutcomes[5].osError;
     VSIRmdirRecursive("/vsimem/bf");
+}
+
+TEST(BatchFetcher, StreamsEachOutcomeOnceAsItsRequestEnds)
+{
+    const std::string osData = Pattern(200000);
+    WriteFile("/vsimem/bfs/a.bin", osData);
+    std::vector<RangeRequest> aoRequests;
+    for (uint64_t i = 0; i < 40; ++i)  // 40 requests: no gap joins them
+        aoRequests.push_back({"/vsimem/bfs/a.bin", i * 5000, 1000 + i});
+    aoRequests.push_back({"/vsimem/bfs/a.bin", 199999, 2});  // short
+    aoRequests.push_back({"/vsimem/bfs/a.bin", 4500, 1});    // one byte
+    FetchSettings oSettings;
+    oSettings.nGap = 0;
+    oSettings.nMaxInFlight = 4;
+    FetchStats oStats;
+    std::mutex oMutex;
+    std::vector<int> anCalls(aoRequests.size(), 0);
+    std::vector<FetchOutcome> aoOutcomes(aoRequests.size());
+    FetchRanges(aoRequests, oSettings, oStats,
+                [&](size_t i, FetchOutcome &&oOutcome)
+                {
+                    std::lock_guard<std::mutex> oLock(oMutex);
+                    ++anCalls[i];
+                    aoOutcomes[i] = std::move(oOutcome);
+                });
+    EXPECT_EQ(oStats.nRequests, aoRequests.size());
+    EXPECT_EQ(oStats.nFailedRequests, 1u);
+    for (size_t i = 0; i < aoRequests.size(); ++i)
+    {
+        EXPECT_EQ(anCalls[i], 1) << i;
+        if (i == 40)
+        {
+            EXPECT_EQ(aoOutcomes[i].poBytes, nullptr);
+            EXPECT_NE(aoOutcomes[i].osError.find("got 1 bytes"), std::string::npos)
+                << aoOutcomes[i].osError;
+            continue;
+        }
+        ASSERT_NE(aoOutcomes[i].poBytes, nullptr) << i << aoOutcomes[i].osError;
+        EXPECT_EQ(*aoOutcomes[i].poBytes,
+                  osData.substr(aoRequests[i].nOffset, aoRequests[i].nSize))
+            << i;
+    }
+    VSIRmdirRecursive("/vsimem/bfs");
 }
 
 class PrefetchTest : public ::testing::Test

@@ -1,4 +1,5 @@
 #include "batch_fetcher.h"
+#include "exact_range_read.h"
 #include "range_coalescer.h"
 #include "target_state.h"
 
@@ -82,6 +83,9 @@ bool ReadSpan(const FetchJob &oJob, std::map<std::string, VSIFileUniquePtr> &oHa
     if (poFile)
     {
         osBuffer.resize(static_cast<size_t>(nSize));
+        if (ReadExactRange(poFile.get(), nOffset, &osBuffer[0], osBuffer.size()))
+            return true;
+        CPLErrorReset();
         if (VSIFSeekL(poFile.get(), nOffset, SEEK_SET) == 0)
             nRead = VSIFReadL(&osBuffer[0], 1, osBuffer.size(), poFile.get());
     }
@@ -100,9 +104,19 @@ bool ReadSpan(const FetchJob &oJob, std::map<std::string, VSIFileUniquePtr> &oHa
     return false;
 }
 
+void FailJob(const FetchJob &oJob, const std::string &osError, const FetchOutcomeSink &oSink)
+{
+    for (const size_t i : oJob.anRequests)
+    {
+        FetchOutcome oOutcome;
+        oOutcome.osError = osError;
+        oSink(i, std::move(oOutcome));
+    }
+}
+
 void RunJob(const FetchJob &oJob, const std::vector<RangeRequest> &aoRequests,
-            std::map<std::string, VSIFileUniquePtr> &oHandles,
-            std::vector<FetchOutcome> &aoOutcomes, std::atomic<size_t> &nFailed)
+            std::map<std::string, VSIFileUniquePtr> &oHandles, const FetchOutcomeSink &oSink,
+            std::atomic<size_t> &nFailed)
 {
     std::string osBuffer;
     std::string osError;
@@ -110,30 +124,29 @@ void RunJob(const FetchJob &oJob, const std::vector<RangeRequest> &aoRequests,
     try
     {
         bOK = ReadSpan(oJob, oHandles, osBuffer, osError);
+        if (bOK)
+        {
+            for (const size_t i : oJob.anRequests)
+            {
+                const RangeRequest &oRequest = aoRequests[i];
+                FetchOutcome oOutcome;
+                if (oJob.anRequests.size() == 1 && oRequest.nSize == osBuffer.size())
+                    oOutcome.poBytes = std::make_shared<const std::string>(std::move(osBuffer));
+                else
+                    oOutcome.poBytes = std::make_shared<const std::string>(
+                        osBuffer, static_cast<size_t>(oRequest.nOffset - oJob.oSpan.nOffset),
+                        static_cast<size_t>(oRequest.nSize));
+                oSink(i, std::move(oOutcome));
+            }
+            return;
+        }
     }
     catch (const std::bad_alloc &)
     {
         osError = "out of memory reading " + *oJob.posTarget;
     }
-    if (!bOK)
-    {
-        ++nFailed;
-        for (const size_t i : oJob.anRequests)
-            aoOutcomes[i].osError = osError;
-        return;
-    }
-    for (const size_t i : oJob.anRequests)
-    {
-        const RangeRequest &oRequest = aoRequests[i];
-        if (oJob.anRequests.size() == 1 && oRequest.nSize == osBuffer.size())
-        {
-            aoOutcomes[i].poBytes = std::make_shared<const std::string>(std::move(osBuffer));
-            break;
-        }
-        aoOutcomes[i].poBytes = std::make_shared<const std::string>(
-            osBuffer, static_cast<size_t>(oRequest.nOffset - oJob.oSpan.nOffset),
-            static_cast<size_t>(oRequest.nSize));
-    }
+    ++nFailed;
+    FailJob(oJob, osError, oSink);
 }
 
 }  // namespace
@@ -143,6 +156,15 @@ std::vector<FetchOutcome> FetchRanges(const std::vector<RangeRequest> &aoRequest
                                       FetchStats &oStats)
 {
     std::vector<FetchOutcome> aoOutcomes(aoRequests.size());
+    // Each request's outcome is written by one worker only.
+    FetchRanges(aoRequests, oSettings, oStats, [&](size_t i, FetchOutcome &&oOutcome)
+                { aoOutcomes[i] = std::move(oOutcome); });
+    return aoOutcomes;
+}
+
+void FetchRanges(const std::vector<RangeRequest> &aoRequests, const FetchSettings &oSettings,
+                 FetchStats &oStats, const FetchOutcomeSink &oSink)
+{
     const std::vector<FetchJob> aoJobs = PlanJobs(aoRequests, oSettings);
     oStats.nRequests = aoJobs.size();
     for (const auto &oJob : aoJobs)
@@ -161,7 +183,7 @@ std::vector<FetchOutcome> FetchRanges(const std::vector<RangeRequest> &aoRequest
             CPLSetThreadLocalConfigOptions(aosThreadOptions.List());
         std::map<std::string, VSIFileUniquePtr> oHandles;
         for (size_t i = nNextJob++; i < aoJobs.size(); i = nNextJob++)
-            RunJob(aoJobs[i], aoRequests, oHandles, aoOutcomes, nFailed);
+            RunJob(aoJobs[i], aoRequests, oHandles, oSink, nFailed);
         if (!bInCaller)
             CPLSetThreadLocalConfigOptions(nullptr);
     };
@@ -184,7 +206,6 @@ std::vector<FetchOutcome> FetchRanges(const std::vector<RangeRequest> &aoRequest
     for (auto &oThread : aoThreads)
         oThread.join();
     oStats.nFailedRequests = nFailed;
-    return aoOutcomes;
 }
 
 }  // namespace kerchunk

@@ -1,6 +1,9 @@
 // Fetching many byte ranges at once: ranges of one target are coalesced
 // (range_coalescer.h) and the resulting requests run concurrently, at most
 // nMaxInFlight at a time, each worker with its own VSILFILE per target.
+// A span is read as an exact range (exact_range_read.h), not as whole
+// /vsicurl/ blocks, and fetched bytes go to the caller's sink as each
+// request ends, so a batch holds no more than its requests in flight.
 // Everything goes through GDAL's VSI, so /vsicurl/, /vsis3/, /vsigs/,
 // /vsiaz/... keep their credentials, headers and retry options
 // (GDAL_HTTP_MAX_RETRY, GDAL_HTTP_RETRY_DELAY), and the caller's
@@ -9,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -45,8 +49,17 @@ struct FetchStats
     uint64_t nBytes = 0;         // bytes asked for by those requests
 };
 
-// One outcome per request, in the same order. A failed or short request
-// fails only the ranges it serves. Never throws.
+// Receives the outcome of aoRequests[iRequest] as soon as the request
+// serving it is done, from the worker thread that made it (so concurrently
+// with other calls); nothing of the batch is held once it returns.
+using FetchOutcomeSink = std::function<void(size_t iRequest, FetchOutcome &&oOutcome)>;
+
+// Gives each request's outcome to oSink. A failed or short request fails
+// only the ranges it serves. Never throws (oSink must not either).
+void FetchRanges(const std::vector<RangeRequest> &aoRequests, const FetchSettings &oSettings,
+                 FetchStats &oStats, const FetchOutcomeSink &oSink);
+
+// One outcome per request, in the same order.
 std::vector<FetchOutcome> FetchRanges(const std::vector<RangeRequest> &aoRequests,
                                       const FetchSettings &oSettings,
                                       FetchStats &oStats);

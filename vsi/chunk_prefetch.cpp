@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdlib>
+#include <mutex>
 #include <set>
 
 namespace kerchunk
@@ -96,6 +97,29 @@ uint64_t ReferencedBytes(const LoadedReferences &oRefs,
 PrefetchReport PrefetchKeys(const LoadedReferences &oRefs,
                             const std::vector<std::string> &aosKeys)
 {
+    PrefetchReport oReport = PrefetchKeysUnlogged(oRefs, aosKeys);
+    LogPrefetchReport(oRefs, oReport);
+    return oReport;
+}
+
+void LogPrefetchReport(const LoadedReferences &oRefs, const PrefetchReport &oReport)
+{
+    if (oReport.nFetched + oReport.nFailed == 0)
+        return;  // nothing was fetched: no batch to report
+    for (const auto &osError : oReport.aosFailures)
+        CPLDebug("KERCHUNK", "prefetch %s: %s (read key by key instead)",
+                 oRefs.osRefsPath.c_str(), osError.c_str());
+    CPLDebug("KERCHUNK",
+             "prefetch %s: %zu keys, %zu cached, %zu fetched, %zu failed, "
+             "%zu requests, %llu bytes",
+             oRefs.osRefsPath.c_str(), oReport.nKeys, oReport.nAlreadyCached,
+             oReport.nFetched, oReport.nFailed, oReport.nRequests,
+             static_cast<unsigned long long>(oReport.nBytes));
+}
+
+PrefetchReport PrefetchKeysUnlogged(const LoadedReferences &oRefs,
+                                    const std::vector<std::string> &aosKeys)
+{
     PrefetchReport oReport;
     oReport.nKeys = aosKeys.size();
     ChunkCache &oCache = GetChunkCache();
@@ -128,32 +152,29 @@ PrefetchReport PrefetchKeys(const LoadedReferences &oRefs,
     if (aoRequests.empty())
         return oReport;
 
+    // Fetched bytes go into the cache as each request ends: the batch's
+    // bytes are the cache's (within its bound) plus the requests in flight.
     FetchStats oStats;
-    const auto aoOutcomes = FetchRanges(aoRequests, GetFetchSettings(), oStats);
+    std::mutex oMutex;              // guards the report's counts and oErrors
     std::set<std::string> oErrors;  // one line per failed request
-    for (size_t i = 0; i < aoOutcomes.size(); ++i)
-    {
-        if (aoOutcomes[i].poBytes)
-        {
-            oCache.Put(aosCacheKeys[i], aoOutcomes[i].poBytes, nCapacity);
-            ++oReport.nFetched;
-        }
-        else
-        {
-            ++oReport.nFailed;
-            if (oErrors.insert(aoOutcomes[i].osError).second)
-                CPLDebug("KERCHUNK", "prefetch %s: %s (read key by key instead)",
-                         oRefs.osRefsPath.c_str(), aoOutcomes[i].osError.c_str());
-        }
-    }
+    FetchRanges(aoRequests, GetFetchSettings(), oStats,
+                [&](size_t i, FetchOutcome &&oOutcome)
+                {
+                    const bool bFetched = oOutcome.poBytes != nullptr;
+                    if (bFetched)
+                        oCache.Put(aosCacheKeys[i], std::move(oOutcome.poBytes), nCapacity);
+                    std::lock_guard<std::mutex> oLock(oMutex);
+                    if (bFetched)
+                        ++oReport.nFetched;
+                    else
+                    {
+                        ++oReport.nFailed;
+                        oErrors.insert(std::move(oOutcome.osError));
+                    }
+                });
+    oReport.aosFailures.assign(oErrors.begin(), oErrors.end());
     oReport.nRequests = oStats.nRequests;
     oReport.nBytes = oStats.nBytes;
-    CPLDebug("KERCHUNK",
-             "prefetch %s: %zu keys, %zu cached, %zu fetched, %zu failed, "
-             "%zu requests, %llu bytes",
-             oRefs.osRefsPath.c_str(), oReport.nKeys, oReport.nAlreadyCached,
-             oReport.nFetched, oReport.nFailed, oReport.nRequests,
-             static_cast<unsigned long long>(oReport.nBytes));
     return oReport;
 }
 

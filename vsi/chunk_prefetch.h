@@ -24,6 +24,7 @@ struct PrefetchReport
     size_t nFailed = 0;         // ranges that could not be fetched
     size_t nRequests = 0;       // requests made (after coalescing)
     uint64_t nBytes = 0;        // bytes requested
+    std::vector<std::string> aosFailures{};  // one message per failed request
 };
 
 // KERCHUNK_PREFETCH.
@@ -45,6 +46,13 @@ uint64_t ReferencedBytes(const LoadedReferences &oRefs,
 // Logs one "prefetch" CPLDebug line (KERCHUNK) with the report's figures.
 PrefetchReport PrefetchKeys(const LoadedReferences &oRefs,
                             const std::vector<std::string> &aosKeys);
+
+// PrefetchKeys without the log lines, for a batch fetched on a thread other
+// than the reading one (whose error handler would not see them): the reading
+// thread logs the report afterwards with LogPrefetchReport.
+PrefetchReport PrefetchKeysUnlogged(const LoadedReferences &oRefs,
+                                    const std::vector<std::string> &aosKeys);
+void LogPrefetchReport(const LoadedReferences &oRefs, const PrefetchReport &oReport);
 
 // How a chunk key of the array at osArrayKey ("" for the root, else "a/b")
 // joins its indices: the .zarray's dimension_separator, "." by default.

@@ -1,4 +1,5 @@
 #include "vsi_handles.h"
+#include "exact_range_read.h"
 #include "target_state.h"
 
 #include "cpl_error.h"
@@ -54,10 +55,11 @@ size_t InlineHandle::Read(void *pBuffer, size_t nSize, size_t nCount)
 
 RangeHandle::RangeHandle(std::unique_ptr<VSIVirtualHandle> poTarget,
                          std::string osTarget, vsi_l_offset nOffset,
-                         vsi_l_offset nSize, std::string osDescription)
+                         vsi_l_offset nSize, std::string osDescription,
+                         WholeWindowSink oOnWholeWindow)
     : WindowHandle(nSize), m_poTarget(std::move(poTarget)),
       m_osTarget(std::move(osTarget)), m_nOffset(nOffset),
-      m_osDescription(std::move(osDescription))
+      m_osDescription(std::move(osDescription)), m_oOnWholeWindow(std::move(oOnWholeWindow))
 {
 }
 
@@ -84,7 +86,13 @@ size_t RangeHandle::Read(void *pBuffer, size_t nSize, size_t nCount)
     const size_t nWanted = nSize * nCount;
     const size_t nToRead = Available(nWanted);
     size_t nRead = 0;
-    if (nToRead)
+    // A whole chunk read at once (how GDAL's Zarr driver reads) is asked for
+    // byte for byte; smaller reads go through the target's own blocks.
+    if (nToRead && m_nPos == 0 && nToRead == m_nSize &&
+        ReadExactRange(reinterpret_cast<VSILFILE *>(m_poTarget.get()), m_nOffset, pBuffer,
+                       nToRead))
+        nRead = nToRead;
+    else if (nToRead)
     {
         if (m_poTarget->Seek(m_nOffset + m_nPos, SEEK_SET) == 0)
             nRead = m_poTarget->Read(pBuffer, 1, nToRead);
@@ -105,6 +113,8 @@ size_t RangeHandle::Read(void *pBuffer, size_t nSize, size_t nCount)
                      static_cast<unsigned long long>(m_nOffset + m_nPos));
         }
     }
+    if (m_oOnWholeWindow && m_nPos == 0 && nRead == m_nSize)
+        m_oOnWholeWindow(pBuffer, nRead);
     Advance(nRead, nWanted);
     return nRead / nSize;
 }

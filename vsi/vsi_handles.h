@@ -4,6 +4,7 @@
 
 #include "cpl_vsi_virtual.h"
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -77,8 +78,13 @@ class InlineHandle final : public WindowHandle
 class RangeHandle final : public WindowHandle
 {
   public:
+    // Given the whole window's bytes when one read got all of them (a
+    // whole-chunk read), e.g. to keep them in the chunk cache.
+    using WholeWindowSink = std::function<void(const void *pData, size_t nSize)>;
+
     RangeHandle(std::unique_ptr<VSIVirtualHandle> poTarget, std::string osTarget,
-                vsi_l_offset nOffset, vsi_l_offset nSize, std::string osDescription);
+                vsi_l_offset nOffset, vsi_l_offset nSize, std::string osDescription,
+                WholeWindowSink oOnWholeWindow = nullptr);
     ~RangeHandle() override;
 
     size_t Read(void *pBuffer, size_t nSize, size_t nCount) override;
@@ -89,6 +95,7 @@ class RangeHandle final : public WindowHandle
     const std::string m_osTarget;                  // its GDAL path
     const vsi_l_offset m_nOffset;
     const std::string m_osDescription;  // "<refs>: key '<key>' (<target>)"
+    const WholeWindowSink m_oOnWholeWindow;
     bool m_bReportedShortRead = false;
 };
 

@@ -5,6 +5,7 @@
 #include "chunk_prefetch.h"
 #include "config_options.h"
 #include "error.h"
+#include "gdal_paths.h"
 #include "gdal_vsi_compat.h"
 #include "references_cache.h"
 #include "vsi_handles.h"
@@ -191,8 +192,28 @@ VSIOpenResult VSIKerchunkFilesystemHandler::OpenTarget(const LoadedReferences &o
     }
     if (oRef.bWholeFile)
         return ReleaseVSIHandle(std::move(poTarget));
+    // A remote chunk read whole is kept like a prefetched one, so a reopen
+    // or another dataset on these references reads it from memory: the read
+    // was exact, GDAL's /vsicurl/ block cache does not hold it.
+    RangeHandle::WholeWindowSink oKeep;
+    if (IsNetworkGDALPath(osTarget))
+    {
+        ChunkCache *poCache = &m_oChunkCache;
+        const uint64_t nCapacity = GetChunkCacheCapacity();
+        oKeep = [poCache, nCapacity,
+                 osKey = ChunkCache::MakeKey(osTarget, oRef.nOffset, oRef.nSize)](
+                    const void *pData, size_t nSize)
+        {
+            if (nSize <= nCapacity)
+                poCache->Put(osKey,
+                             std::make_shared<const std::string>(
+                                 static_cast<const char *>(pData), nSize),
+                             nCapacity);
+        };
+    }
     return MakeVSIHandle<RangeHandle>(std::move(poTarget), osTarget, oRef.nOffset,
-                                      oRef.nSize, osDescription + " (" + osTarget + ")");
+                                      oRef.nSize, osDescription + " (" + osTarget + ")",
+                                      std::move(oKeep));
 }
 
 int VSIKerchunkFilesystemHandler::Stat(const char *pszFilename,
