@@ -50,6 +50,7 @@
 
 #include <execinfo.h>
 #include <fcntl.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -62,7 +63,7 @@ constexpr const char *OUT_PATH = "/vsimem/fuzz_refs.json";
 constexpr int EXIT_OURS = 78;     // an error report in our code
 constexpr int EXIT_LIBHDF5 = 77;  // an error report or a hang whose top frame is libhdf5
 constexpr int EXIT_OURS_HANG = 79;  // still running at CHILD_SECONDS, in our code
-// A child running longer is ended and the input run again in-process, where
+// A child running longer (CPU time) is ended and the input run again in-process, where
 // a real hang meets libFuzzer's -timeout (30 s for this harness in
 // scripts/fuzz.sh: the child's 10 s and the in-process run, with room for a
 // loaded machine; a 64 KB file takes milliseconds otherwise).
@@ -145,7 +146,7 @@ void ChildDied()
     _exit(EXIT_OURS);  // UBSan, or ASan without a usable stack
 }
 
-// In the child, at CHILD_SECONDS: where was it stuck? The first frame that
+// In the child, at CHILD_SECONDS of CPU time: where was it stuck? The first frame that
 // is neither libc (the signal trampoline, memcpy...) nor the sanitizer
 // runtime decides, like ClassifyReport. Not async-signal-safe, which is
 // fine here: the child ends right after.
@@ -183,11 +184,16 @@ void OnChildAlarm(int)
             dup2(nNull, 2);
     }
     signal(SIGABRT, SIG_DFL);
-    signal(SIGALRM, OnChildAlarm);
+    signal(SIGPROF, OnChildAlarm);
     __asan_set_error_report_callback(ClassifyReport);
     __sanitizer_set_death_callback(ChildDied);
     std::set_terminate([] { _exit(EXIT_OURS); });
-    alarm(CHILD_SECONDS);
+    // CPU time (user + system), not wall time: at nice 19 on a loaded
+    // machine a child waits many seconds for a core, and a wall-clock alarm
+    // took such a slow child for a hang (in libhdf5's frames: skipped).
+    itimerval sLimit{};
+    sLimit.it_value.tv_sec = CHILD_SECONDS;
+    setitimer(ITIMER_PROF, &sLimit, nullptr);
     Generate();
     _exit(0);
 }
