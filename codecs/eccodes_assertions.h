@@ -9,6 +9,7 @@
 #pragma once
 
 #include <string>
+#include <type_traits>
 
 namespace kerchunk
 {
@@ -22,5 +23,18 @@ namespace kerchunk
 // leak, never the process).
 bool RunEccodesGuarded(void (*pfnCall)(void *pUserData), void *pUserData,
                        std::string &osFailure);
+
+// The same for a callable, typically a lambda capturing by reference whose
+// body is one eccodes call:
+//   RunEccodesGuarded([&] { nErr = codes_get_long(h, "Ni", &nNi); }, osFailure)
+// The same rules apply: only eccodes' C API inside, no C++ object alive.
+template <class Call> bool RunEccodesGuarded(Call &&oCall, std::string &osFailure)
+{
+    using CallType = std::remove_reference_t<Call>;
+    return RunEccodesGuarded([](void *pUserData)
+                             { (*static_cast<CallType *>(pUserData))(); },
+                             const_cast<void *>(static_cast<const void *>(&oCall)),
+                             osFailure);
+}
 
 }  // namespace kerchunk

@@ -13,10 +13,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <utility>
 #include <vector>
 
 namespace kerchunk
@@ -108,6 +110,8 @@ struct GribQuery
     long anPacking[N_PACKING_LIMITS] = {};
     int nErr = 0;
     size_t nValues = 0;
+    size_t nDataValues = 0;  // count of "values", when pszKey is a coordinate
+    size_t nCodedValues = 0;  // numberOfCodedValues
     double *padfValues = nullptr;  // nValues doubles
     size_t nGot = 0;
     long nBitmapPresent = 0;
@@ -137,6 +141,16 @@ void StepSize(void *pUser)
 {
     auto *q = static_cast<GribQuery *>(pUser);
     q->nErr = codes_get_size(q->poHandle, q->pszKey, &q->nValues);
+    // eccodes' geographic iterator (latitudes, longitudes) decodes "values"
+    // first, into an array of their count, whatever the coordinates' count.
+    if (q->nErr == 0 && strcmp(q->pszKey, "values") != 0)
+        q->nErr = codes_get_size(q->poHandle, "values", &q->nDataValues);
+    // Decoding "values" allocates the coded values (numberOfValues of
+    // section 5, fewer than the points with a bitmap) before unpacking.
+    long nCoded = 0;
+    if (q->nErr == 0 && codes_is_defined(q->poHandle, "numberOfCodedValues") &&
+        codes_get_long(q->poHandle, "numberOfCodedValues", &nCoded) == 0)
+        q->nCodedValues = nCoded < 0 ? SIZE_MAX : static_cast<size_t>(nCoded);
 }
 
 void StepValues(void *pUser)
@@ -205,11 +219,20 @@ std::string ReadWithEccodes(const GByte *pIn, size_t nIn, const std::string &osK
     if (oQuery.nErr != 0)
         ThrowCodecError("grib: eccodes cannot get the size of '%s': %s",
                         osKey.c_str(), codes_get_error_message(oQuery.nErr));
-    if (oQuery.nValues > nOutCapacity / sizeof(float))
-        ThrowCodecError("grib: message has %llu %s, more than the tile of "
-                        "%llu bytes holds",
-                        static_cast<unsigned long long>(oQuery.nValues),
-                        osKey.c_str(), static_cast<unsigned long long>(nOutCapacity));
+    // Both counts size allocations (ours, eccodes'): a corrupt header may
+    // declare billions of points in a message of a few bytes.
+    for (const auto &oCount :
+         {std::make_pair(oQuery.nValues, osKey.c_str()),
+          std::make_pair(oQuery.nDataValues, "values"),
+          std::make_pair(oQuery.nCodedValues, "coded values (numberOfCodedValues)")})
+    {
+        if (oCount.first > nOutCapacity / sizeof(float))
+            ThrowCodecError("grib: message has %llu %s, more than the tile of "
+                            "%llu bytes holds",
+                            static_cast<unsigned long long>(oCount.first),
+                            oCount.second,
+                            static_cast<unsigned long long>(nOutCapacity));
+    }
     adfValues.resize(oQuery.nValues);
     oQuery.padfValues = adfValues.data();
     RunStep(StepValues, oQuery, poHandle, ("decoding '" + osKey + "'").c_str());

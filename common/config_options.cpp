@@ -29,7 +29,8 @@ const std::vector<ConfigOptionSpec> &GetConfigOptionSpecs()
          "Remote references in memory are reused this long without a request, "
          "then checked by one HEAD (reloaded when their ETag/Last-Modified changed)"},
         {"KERCHUNK_MAX_CHUNK_SIZE", T::Integer, "2147483648", "2147483648",
-         "Largest referenced range, in bytes"},
+         "Largest referenced range, and largest GRIB field generated (as float64), "
+         "in bytes"},
         {"KERCHUNK_MAX_REFS_FILE_SIZE", T::Integer, "2147483648", "2147483648",
          "Largest references file, in bytes"},
         {"KERCHUNK_MAX_GENERATED_REFS", T::Integer, "10000000", "10000000",

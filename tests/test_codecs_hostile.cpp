@@ -122,6 +122,45 @@ TEST(GribHostile, CorruptPackingIsAnErrorNotAnAbort)
     }
 }
 
+// fuzz_codecs finding: a 190-byte message with a bitmap, 6 points and
+// numberOfValues (section 5) mutated to 268435461: eccodes allocated the
+// coded values, 2 GB, before unpacking -- decoding "values", and decoding
+// latitudes too (its geographic iterator decodes "values" first). Refused
+// before any decoding now, with both keys.
+TEST(GribHostile, HugeCodedValueCountIsRefusedBeforeDecoding)
+{
+    kerchunk::RegisterCodecs();
+    const char *pszData = std::getenv("KERCHUNK_TEST_DATA");
+    ASSERT_NE(pszData, nullptr);
+    const auto aoMessages = ReadGrib2Messages(
+        std::string(pszData) +
+        "/../fuzz/regressions/fuzz_codecs/eccodes_iterator_values_allocation");
+    ASSERT_EQ(aoMessages.size(), 1u);
+    const CPLCompressor *psDec = CPLGetDecompressor("grib");
+    ASSERT_NE(psDec, nullptr);
+    for (const char *pszVar : {"values", "latitude"})
+    {
+        std::vector<double> adfOut(6);  // the grid's 2 x 3 points
+        void *pOut = adfOut.data();
+        size_t nOut = adfOut.size() * sizeof(double);
+        const char *const apszOptions[] = {"id=grib", "dtype=float64",
+                                           strcmp(pszVar, "values") == 0
+                                               ? nullptr
+                                               : "var=latitude",
+                                           nullptr};
+        CPLErrorHandlerPusher oQuiet(CPLQuietErrorHandler);
+        CPLErrorReset();
+        EXPECT_FALSE(psDec->pfnFunc(aoMessages[0].data(), aoMessages[0].size(),
+                                    &pOut, &nOut, const_cast<char **>(apszOptions),
+                                    psDec->user_data))
+            << pszVar;
+        EXPECT_STREQ(CPLGetLastErrorMsg(),
+                     "grib: message has 268435461 coded values "
+                     "(numberOfCodedValues), more than the tile of 48 bytes holds")
+            << pszVar;
+    }
+}
+
 void AssertTwice(void *pnCalls)
 {
     ++*static_cast<int *>(pnCalls);

@@ -220,6 +220,8 @@ class GribReferenceBuilder
 
   private:
     void AddField(const GribMessage &oMsg, const GribField &oField);
+    void AddParsedField(const EccodesHandle &h, const GribMessage &oMsg,
+                        const GribField &oField);
     std::optional<FieldRecord> ReadFieldRecord(const EccodesHandle &h,
                                                const GribMessage &oMsg,
                                                const GribField &oField);
@@ -229,7 +231,7 @@ class GribReferenceBuilder
                                            std::string &osGridKey);
     Group &GroupFor(const EccodesHandle &h, Group &&oNew,
                     const CellKey &oCell);
-    void SetRootAttributes(const EccodesHandle &h, int nEdition);
+    static nlohmann::json RootAttributes(const EccodesHandle &h, int nEdition);
     std::string FieldName(const GribMessage &oMsg,
                           const GribField &oField) const
     {
@@ -293,7 +295,25 @@ void GribReferenceBuilder::AddField(const GribMessage &oMsg,
                                  : "eccodes cannot parse its headers (" + h.Failure() + ")");
         return;
     }
+    try
+    {
+        AddParsedField(h, oMsg, oField);
+    }
+    catch (const GribFieldError &oFailure)
+    {
+        // An eccodes assertion on one of the field's keys (a corrupt
+        // message, skipped like one eccodes cannot parse at all), or a
+        // field too large to be one chunk.
+        Skip(oMsg, oField, oFailure.what());
+    }
+}
 
+// Reads every key before changing any state: a GribFieldError thrown
+// half-way leaves the builder as it was.
+void GribReferenceBuilder::AddParsedField(const EccodesHandle &h,
+                                          const GribMessage &oMsg,
+                                          const GribField &oField)
+{
     const std::string osVar = SafeName(VariableName(h, oMsg.nEdition));
     if (!m_oOptions.aosVariables.empty() &&
         std::find(m_oOptions.aosVariables.begin(),
@@ -313,6 +333,9 @@ void GribReferenceBuilder::AddField(const GribMessage &oMsg,
     const auto poGrid = GridOf(h, oMsg, oField, osGridKey);
     if (!poGrid)
         return;
+    nlohmann::json oRootAttributes;
+    if (m_oRootAttributes.empty())
+        oRootAttributes = RootAttributes(h, oMsg.nEdition);
 
     Group oNew;
     oNew.osPath = osBase;
@@ -324,7 +347,7 @@ void GribReferenceBuilder::AddField(const GribMessage &oMsg,
     oGroup.oCells.insert(CellOf(*oRecord));
     oGroup.aoFields.push_back(*oRecord);
     if (m_oRootAttributes.empty())
-        SetRootAttributes(h, oMsg.nEdition);
+        m_oRootAttributes = std::move(oRootAttributes);
 }
 
 // The field's place along (number, time, step, level); nullopt (skipped)
@@ -450,20 +473,22 @@ Group &GribReferenceBuilder::GroupFor(const EccodesHandle &h, Group &&oNew,
     return m_aoGroups.back();
 }
 
-void GribReferenceBuilder::SetRootAttributes(const EccodesHandle &h,
-                                             int nEdition)
+nlohmann::json GribReferenceBuilder::RootAttributes(const EccodesHandle &h,
+                                                    int nEdition)
 {
-    m_oRootAttributes["GRIB_edition"] = nEdition;
+    nlohmann::json oAttributes = nlohmann::json::object();
+    oAttributes["GRIB_edition"] = nEdition;
     if (auto os = h.GetString("centre"))
-        m_oRootAttributes["GRIB_centre"] = *os;
+        oAttributes["GRIB_centre"] = *os;
     if (auto os = h.GetString("centreDescription"))
     {
-        m_oRootAttributes["GRIB_centreDescription"] = *os;
-        m_oRootAttributes["institution"] = *os;
+        oAttributes["GRIB_centreDescription"] = *os;
+        oAttributes["institution"] = *os;
     }
     if (auto n = h.GetLong("subCentre"))
-        m_oRootAttributes["GRIB_subCentre"] = *n;
-    m_oRootAttributes["Conventions"] = "CF-1.7";
+        oAttributes["GRIB_subCentre"] = *n;
+    oAttributes["Conventions"] = "CF-1.7";
+    return oAttributes;
 }
 
 void GribReferenceBuilder::EnsureGroups(const std::string &osPath)

@@ -1,11 +1,10 @@
 #include "grib_grid.h"
+#include "config_options.h"
 #include "error.h"
 
 #include "cpl_conv.h"
 #include "cpl_error.h"
 #include "ogr_spatialref.h"
-
-#include <eccodes.h>
 
 #include <cmath>
 #include <memory>
@@ -157,11 +156,12 @@ bool BuildRegularLatLon(const EccodesHandle &h, GribGrid &oGrid,
         // Gaussian latitudes (not evenly spaced): take the Nj consecutive
         // ones of the global set of 2N that start at the first grid point.
         const long nN = h.GetLong("N").value_or(0);
-        if (nN <= 0 || nN > 100000)
+        if (nN <= 0 || static_cast<uint64_t>(nN) * 2 < oGrid.nY)
             return false;
-        std::vector<double> adfAll(static_cast<size_t>(2 * nN));
-        if (codes_get_gaussian_latitudes(nN, adfAll.data()) != CODES_SUCCESS)
+        const auto oAll = GaussianLatitudes(nN);
+        if (!oAll)
             return false;
+        const std::vector<double> &adfAll = *oAll;
         size_t nBest = 0;
         for (size_t i = 1; i < adfAll.size(); ++i)
             if (std::fabs(adfAll[i] - *dfLat1) <
@@ -418,6 +418,18 @@ bool BuildProjected(const EccodesHandle &h, GribGrid &oGrid,
     return true;
 }
 
+// Checked before any coordinate is computed: Ni x Nj (or the value count)
+// come from the message and size the coordinate arrays and the chunk.
+void CheckFieldSize(uint64_t nX, uint64_t nY)
+{
+    const uint64_t nMax = GetIntegerOption("KERCHUNK_MAX_CHUNK_SIZE");
+    if (nY != 0 && nX > nMax / sizeof(double) / nY)
+        throw GribFieldError(
+            "grid of " + std::to_string(nX) + " x " + std::to_string(nY) +
+            " points: its float64 values exceed KERCHUNK_MAX_CHUNK_SIZE (" +
+            std::to_string(nMax) + " bytes)");
+}
+
 }  // namespace
 
 GribGrid DescribeGribGrid(const EccodesHandle &h,
@@ -452,6 +464,7 @@ GribGrid DescribeGribGrid(const EccodesHandle &h,
     {
         oGrid.nX = static_cast<uint64_t>(nNi);
         oGrid.nY = static_cast<uint64_t>(nNj);
+        CheckFieldSize(oGrid.nX, oGrid.nY);
         oGrid.bColumnMajor = h.GetLong("jPointsAreConsecutive").value_or(0) == 1;
         if (bKnown && !bAlternate)
         {
@@ -477,6 +490,7 @@ GribGrid DescribeGribGrid(const EccodesHandle &h,
     }
     oGrid.eKind = GribGridKind::OneD;
     oGrid.nX = fnFullCount();
+    CheckFieldSize(oGrid.nX, 1);
     return oGrid;
 }
 

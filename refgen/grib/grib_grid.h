@@ -46,7 +46,9 @@ struct GribGrid
 
 // `oHeader` parses the field's headers; `fnFullCount` returns the number of
 // values eccodes decodes for the field (it parses the whole message, used
-// only for grids that are not rectangles).
+// only for grids that are not rectangles). A field is one chunk: one whose
+// float64 values would exceed KERCHUNK_MAX_CHUNK_SIZE throws GribFieldError
+// (a tiny constant-field message may declare 4 billion points).
 GribGrid DescribeGribGrid(const EccodesHandle &oHeader,
                           const std::function<uint64_t()> &fnFullCount);
 

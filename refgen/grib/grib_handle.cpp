@@ -6,6 +6,7 @@
 
 #include <eccodes.h>
 
+#include <cstring>
 #include <mutex>
 
 namespace kerchunk
@@ -56,16 +57,33 @@ EccodesHandle EccodesHandle::FromBytes(std::string osBytes, bool bPartial)
     return oHandle;
 }
 
+template <class Call>
+void EccodesHandle::Guarded(const char *pszKey, Call &&oCall) const
+{
+    std::string osFailure;
+    if (RunEccodesGuarded(oCall, osFailure))
+        return;
+    // eccodes left the handle half-way through: never touch it again.
+    (void)m_poHandle.release();
+    m_osFailure = osFailure;
+    throw EccodesFailure(std::string("eccodes failed reading key '") + pszKey +
+                         "' (" + osFailure + ")");
+}
+
 std::optional<std::string> EccodesHandle::GetString(const char *pszKey) const
 {
+    if (!m_poHandle)
+        return std::nullopt;
     char szValue[1024];
     size_t nLen = sizeof(szValue);
-    if (!m_poHandle || codes_get_string(m_poHandle.get(), pszKey, szValue,
-                                        &nLen) != CODES_SUCCESS)
+    int nErr = 0;
+    grib_handle *const h = m_poHandle.get();
+    Guarded(pszKey, [&] { nErr = codes_get_string(h, pszKey, szValue, &nLen); });
+    if (nErr != CODES_SUCCESS)
         return std::nullopt;
     // Keys are ASCII by design, but a few (descriptions, local strings)
     // carry raw bytes: keep the text JSON-safe.
-    std::string osValue(szValue);
+    std::string osValue(szValue, strnlen(szValue, sizeof(szValue)));
     for (char &ch : osValue)
     {
         if (static_cast<unsigned char>(ch) >= 0x80)
@@ -76,52 +94,70 @@ std::optional<std::string> EccodesHandle::GetString(const char *pszKey) const
 
 std::optional<long> EccodesHandle::GetLong(const char *pszKey) const
 {
+    if (!m_poHandle)
+        return std::nullopt;
     long nValue = 0;
-    if (!m_poHandle ||
-        codes_get_long(m_poHandle.get(), pszKey, &nValue) != CODES_SUCCESS)
+    int nErr = 0;
+    grib_handle *const h = m_poHandle.get();
+    Guarded(pszKey, [&] { nErr = codes_get_long(h, pszKey, &nValue); });
+    if (nErr != CODES_SUCCESS)
         return std::nullopt;
     return nValue;
 }
 
 std::optional<double> EccodesHandle::GetDouble(const char *pszKey) const
 {
+    if (!m_poHandle)
+        return std::nullopt;
     double dfValue = 0;
-    if (!m_poHandle ||
-        codes_get_double(m_poHandle.get(), pszKey, &dfValue) != CODES_SUCCESS)
+    int nErr = 0;
+    grib_handle *const h = m_poHandle.get();
+    Guarded(pszKey, [&] { nErr = codes_get_double(h, pszKey, &dfValue); });
+    if (nErr != CODES_SUCCESS)
         return std::nullopt;
     return dfValue;
 }
 
 std::optional<size_t> EccodesHandle::GetSize(const char *pszKey) const
 {
+    if (!m_poHandle)
+        return std::nullopt;
     size_t nSize = 0;
-    if (!m_poHandle ||
-        codes_get_size(m_poHandle.get(), pszKey, &nSize) != CODES_SUCCESS)
+    int nErr = 0;
+    grib_handle *const h = m_poHandle.get();
+    Guarded(pszKey, [&] { nErr = codes_get_size(h, pszKey, &nSize); });
+    if (nErr != CODES_SUCCESS)
         return std::nullopt;
     return nSize;
 }
 
-std::optional<std::vector<double>>
-EccodesHandle::GetDoubleArray(const char *pszKey) const
-{
-    const auto nSize = GetSize(pszKey);
-    if (!nSize)
-        return std::nullopt;
-    std::vector<double> adfValues(*nSize);
-    size_t nLen = adfValues.size();
-    if (codes_get_double_array(m_poHandle.get(), pszKey, adfValues.data(),
-                               &nLen) != CODES_SUCCESS)
-        return std::nullopt;
-    adfValues.resize(nLen);
-    return adfValues;
-}
-
 bool EccodesHandle::IsMissing(const char *pszKey) const
 {
+    if (!m_poHandle)
+        return false;
     int nErr = 0;
-    return m_poHandle &&
-           codes_is_missing(m_poHandle.get(), pszKey, &nErr) == 1 &&
-           nErr == CODES_SUCCESS;
+    int nMissing = 0;
+    grib_handle *const h = m_poHandle.get();
+    Guarded(pszKey, [&] { nMissing = codes_is_missing(h, pszKey, &nErr); });
+    return nMissing == 1 && nErr == CODES_SUCCESS;
+}
+
+std::optional<std::vector<double>> GaussianLatitudes(long nN)
+{
+    if (nN <= 0 || nN > MAX_GAUSSIAN_N)
+        return std::nullopt;
+    std::vector<double> adfLatitudes(static_cast<size_t>(2 * nN));
+    double *const padfLatitudes = adfLatitudes.data();
+    int nErr = 0;
+    std::string osFailure;
+    if (!RunEccodesGuarded(
+            [&] { nErr = codes_get_gaussian_latitudes(nN, padfLatitudes); },
+            osFailure))
+        throw EccodesFailure("eccodes failed computing the Gaussian latitudes "
+                             "of N=" + std::to_string(nN) + " (" + osFailure + ")");
+    if (nErr != CODES_SUCCESS)
+        return std::nullopt;
+    return adfLatitudes;
 }
 
 static void EccodesLog(const codes_context *, int nLevel, const char *pszMsg)
