@@ -2,6 +2,7 @@
 
 #include "commands.h"  // TakeOptionValue
 #include "error.h"
+#include "file_handles.h"
 #include "kerchunk_json_parser.h"
 #include "parquet_layout.h"
 #include "parquet_references.h"
@@ -30,16 +31,6 @@ std::string IngestFile(const std::string &osPath)
     std::string osBytes(reinterpret_cast<const char *>(pabyData), static_cast<size_t>(nSize));
     VSIFree(pabyData);
     return osBytes;
-}
-
-void WriteFile(const std::string &osPath, const std::string &osBytes)
-{
-    VSILFILE *fp = VSIFOpenL(osPath.c_str(), "wb");
-    if (fp == nullptr)
-        throw Error("cannot create " + osPath);
-    const bool bOK = VSIFWriteL(osBytes.data(), 1, osBytes.size(), fp) == osBytes.size();
-    if (VSIFCloseL(fp) != 0 || !bOK)
-        throw Error("cannot write " + osPath);
 }
 
 // Every chunk key of every array of a Parquet reference set, through the
@@ -171,7 +162,7 @@ void WriteJsonReferences(const ReferenceSet &oSet, const std::string &osOutput)
     nlohmann::json oDoc;
     oDoc["version"] = 1;
     oDoc["refs"] = std::move(oRefs);
-    WriteFile(osOutput, oDoc.dump());
+    WriteWholeFile(osOutput, oDoc.dump());
 }
 
 }  // namespace kerchunk::cli

@@ -49,6 +49,17 @@ bool IngestSmallFile(const std::string &osPath, uint64_t nMaxSize, std::string &
     return bOK || Failed(IngestFailure::CannotRead);
 }
 
+void WriteWholeFile(const std::string &osPath, const std::string &osBytes)
+{
+    VSIFilePtr poFile = OpenVSIFile(osPath, "wb");
+    if (!poFile)
+        throw Error("cannot create " + osPath);
+    const bool bWritten =
+        VSIFWriteL(osBytes.data(), 1, osBytes.size(), poFile.get()) == osBytes.size();
+    if (!CloseVSIFile(poFile) || !bWritten)
+        throw Error("cannot write " + osPath);
+}
+
 void WriteFileAtomically(const std::string &osPath,
                          const std::function<void(VSILFILE *fp)> &fnWrite)
 {

@@ -99,6 +99,10 @@ enum class IngestFailure
 bool IngestSmallFile(const std::string &osPath, uint64_t nMaxSize, std::string &osContent,
                      IngestFailure *peFailure = nullptr, std::string *posDetail = nullptr);
 
+// Writes osBytes to osPath (created or replaced), closed before returning:
+// kerchunk::Error "cannot create|write <osPath>" when that fails.
+void WriteWholeFile(const std::string &osPath, const std::string &osBytes);
+
 // Writes osPath through fnWrite under a temporary name (osPath + ".tmp" +
 // the thread id, unique among concurrent writers), renamed to osPath once
 // complete and closed: readers never see a partial file. The temporary is

@@ -88,11 +88,6 @@ class KerchunkRasterDataset final : public GDALDataset
     // what cannot be fetched is read, and reported, key by key).
     void PrefetchWindow(int nXOff, int nYOff, int nXSize, int nYSize,
                         int nBandCount, const int *panBandMap) const;
-    // Splits panBandMap into runs whose chunks fit in the chunk cache.
-    std::vector<std::pair<int, int>> BatchesOfBands(int nXOff, int nYOff,
-                                                    int nXSize, int nYSize,
-                                                    int nBandCount,
-                                                    const int *panBandMap) const;
 
     // The parts of SetArray, in order.
     void MakeChunkGrid(const GDALMDArray &oArray);

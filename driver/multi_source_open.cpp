@@ -2,6 +2,7 @@
 
 #include "atomic_write.h"
 #include "combine_to_file.h"
+#include "combined_references.h"
 #include "error.h"
 #include "generation_isolation.h"
 #include "parallel_for_each.h"
@@ -160,7 +161,7 @@ std::string GetCombinedReferences(const std::string &osPath, const CombineOption
     const std::string osCacheDir = CacheConfig::FromConfigOptions().osDir;
     const std::string osCached =
         osCacheDir.empty() ? std::string()
-                           : CPLFormFilename(CPLFormFilename(osCacheDir.c_str(), "combined", nullptr),
+                           : CPLFormFilename(CombinedReferencesDir(osCacheDir).c_str(),
                                              osKey.c_str(), "json");
     VSIStatBufL sStat;
     if (!osCached.empty() && VSIStatL(osCached.c_str(), &sStat) == 0)

@@ -10,6 +10,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -37,18 +38,36 @@ inline void WriteFile(const std::string &osPath, const std::string &osContent)
     ASSERT_TRUE(kerchunk::CloseVSIFile(poFile)) << osPath;
 }
 
-// The whole content of osPath, read nBufferSize bytes at a time; "<null>"
-// when it cannot be opened.
-inline std::string ReadAll(const std::string &osPath, size_t nBufferSize = 4096)
+// Reads the whole of osPath into osContent, nBufferSize bytes at a time;
+// false when it cannot be opened.
+inline bool ReadInto(const std::string &osPath, std::string &osContent,
+                     size_t nBufferSize = 4096)
 {
     const kerchunk::VSIFilePtr poFile = kerchunk::OpenVSIFile(osPath, "rb");
     if (!poFile)
-        return "<null>";
-    std::string osContent;
+        return false;
     std::vector<char> achBuffer(nBufferSize);
     size_t nRead;
     while ((nRead = VSIFReadL(achBuffer.data(), 1, achBuffer.size(), poFile.get())) > 0)
         osContent.append(achBuffer.data(), nRead);
+    return true;
+}
+
+// The whole content of osPath, read nBufferSize bytes at a time; "<null>"
+// when it cannot be opened.
+inline std::string ReadAll(const std::string &osPath, size_t nBufferSize = 4096)
+{
+    std::string osContent;
+    return ReadInto(osPath, osContent, nBufferSize) ? osContent : "<null>";
+}
+
+// The whole content of an input file the test needs: std::runtime_error
+// "cannot read <path>" when it cannot be opened.
+inline std::string ReadInputFile(const std::string &osPath)
+{
+    std::string osContent;
+    if (!ReadInto(osPath, osContent))
+        throw std::runtime_error("cannot read " + osPath);
     return osContent;
 }
 

@@ -7,6 +7,7 @@
 #include "generator.h"
 #include "grib/grib_handle.h"
 #include "reference_writer.h"
+#include "test_files.h"
 
 #include "cpl_conv.h"
 #include "cpl_vsi.h"
@@ -15,8 +16,6 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -27,15 +26,7 @@ namespace
 
 const std::string SAMPLES = "/usr/share/eccodes/samples/";
 
-std::string ReadFile(const std::string &osPath)
-{
-    std::ifstream oIn(osPath, std::ios::binary);
-    if (!oIn)
-        throw std::runtime_error("cannot read " + osPath);
-    std::ostringstream oss;
-    oss << oIn.rdbuf();
-    return oss.str();
-}
+using kerchunk_test::ReadInputFile;
 
 // Offset of GRIB2 section nNumber in a one-field message (WMO FM 92: 16-byte
 // section 0, then sections of a 4-byte length and a 1-byte number).
@@ -101,7 +92,7 @@ GenerateStats Generate(const std::string &osBytes, std::string *posJson = nullpt
 // skipped naming the limit, and the good message beside it is referenced.
 TEST(GribHostileFields, HugeDeclaredGridIsSkippedNamingTheLimit)
 {
-    const std::string osGood = ReadFile(SAMPLES + "regular_ll_sfc_grib2.tmpl");
+    const std::string osGood = ReadInputFile(SAMPLES + "regular_ll_sfc_grib2.tmpl");
     std::string osHuge = osGood;
     const size_t nSection3 = Grib2Section(osHuge, 3);
     ASSERT_EQ(osHuge[nSection3 + 13], 0);  // grid definition template 3.0
@@ -125,7 +116,7 @@ TEST(GribHostileFields, FieldSizeLimitFollowsTheOption)
     std::string osError;
     try
     {
-        Generate(ReadFile(SAMPLES + "regular_ll_sfc_grib2.tmpl"));
+        Generate(ReadInputFile(SAMPLES + "regular_ll_sfc_grib2.tmpl"));
     }
     catch (const Error &e)
     {
@@ -161,7 +152,7 @@ TEST(GribHostileFields, GaussianLatitudesAreBoundedAndEccodesOwn)
 // references the field, with y/x and no coordinates.
 TEST(GribHostileFields, HugeGaussianNumberGivesAGridWithoutCoordinates)
 {
-    const std::string osGood = ReadFile(SAMPLES + "regular_gg_sfc_grib2.tmpl");
+    const std::string osGood = ReadInputFile(SAMPLES + "regular_gg_sfc_grib2.tmpl");
     std::string osJson;
     Generate(osGood, &osJson);
     EXPECT_NE(osJson.find("/latitude/.zarray"), std::string::npos);

@@ -18,9 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -41,15 +39,7 @@ namespace
 
 const std::string SAMPLES = "/usr/share/eccodes/samples/";
 
-std::string ReadFile(const std::string &osPath)
-{
-    std::ifstream oIn(osPath, std::ios::binary);
-    if (!oIn)
-        throw std::runtime_error("cannot read " + osPath);
-    std::ostringstream oss;
-    oss << oIn.rdbuf();
-    return oss.str();
-}
+using kerchunk_test::ReadInputFile;
 
 std::string TestData(const std::string &osName)
 {
@@ -138,9 +128,9 @@ std::vector<double> DecodeMessage(const std::string &osBytes)
 
 TEST(GribLocator, PaddingWmoHeadersJunkAndMixedEditions)
 {
-    const std::string os2 = ReadFile(SAMPLES + "GRIB2.tmpl");
-    const std::string os1 = ReadFile(SAMPLES + "GRIB1.tmpl");
-    const std::string osLL = ReadFile(SAMPLES + "regular_ll_sfc_grib2.tmpl");
+    const std::string os2 = ReadInputFile(SAMPLES + "GRIB2.tmpl");
+    const std::string os1 = ReadInputFile(SAMPLES + "GRIB1.tmpl");
+    const std::string osLL = ReadInputFile(SAMPLES + "regular_ll_sfc_grib2.tmpl");
     // An 80-byte WMO abbreviated heading (as in NDFD files) before the first
     // message, zero padding, a false "GRIB" marker with an unknown edition,
     // and trailing bytes.
@@ -244,7 +234,7 @@ TEST(GribLocator, HeaderMessagesAgreeWithFullParseOnAllSamples)
 
 std::string Grib2Sample()
 {
-    return ReadFile(SAMPLES + "GRIB2.tmpl");
+    return ReadInputFile(SAMPLES + "GRIB2.tmpl");
 }
 
 void PutBE(std::string &os, size_t nAt, uint64_t nValue, int nBytes)
@@ -341,7 +331,7 @@ TEST(GribLocator, TruncatedIndicatorSection)
 
 TEST(GribLocator, Grib1SectionPastEnd)
 {
-    std::string os = ReadFile(SAMPLES + "GRIB1.tmpl");
+    std::string os = ReadInputFile(SAMPLES + "GRIB1.tmpl");
     PutBE(os, 8, 0xFFFFFF, 3);  // PDS length
     const std::string osErr = LocateError("pds.grib1", os);
     EXPECT_NE(osErr.find("section 1 length 16777215 does not fit in the "
@@ -419,9 +409,9 @@ namespace
 // under AddressSanitizer in CI).
 TEST(GribGenerator, MutatedMessagesNeverCrash)
 {
-    const std::string osGood = ReadFile(SAMPLES + "regular_ll_sfc_grib2.tmpl") +
-                               ReadFile(SAMPLES + "GRIB1.tmpl") +
-                               ReadFile(TestData("grib/eta_multifield.grb2"));
+    const std::string osGood = ReadInputFile(SAMPLES + "regular_ll_sfc_grib2.tmpl") +
+                               ReadInputFile(SAMPLES + "GRIB1.tmpl") +
+                               ReadInputFile(TestData("grib/eta_multifield.grb2"));
     uint32_t nSeed = 12345;
     auto Next = [&nSeed]()
     {

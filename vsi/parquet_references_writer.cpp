@@ -1,6 +1,7 @@
 #include "parquet_references_writer.h"
 
 #include "error.h"
+#include "file_handles.h"
 #include "parquet_layout.h"
 #include "parquet_references.h"  // PARQUET_METADATA_KEY
 #include "parquet_writer.h"
@@ -161,16 +162,6 @@ parquet::Table MakeRecordTable(NumberedChunks::const_iterator itBegin,
     return oTable;
 }
 
-void WriteFile(const std::string &osPath, const std::string &osBytes)
-{
-    VSILFILE *fp = VSIFOpenL(osPath.c_str(), "wb");
-    if (fp == nullptr)
-        throw Error("cannot create " + osPath);
-    const bool bOK = VSIFWriteL(osBytes.data(), 1, osBytes.size(), fp) == osBytes.size();
-    if (VSIFCloseL(fp) != 0 || !bOK)
-        throw Error("cannot write " + osPath);
-}
-
 // GDAL 3.6's VSIMkdirRecursive fails on a relative path of one component
 // ("out": its parent "" cannot be made), so the plain mkdir comes first.
 void CreateFolder(const std::string &osPath)
@@ -193,7 +184,7 @@ void WriteArrayRecords(const std::string &osFolder, const NumberedChunks &aoRows
         const uint64_t nFirst = nRecord * nRecordSize;
         const auto oTable =
             MakeRecordTable(itStart, itEnd, nFirst, std::min(nRecordSize, nChunks - nFirst));
-        WriteFile(osFolder + "/" + ParquetRecordFileName(nRecord),
+        WriteWholeFile(osFolder + "/" + ParquetRecordFileName(nRecord),
                   parquet::WriteParquet(oTable, oOptions.eCodec));
         itStart = itEnd;
     }
@@ -235,7 +226,7 @@ void WriteParquetReferences(const ReferenceSet &oSet, const std::string &osOutpu
         nlohmann::json oDoc;
         oDoc["metadata"] = std::move(oDocs.oMetadata);
         oDoc["record_size"] = oOptions.nRecordSize;
-        WriteFile(osOutput + "/" + PARQUET_METADATA_KEY, oDoc.dump());
+        WriteWholeFile(osOutput + "/" + PARQUET_METADATA_KEY, oDoc.dump());
     }
     catch (...)
     {
