@@ -179,6 +179,11 @@ bool KerchunkMDArray::IAdviseRead(const GUInt64 *arrayStartIdx, const size_t *co
             // Only what fits the cache: the rest would evict it before use.
             if (!aoParts.empty())
                 PrefetchQuietly(oRefs, aoParts.front().aosKeys);
+            // The advice is taken: the Zarr array's own AdviseRead is not
+            // called as well. In GDAL 3.6 it decodes on worker threads into
+            // tiles held outside the chunk cache's bound, and the autotest
+            // crashed once inside it (under investigation).
+            return true;
         }
         catch (const std::exception &e)
         {
