@@ -134,3 +134,45 @@ def test_variable_stored_lon_lat_is_not_transposed(tmp_path):
         assert b.GetRasterBand(i).ReadRaster() == a.GetRasterBand(i).ReadRaster(), i
         # Partial blocks and windows read through the transposing strides too.
         assert b.ReadRaster(2, 1, 5, 4, band_list=[i]) == a.ReadRaster(2, 1, 5, 4, band_list=[i])
+
+
+def test_small_windows_of_many_bands(tmp_path):
+    """Small windows of many bands (a pixel's series) are decoded past
+    GDAL's block cache: the same values as the netCDF driver, rows flipped,
+    _Unsigned bits shown unsigned, any buffer type and band list; stored
+    (lon, lat), the same values as stored (lat, lon)."""
+    rng = np.random.default_rng(3)
+    data = rng.integers(-32768, 32767, (6, 8, 10), dtype="i2")  # (time, lat, lon)
+    paths = {}
+    for order in ("latlon", "lonlat"):
+        src = tmp_path / ("series_%s.nc" % order)
+        with netCDF4.Dataset(src, "w") as d:
+            d.createDimension("time", 6)
+            d.createDimension("lat", 8)
+            d.createDimension("lon", 10)
+            lat = d.createVariable("lat", "f8", ("lat",))
+            lat.units = "degrees_north"
+            lat[:] = np.linspace(-3.5, 3.5, 8)  # south to north: the view flips it
+            lon = d.createVariable("lon", "f8", ("lon",))
+            lon.units = "degrees_east"
+            lon[:] = np.arange(10.0)
+            dims = ("time", "lat", "lon") if order == "latlon" else ("time", "lon", "lat")
+            chunks = (1, 4, 5) if order == "latlon" else (1, 5, 4)
+            v = d.createVariable("u", "i2", dims, chunksizes=chunks)
+            v.setncattr("_Unsigned", "true")
+            v.set_auto_maskandscale(False)
+            v[:] = data if order == "latlon" else data.transpose(0, 2, 1)
+        paths[order] = (src, generate_refs(src, tmp_path))
+    src, refs = paths["latlon"]
+    n = gdal.Open('NETCDF:"%s":u' % src)
+    for x, y, xs, ys, bands, buf_type in [(3, 2, 1, 1, None, None),
+                                          (6, 5, 2, 1, [6, 1, 3], None),
+                                          (0, 7, 1, 1, None, gdal.GDT_Float64),
+                                          (4, 0, 1, 2, [2, 2, 5], gdal.GDT_Int32)]:
+        want = n.ReadRaster(x, y, xs, ys, band_list=bands, buf_type=buf_type)
+        for name in (refs, paths["lonlat"][1]):
+            # A fresh dataset: no block of it cached yet.
+            k = gdal.Open('KERCHUNK:"%s":u' % name)
+            assert k.GetRasterBand(1).DataType == gdal.GDT_UInt16
+            got = k.ReadRaster(x, y, xs, ys, band_list=bands, buf_type=buf_type)
+            assert got == want, (name, x, y, xs, ys, bands, buf_type)

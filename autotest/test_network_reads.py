@@ -168,6 +168,35 @@ def test_pixel_time_series_is_one_batch(served, config_options):
           % (unplanned_requests, planned_requests))
 
 
+def test_pixel_series_is_read_past_the_block_cache(served):
+    """A small window of many bands decodes each chunk without keeping a
+    block per band (GDAL's block cache would hold 240 whole fields for 240
+    pixels); a second read of the same chunks goes through the block cache,
+    and a third finds the blocks there. Values equal netCDF4's each time,
+    whatever the buffer type and band list."""
+    server, refs_path, path = served
+    field_bytes = NY * NX * 4
+    ds = open_var(refs_path)
+    used = [gdal.GetCacheUsed()]
+    reads = []
+    for x, y in [(11, 7), (12, 7), (13, 8)]:
+        reads.append((x, y, ds.ReadAsArray(x, y, 1, 1)[:, 0, 0]))
+        used.append(gdal.GetCacheUsed())
+    for x, y, got in reads:
+        assert got.tobytes() == native_series(path, "t2m", y, x).tobytes()
+    assert used[1] - used[0] < field_bytes, used  # past the block cache
+    assert used[2] - used[1] >= STEPS * field_bytes, used  # the same chunks again
+    assert used[3] == used[2], used  # found in the block cache
+    ds = None
+
+    ds = open_var(refs_path)
+    bands = [1, 5, 9, 240]
+    got = ds.ReadAsArray(30, 40, 3, 2, band_list=bands, buf_type=gdal.GDT_Float64)
+    with netCDF4.Dataset(path) as nc:
+        want = np.asarray(nc["t2m"][[b - 1 for b in bands], 40:42, 30:33]).astype("f8")
+    assert got.tobytes() == want.tobytes()
+
+
 @pytest.mark.parametrize("prefetch", ["YES", "NO"])
 def test_chunks_are_asked_for_exact_ranges(served, prefetch, config_options):
     """Chunks are asked for byte for byte (what fsspec transfers), batched

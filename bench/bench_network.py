@@ -2,12 +2,15 @@
 """Reads over the network: GDAL's netCDF driver over /vsicurl/ versus the
 KERCHUNK plugin (and Python fsspec+zarr on the same references when
 importable), for an ERA5-like NetCDF-4 file served by nginx on loopback
-behind a proxy adding a fixed latency per request (0, 20, 80 ms).
+with a round-trip delay (0, 20, 80 ms) made by the kernel (netem), by nginx
+itself or by a latency proxy, whichever this machine permits
+(bench/network_delay.py; the mode that ran is printed).
 
 The file: 240 hourly steps of two 181x360 float32 variables written step by
 step (their chunks interleave), zlib+shuffle, one chunk per field, ~64 MB.
 Four reads, each in a fresh process, time measured inside it from before the
-open to after the read; requests and bytes counted by the proxy:
+open to after the read; requests and bytes counted from nginx's access log
+(by the proxy in proxy mode):
 
   open    open + geotransform
   window  3 bands (time steps), 100x100 window
@@ -27,12 +30,13 @@ same process), and the same reads through /vsis3/ on s3rver when node/npm
 can provide it.
 
     KERCHUNK_BUILD_DIR=build /usr/bin/python3 bench/bench_network.py [--delays 0,20,80]
+        [--delay-mode auto|netem|nginx|proxy] [--reads series,...] [--no-s3] [--no-extras]
 """
 import argparse
+import contextlib
 import os
 import pathlib
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -40,6 +44,8 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from latency_proxy import LatencyProxy  # noqa: E402
+from network_delay import (MODES, DelayedServer, NetemDelay, choose_mode,  # noqa: E402
+                           free_port, wait_for_port)
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BUILD_DIR = pathlib.Path(os.environ.get("KERCHUNK_BUILD_DIR", ROOT / "build")).resolve()
@@ -139,56 +145,6 @@ def make_era5(path):
                 var[step] = (base + k * 10 + step * 0.01 + noise).astype("f4")
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Nginx:
-    """nginx (Debian nginx-light) serving `root` on a loopback port."""
-
-    def __init__(self, root, workdir):
-        self.exe = shutil.which("nginx") or "/usr/sbin/nginx"
-        self.port = free_port()
-        self.prefix = pathlib.Path(workdir) / "nginx"
-        (self.prefix / "logs").mkdir(parents=True, exist_ok=True)
-        user = "user root;" if os.geteuid() == 0 else ""
-        conf = f"""{user}
-worker_processes 1;
-daemon off;
-pid {self.prefix}/nginx.pid;
-error_log {self.prefix}/logs/error.log;
-events {{ worker_connections 256; }}
-http {{
-  access_log off;
-  client_body_temp_path {self.prefix}/tmp;
-  keepalive_requests 100000;
-  server {{
-    listen 127.0.0.1:{self.port};
-    root {root};
-  }}
-}}
-"""
-        (self.prefix / "nginx.conf").write_text(conf)
-
-    def __enter__(self):
-        self.proc = subprocess.Popen([self.exe, "-p", str(self.prefix), "-c",
-                                      str(self.prefix / "nginx.conf")])
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", self.port), 0.1).close()
-                return self
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("nginx did not start: " +
-                           (self.prefix / "logs" / "error.log").read_text())
-
-    def __exit__(self, *exc):
-        self.proc.terminate()
-        self.proc.wait(10)
-
-
 def gdal_env():
     env = dict(os.environ)
     env["GDAL_DRIVER_PATH"] = str(BUILD_DIR / "gdalplugins")
@@ -199,12 +155,12 @@ def gdal_env():
 TIME = "/usr/bin/time"  # GNU time: the child's peak RSS
 
 
-def run_child(proxy, cmd, env):
-    proxy.reset()
+def run_child(server, cmd, env):
+    server.reset()
     if os.path.exists(TIME):
         cmd = [TIME, "-f", "peak-rss-kb %M"] + cmd
     out = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    requests, nbytes, log = proxy.snapshot()
+    requests, nbytes, log = server.snapshot()
     if out.returncode != 0:
         return {"error": out.stderr.strip().splitlines()[-1] if out.stderr.strip() else "failed"}
     seconds, crc = out.stdout.split()[-2:]
@@ -218,16 +174,16 @@ def read_args():
     return [str(v) for v in (*WINDOW, *PIXEL)]
 
 
-def measure_reads(proxy, names, refs_path, have_fsspec):
+def measure_reads(server, names, refs_path, have_fsspec, reads):
     """names: tool -> GDAL dataset name. Returns {read: {tool: result}}."""
     results = {}
-    for what in READS:
+    for what in reads:
         row = {}
         for tool, name in names.items():
-            row[tool] = run_child(proxy, [sys.executable, "-c", GDAL_CHILD, name, what,
+            row[tool] = run_child(server, [sys.executable, "-c", GDAL_CHILD, name, what,
                                           *read_args()], gdal_env())
         if have_fsspec and refs_path:
-            row["fsspec"] = run_child(proxy, [sys.executable, "-c", FSSPEC_CHILD,
+            row["fsspec"] = run_child(server, [sys.executable, "-c", FSSPEC_CHILD,
                                               str(refs_path), what, *read_args()],
                                       dict(os.environ))
         results[what] = row
@@ -256,12 +212,12 @@ CACHE_SIZES = [("KERCHUNK_PREFETCH", "NO"), ("KERCHUNK_CHUNK_CACHE_SIZE", str(8 
                ("KERCHUNK_CHUNK_CACHE_SIZE", str(64 << 20))]
 
 
-def print_series_memory(proxy, name):
+def print_series_memory(server, name):
     print("\nseries read, peak RSS of the process (%s):" % load_average())
     for option, value in CACHE_SIZES:
         env = gdal_env()
         env[option] = value
-        r = run_child(proxy, [sys.executable, "-c", GDAL_CHILD, name, "series", *read_args()],
+        r = run_child(server, [sys.executable, "-c", GDAL_CHILD, name, "series", *read_args()],
                       env)
         print("  %s=%s: %s" % (option, value, fmt(r)))
 
@@ -292,7 +248,7 @@ def print_table(title, results, tools):
             print("WARNING: %s: values differ between tools: %s" % (what, crcs))
 
 
-def measure_multidim_series(proxy, source, refs):
+def measure_multidim_series(server, source, refs):
     """MDArray series (GetView("[:,y,x]")): native netCDF multidim, the plugin
     reading chunk by chunk (KERCHUNK_PREFETCH=NO, as before multidim reads
     were planned) and the plugin planning the read."""
@@ -300,7 +256,7 @@ def measure_multidim_series(proxy, source, refs):
     cases = [("native", source, gdal_env()),
              ("kerchunk unplanned", "KERCHUNK:%s" % refs, unplanned),
              ("kerchunk", "KERCHUNK:%s" % refs, gdal_env())]
-    row = {tool: run_child(proxy, [sys.executable, "-c", MD_SERIES_CHILD, name,
+    row = {tool: run_child(server, [sys.executable, "-c", MD_SERIES_CHILD, name,
                                    str(PIXEL[0]), str(PIXEL[1])], env)
            for tool, name, env in cases}
     print("multidim series (GetView): " + "; ".join(
@@ -312,13 +268,13 @@ def measure_multidim_series(proxy, source, refs):
         print("WARNING: multidim series: values differ between tools")
 
 
-def generate(proxy, source, out):
-    proxy.reset()
+def generate(server, source, out):
+    server.reset()
     t0 = time.perf_counter()
     subprocess.run([str(BUILD_DIR / "gdal_kerchunk"), "generate", source, "-o", str(out), "-q"],
                    env=gdal_env(), check=True)
     seconds = time.perf_counter() - t0
-    requests, nbytes, _ = proxy.snapshot()
+    requests, nbytes, _ = server.snapshot()
     return {"s": seconds, "req": requests, "bytes": nbytes}
 
 
@@ -327,12 +283,39 @@ def have_fsspec_http():
     return subprocess.run([sys.executable, "-c", probe], capture_output=True).returncode == 0
 
 
-def main():
+def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--delays", default="0,20,80", help="ms per request, comma-separated")
+    parser.add_argument("--delays", default="0,20,80", help="round trip in ms, comma-separated")
+    parser.add_argument("--delay-mode", default="auto", choices=("auto",) + MODES,
+                        help="how the delay is made (bench/network_delay.py); auto: the "
+                        "first of netem, nginx, proxy this machine permits")
+    parser.add_argument("--reads", default=",".join(READS),
+                        help="comma-separated subset of " + ",".join(READS))
     parser.add_argument("--workdir", help="keep files here (default: a temporary folder)")
     parser.add_argument("--no-s3", action="store_true", help="skip the /vsis3/ runs")
+    parser.add_argument("--no-extras", action="store_true",
+                        help="only the reads table (no multidim series, memory, remote refs)")
     args = parser.parse_args()
+    args.delays = [int(d) for d in args.delays.split(",")]
+    args.reads = [r for r in args.reads.split(",") if r]
+    if set(args.reads) - set(READS):
+        parser.error("--reads: unknown read(s) %s" % ", ".join(set(args.reads) - set(READS)))
+    return args
+
+
+def print_remote_references(server):
+    remote_refs = 'KERCHUNK:"/vsicurl/%s/era5.json":%s' % (server.url, VAR)
+    labels = {"open": "open", "reopen": "open, close, open again in one process"}
+    for what in ("open", "reopen"):
+        r = run_child(server, [sys.executable, "-c", GDAL_CHILD, remote_refs, what,
+                               *read_args()], gdal_env())
+        print("references on the server, %s: %s%s" % (
+            labels[what], fmt(r), "" if "log" not in r else
+            "  [" + ", ".join("%s %s" % (m, rng or "") for m, _, rng in r["log"]) + "]"))
+
+
+def main():
+    args = parse_args()
     workdir = pathlib.Path(args.workdir or tempfile.mkdtemp(prefix="bench_network_"))
     workdir.mkdir(parents=True, exist_ok=True)
     www = workdir / "www"
@@ -345,35 +328,32 @@ def main():
     fsspec_ok = have_fsspec_http()
     if not fsspec_ok:
         print("Python fsspec HTTP (aiohttp) or zarr not importable: no fsspec column")
+    mode, why = choose_mode(args.delay_mode)
+    print("delay mode: %s%s" % (mode, " (%s)" % why if why else ""))
 
-    with Nginx(www, workdir) as nginx, LatencyProxy(("127.0.0.1", nginx.port)) as proxy:
-        source = "/vsicurl/%s/era5.nc" % proxy.url
+    with DelayedServer(mode, www, workdir) as server:
+        source = "/vsicurl/%s/era5.nc" % server.url
         refs = workdir / "era5.json"
-        for delay in [int(d) for d in args.delays.split(",")]:
-            proxy.delay_ms = delay
-            gen = generate(proxy, source, refs)
+        for delay in args.delays:
+            server.set_delay(delay)
+            gen = generate(server, source, refs)
             shutil.copy(refs, www / "era5.json")
-            print("\n## %d ms per request" % delay)
+            print("\n## %d ms round trip (%s mode)" % (delay, mode))
             print("generate over /vsicurl/: %.2f s, %d requests, %.2f MB"
                   % (gen["s"], gen["req"], gen["bytes"] / 1e6))
             names = {"native": 'NETCDF:"%s":%s' % (source, VAR),
                      "kerchunk": 'KERCHUNK:"%s":%s' % (refs, VAR)}
             tools = ["native", "kerchunk"] + (["fsspec"] if fsspec_ok else [])
-            print_table("references local, source over /vsicurl/ (%d ms, %s)"
-                        % (delay, load_average()),
-                        measure_reads(proxy, names, refs, fsspec_ok), tools)
-            measure_multidim_series(proxy, source, refs)
-            print_series_memory(proxy, names["kerchunk"])
-            remote_refs = 'KERCHUNK:"/vsicurl/%s/era5.json":%s' % (proxy.url, VAR)
-            labels = {"open": "open", "reopen": "open, close, open again in one process"}
-            for what in ("open", "reopen"):
-                r = run_child(proxy, [sys.executable, "-c", GDAL_CHILD, remote_refs, what,
-                                      *read_args()], gdal_env())
-                print("references on the server, %s: %s%s" % (
-                    labels[what], fmt(r), "" if "log" not in r else
-                    "  [" + ", ".join("%s %s" % (m, rng or "") for m, _, rng in r["log"]) + "]"))
+            print_table("references local, source over /vsicurl/ (%d ms %s, %s)"
+                        % (delay, mode, load_average()),
+                        measure_reads(server, names, refs, fsspec_ok, args.reads), tools)
+            if args.no_extras:
+                continue
+            measure_multidim_series(server, source, refs)
+            print_series_memory(server, names["kerchunk"])
+            print_remote_references(server)
     if not args.no_s3:
-        run_s3(workdir, source_file, [int(d) for d in args.delays.split(",")])
+        run_s3(workdir, source_file, args.delays, args.reads, mode)
 
 
 def find_s3rver():
@@ -390,11 +370,16 @@ def find_s3rver():
     return str(cand) if proc.returncode == 0 and cand.exists() else None
 
 
-def run_s3(workdir, source_file, delays):
+def run_s3(workdir, source_file, delays, reads, mode):
+    """The reads through /vsis3/ on s3rver. Counted by the latency proxy in
+    every mode (s3rver logs no requests); in netem mode the kernel delays
+    s3rver's port (the proxy's connections to it) and the proxy adds none,
+    in the other modes the proxy makes the delay."""
     exe = find_s3rver()
     if exe is None:
         print("\n/vsis3/: s3rver not installable here (needs node/npm): not measured")
         return
+    s3_mode = "netem" if mode == "netem" else "proxy"
     port = free_port()
     s3dir = workdir / "s3rver"
     s3dir.mkdir(exist_ok=True)
@@ -402,13 +387,10 @@ def run_s3(workdir, source_file, delays):
                              "--directory", str(s3dir), "--configure-bucket", "bench"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        with LatencyProxy(("127.0.0.1", port)) as proxy:
+        wait_for_port(port, "s3rver")
+        with contextlib.ExitStack() as stack:
+            proxy = stack.enter_context(LatencyProxy(("127.0.0.1", port)))
+            netem = stack.enter_context(NetemDelay([port])) if s3_mode == "netem" else None
             env = gdal_env()
             env.update({"AWS_S3_ENDPOINT": "127.0.0.1:%d" % proxy.port, "AWS_HTTPS": "NO",
                         "AWS_VIRTUAL_HOSTING": "FALSE", "AWS_ACCESS_KEY_ID": "S3RVER",
@@ -421,20 +403,23 @@ def run_s3(workdir, source_file, delays):
             source = "/vsis3/bench/era5.nc"
             refs = workdir / "era5_s3.json"
             for delay in delays:
-                proxy.delay_ms = delay
+                if netem:
+                    netem.set_round_trip(delay)
+                else:
+                    proxy.delay_ms = delay
                 gen = generate(proxy, source, refs)
-                print("\n## /vsis3/ on s3rver, %d ms per request" % delay)
+                print("\n## /vsis3/ on s3rver, %d ms round trip (%s mode)" % (delay, s3_mode))
                 print("generate over /vsis3/: %.2f s, %d requests, %.2f MB"
                       % (gen["s"], gen["req"], gen["bytes"] / 1e6))
                 names = {"native": 'NETCDF:"%s":%s' % (source, VAR),
                          "kerchunk": 'KERCHUNK:"%s":%s' % (refs, VAR)}
                 results = {}
-                for what in READS:
+                for what in reads:
                     results[what] = {t: run_child(proxy, [sys.executable, "-c", GDAL_CHILD, n,
                                                           what, *read_args()], env)
                                      for t, n in names.items()}
-                print_table("/vsis3/ (%d ms, %s)" % (delay, load_average()), results,
-                            ["native", "kerchunk"])
+                print_table("/vsis3/ (%d ms %s, %s)" % (delay, s3_mode, load_average()),
+                            results, ["native", "kerchunk"])
     finally:
         proc.terminate()
         proc.wait(10)

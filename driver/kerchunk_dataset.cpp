@@ -191,9 +191,6 @@ KerchunkRasterBand::KerchunkRasterBand(KerchunkRasterDataset *poDSIn, int nBandI
 CPLErr KerchunkRasterBand::IReadBlock(int nBlockXOff, int nBlockYOff, void *pImage)
 {
     auto *poGDS = static_cast<KerchunkRasterDataset *>(poDS);
-    const GDALMDArray &oArray = *poGDS->m_poArray;
-    const size_t nDims = oArray.GetDimensionCount();
-
     const int nX0 = nBlockXOff * nBlockXSize;
     const int nY0 = nBlockYOff * nBlockYSize;
     const int nXCount = std::min(nBlockXSize, nRasterXSize - nX0);
@@ -202,39 +199,11 @@ CPLErr KerchunkRasterBand::IReadBlock(int nBlockXOff, int nBlockYOff, void *pIma
         memset(pImage, 0,
                static_cast<size_t>(nBlockXSize) * nBlockYSize *
                    GDALGetDataTypeSizeBytes(eDataType));
-
-    std::vector<GUInt64> anStart(m_anExtraIndex);
-    std::vector<size_t> anCount(m_anExtraIndex.size(), 1);
-    std::vector<GInt64> anStep(m_anExtraIndex.size(), 1);
-    std::vector<GPtrDiff_t> anStride(m_anExtraIndex.size(), 0);
-    anStart.resize(nDims);
-    anCount.resize(nDims);
-    anStep.resize(nDims);
-    anStride.resize(nDims);
-    if (nDims >= 2)
-    {
-        // North-up: row 0 of the raster is the last stored row.
-        const size_t iY = poGDS->m_iYDim;
-        anStart[iY] = poGDS->m_bBottomUp ? static_cast<GUInt64>(nRasterYSize - 1 - nY0)
-                                         : static_cast<GUInt64>(nY0);
-        anCount[iY] = static_cast<size_t>(nYCount);
-        anStep[iY] = poGDS->m_bBottomUp ? -1 : 1;
-        anStride[iY] = nBlockXSize;
-    }
-    // The buffer strides transpose arrays stored (X, Y).
-    const size_t iX = poGDS->m_iXDim;
-    anStart[iX] = static_cast<GUInt64>(nX0);
-    anCount[iX] = static_cast<size_t>(nXCount);
-    anStep[iX] = 1;
-    anStride[iX] = 1;
-
-    // Read in the array's own type: for _Unsigned bands the bits are then
-    // the unsigned values.
-    if (!oArray.Read(anStart.data(), anCount.data(), anStep.data(), anStride.data(),
-                     GDALExtendedDataType::Create(poGDS->m_eReadType), pImage))
+    if (!poGDS->ReadArrayWindow(m_anExtraIndex, nX0, nY0, nXCount, nYCount, nBlockXSize,
+                                pImage))
     {
         CPLError(CE_Failure, CPLE_AppDefined, "%s: cannot read block (%d, %d)",
-                 oArray.GetFullName().c_str(), nBlockXOff, nBlockYOff);
+                 poGDS->m_poArray->GetFullName().c_str(), nBlockXOff, nBlockYOff);
         return CE_Failure;
     }
     return CE_None;
@@ -397,20 +366,58 @@ void KerchunkRasterDataset::ApplyCFGeoreferencing(
 
 void KerchunkRasterDataset::CreateBands(int nBands)
 {
-    // Bands in C order of the extra dimensions (the last varies fastest).
+    for (int iBand = 1; iBand <= nBands; ++iBand)
+        SetBand(iBand, new KerchunkRasterBand(this, iBand, ExtraIndexOf(iBand)));
+}
+
+std::vector<GUInt64> KerchunkRasterDataset::ExtraIndexOf(int nBand) const
+{
+    // Bands go in C order over the dimensions before y and x (the last
+    // varies fastest).
     const auto &apoDims = m_poArray->GetDimensions();
     const size_t nDims = apoDims.size();
     std::vector<GUInt64> anIndex(nDims >= 2 ? nDims - 2 : 0, 0);
-    for (int iBand = 1; iBand <= nBands; ++iBand)
+    GUInt64 nRest = static_cast<GUInt64>(nBand - 1);
+    for (size_t i = anIndex.size(); i > 0; --i)
     {
-        SetBand(iBand, new KerchunkRasterBand(this, iBand, anIndex));
-        for (size_t i = anIndex.size(); i > 0; --i)
-        {
-            if (++anIndex[i - 1] < apoDims[i - 1]->GetSize())
-                break;
-            anIndex[i - 1] = 0;
-        }
+        const GUInt64 nSize = apoDims[i - 1]->GetSize();
+        anIndex[i - 1] = nSize ? nRest % nSize : 0;
+        nRest = nSize ? nRest / nSize : 0;
     }
+    return anIndex;
+}
+
+bool KerchunkRasterDataset::ReadArrayWindow(const std::vector<GUInt64> &anExtraIndex,
+                                            int nXOff, int nYOff, int nXSize, int nYSize,
+                                            GPtrDiff_t nLineStride, void *pBuffer) const
+{
+    const size_t nDims = m_poArray->GetDimensionCount();
+    std::vector<GUInt64> anStart(anExtraIndex);
+    std::vector<size_t> anCount(anExtraIndex.size(), 1);
+    std::vector<GInt64> anStep(anExtraIndex.size(), 1);
+    std::vector<GPtrDiff_t> anStride(anExtraIndex.size(), 0);
+    anStart.resize(nDims);
+    anCount.resize(nDims);
+    anStep.resize(nDims);
+    anStride.resize(nDims);
+    if (nDims >= 2)
+    {
+        // North-up: row 0 of the raster is the last stored row.
+        anStart[m_iYDim] = m_bBottomUp ? static_cast<GUInt64>(nRasterYSize - 1 - nYOff)
+                                       : static_cast<GUInt64>(nYOff);
+        anCount[m_iYDim] = static_cast<size_t>(nYSize);
+        anStep[m_iYDim] = m_bBottomUp ? -1 : 1;
+        anStride[m_iYDim] = nLineStride;
+    }
+    // The buffer strides transpose arrays stored (X, Y).
+    anStart[m_iXDim] = static_cast<GUInt64>(nXOff);
+    anCount[m_iXDim] = static_cast<size_t>(nXSize);
+    anStep[m_iXDim] = 1;
+    anStride[m_iXDim] = 1;
+    // Read in the array's own type: for _Unsigned bands the bits are then
+    // the unsigned values.
+    return m_poArray->Read(anStart.data(), anCount.data(), anStep.data(), anStride.data(),
+                           GDALExtendedDataType::Create(m_eReadType), pBuffer);
 }
 
 void KerchunkRasterDataset::SetAttributesAsMetadata(

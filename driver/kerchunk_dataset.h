@@ -11,6 +11,7 @@
 #include <array>
 #include <memory>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 namespace kerchunk
@@ -84,6 +85,29 @@ class KerchunkRasterDataset final : public GDALDataset
     // Fetches the chunks of the 1-D indexing variables of the array's
     // dimensions as one batch, before georeferencing reads them one by one.
     void PrefetchIndexingVariables(const GDALMDArray &oArray) const;
+    // Index along each dimension other than y and x of band nBand.
+    std::vector<GUInt64> ExtraIndexOf(int nBand) const;
+
+    // Reads a north-up window of the band at anExtraIndex from the array,
+    // in m_eReadType, rows nLineStride elements apart in pBuffer.
+    bool ReadArrayWindow(const std::vector<GUInt64> &anExtraIndex, int nXOff, int nYOff,
+                         int nXSize, int nYSize, GPtrDiff_t nLineStride,
+                         void *pBuffer) const;
+
+    // Whether a planned read of these bands (aosKeys: the chunks of all of
+    // them) is read past GDAL's block cache (direct_window_read.cpp);
+    // remembers the keys of a read that is.
+    bool ChooseDirectRead(int nXOff, int nYOff, int nXSize, int nYSize, int nBufXSize,
+                          int nBufYSize, int nBandCount, const int *panBandMap,
+                          const std::vector<std::string> &aosKeys);
+
+    // Reads a window of bands from the array straight into the caller's
+    // buffer (no resampling: the buffer has the window's size).
+    CPLErr ReadWindowDirect(int nXOff, int nYOff, int nXSize, int nYSize, void *pData,
+                            GDALDataType eBufType, int nBandCount, const int *panBandMap,
+                            GSpacing nPixelSpace, GSpacing nLineSpace,
+                            GSpacing nBandSpace);
+
     // Fetches the chunks of a window of bands as one batch (best effort:
     // what cannot be fetched is read, and reported, key by key).
     void PrefetchWindow(int nXOff, int nYOff, int nXSize, int nYSize,
@@ -112,6 +136,8 @@ class KerchunkRasterDataset final : public GDALDataset
     // The type read from the array; the bands may show the same bits as
     // unsigned (netCDF's _Unsigned="true" convention).
     GDALDataType m_eReadType = GDT_Unknown;
+    // The chunk keys of the last read past the block cache.
+    std::unordered_set<std::string> m_oDirectReadKeys{};
 };
 
 }  // namespace kerchunk

@@ -3,7 +3,9 @@
 // fetches them as one batch (vsi/chunk_prefetch.h) before GDAL's Zarr driver
 // opens the keys one by one, which then hit memory. A read larger than a
 // quarter of the chunk cache goes in runs of bands, the next run fetched
-// while the current one is decoded.
+// while the current one is decoded. Small windows of many bands (a pixel's
+// time series) are then decoded past GDAL's block cache
+// (direct_window_read.cpp).
 #include "kerchunk_dataset.h"
 
 #include "chunk_prefetch.h"
@@ -12,6 +14,7 @@
 #include "cpl_error.h"
 #include "cpl_string.h"
 
+#include <algorithm>
 #include <memory>
 #include <new>
 #include <system_error>
@@ -128,18 +131,11 @@ bool KerchunkRasterDataset::ChunkKeysOf(int nXOff, int nYOff, int nXSize, int nY
 {
     if (!m_poRefs || !m_poChunkGrid || !m_poArray)
         return false;
-    const auto &apoDims = m_poArray->GetDimensions();
-    const size_t nDims = apoDims.size();
+    const size_t nDims = m_poArray->GetDimensionCount();
     std::vector<uint64_t> anStart(nDims, 0);
     std::vector<uint64_t> anCount(nDims, 1);
-    // Bands go in C order over the dimensions before y and x.
-    uint64_t nRest = static_cast<uint64_t>(nBand - 1);
-    for (size_t i = nDims >= 2 ? nDims - 2 : 0; i > 0; --i)
-    {
-        const uint64_t nSize = apoDims[i - 1]->GetSize();
-        anStart[i - 1] = nSize ? nRest % nSize : 0;
-        nRest = nSize ? nRest / nSize : 0;
-    }
+    const auto anExtraIndex = ExtraIndexOf(nBand);
+    std::copy(anExtraIndex.begin(), anExtraIndex.end(), anStart.begin());
     if (nDims >= 2)
     {
         anStart[m_iYDim] = m_bBottomUp ? static_cast<uint64_t>(nRasterYSize - nYOff - nYSize)
@@ -232,6 +228,14 @@ std::vector<BandBatch> PlanBandBatches(const LoadedReferences &oRefs, int nBandC
     return aoBatches;
 }
 
+std::vector<std::string> AllKeysOf(const std::vector<BandBatch> &aoBatches)
+{
+    std::vector<std::string> aosKeys;
+    for (const auto &oBatch : aoBatches)
+        aosKeys.insert(aosKeys.end(), oBatch.aosKeys.begin(), oBatch.aosKeys.end());
+    return aosKeys;
+}
+
 }  // namespace
 
 CPLErr KerchunkRasterDataset::IRasterIO(GDALRWFlag eRWFlag, int nXOff, int nYOff,
@@ -264,6 +268,15 @@ CPLErr KerchunkRasterDataset::IRasterIO(GDALRWFlag eRWFlag, int nXOff, int nYOff
                                       nBufXSize, nBufYSize, eBufType, nBandCount,
                                       panBandMap, nPixelSpace, nLineSpace, nBandSpace,
                                       psExtraArg);
+    bool bDirect = false;
+    try
+    {
+        bDirect = ChooseDirectRead(nXOff, nYOff, nXSize, nYSize, nBufXSize, nBufYSize,
+                                   nBandCount, panBandMap, AllKeysOf(aoBatches));
+    }
+    catch (const std::bad_alloc &)
+    {
+    }
     PrefetchQuietly(*m_poRefs, aoBatches.front().aosKeys);
     for (size_t k = 0; k < aoBatches.size(); ++k)
     {
@@ -272,10 +285,14 @@ CPLErr KerchunkRasterDataset::IRasterIO(GDALRWFlag eRWFlag, int nXOff, int nYOff
                                : nullptr;
         const BandBatch &oBatch = aoBatches[k];
         GByte *pabyBatchData = static_cast<GByte *>(pData) + oBatch.iFirst * nBandSpace;
-        const CPLErr eErr = GDALDataset::IRasterIO(
-            eRWFlag, nXOff, nYOff, nXSize, nYSize, pabyBatchData, nBufXSize, nBufYSize,
-            eBufType, oBatch.nCount, panBandMap + oBatch.iFirst, nPixelSpace, nLineSpace,
-            nBandSpace, psExtraArg);
+        const CPLErr eErr =
+            bDirect ? ReadWindowDirect(nXOff, nYOff, nXSize, nYSize, pabyBatchData, eBufType,
+                                       oBatch.nCount, panBandMap + oBatch.iFirst, nPixelSpace,
+                                       nLineSpace, nBandSpace)
+                    : GDALDataset::IRasterIO(eRWFlag, nXOff, nYOff, nXSize, nYSize,
+                                             pabyBatchData, nBufXSize, nBufYSize, eBufType,
+                                             oBatch.nCount, panBandMap + oBatch.iFirst,
+                                             nPixelSpace, nLineSpace, nBandSpace, psExtraArg);
         if (poNext)
             poNext->Wait();
         if (eErr != CE_None)

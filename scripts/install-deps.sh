@@ -7,7 +7,9 @@ $SUDO apt-get update -qq || true
 # python3-qgis, qgis-providers: autotest/test_qgis.py (headless QGIS);
 # dpkg-dev: dpkg-shlibdeps, which cpack's Debian package uses;
 # time: GNU time, peak memory of the commands bench/bench_generation.py runs;
-# nginx-light, python3-aiohttp (fsspec's HTTP): bench/bench_network.py.
+# nginx-light, python3-aiohttp (fsspec's HTTP): bench/bench_network.py, whose
+# round-trip delay comes from iproute2's tc (netem) or, where the kernel has
+# no netem, from nginx's echo module (libnginx-mod-http-echo).
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends \
   cmake g++ make pkg-config clang libclang-rt-14-dev \
   libgdal-dev gdal-bin python3-gdal \
@@ -16,7 +18,7 @@ DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends 
   python3-pytest python3-numpy python3-h5py python3-netcdf4 python3-eccodes \
   python3-zarr python3-fsspec python3-numcodecs python3-xarray \
   python3-qgis qgis-providers dpkg-dev python3-prometheus-client time \
-  nginx-light python3-aiohttp
+  nginx-light python3-aiohttp libnginx-mod-http-echo iproute2
 # The S3 cache tests start s3rver (npm) on loopback: node and npm from
 # Debian unless the machine already has them.
 if ! command -v npm >/dev/null 2>&1; then
