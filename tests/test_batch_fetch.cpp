@@ -1,9 +1,10 @@
 // Batch reads: range coalescing, the bounded chunk cache, the parallel
-// fetcher through GDAL's VSI (/vsimem/ targets), and /vsikerchunk/ serving
-// prefetched keys from the cache.
+// fetcher through GDAL's VSI (/vsimem/ targets) and its thread pool, and
+// /vsikerchunk/ serving prefetched keys from the cache.
 #include "batch_fetcher.h"
 #include "chunk_cache.h"
 #include "chunk_prefetch.h"
+#include "fetch_worker_pool.h"
 #include "range_coalescer.h"
 #include "vsikerchunk.h"
 
@@ -15,7 +16,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -187,6 +191,47 @@ TEST(BatchFetcher, StreamsEachOutcomeOnceAsItsRequestEnds)
             << i;
     }
     VSIRmdirRecursive("/vsimem/bfs");
+}
+
+TEST(FetchWorkerPool, RunsOnThatManyThreadsAtOnceAndKeepsThemForTheNextBatch)
+{
+    // More threads than any earlier test of this binary asked for, so the
+    // pool holds exactly these after the first call.
+    constexpr size_t N = 32;
+    std::mutex oMutex;
+    std::condition_variable oArrived;
+    size_t nArrived = 0;
+    bool bAllAtOnce = true;
+    std::set<std::thread::id> aoFirst;
+    std::set<std::thread::id> aoSecond;
+    std::thread::id oCallerThread;
+    auto RunsOn = [&](std::set<std::thread::id> &aoIds)
+    {
+        return [&]
+        {
+            std::unique_lock<std::mutex> oLock(oMutex);
+            aoIds.insert(std::this_thread::get_id());
+            ++nArrived;
+            oArrived.notify_all();
+            // Each run waits for all N: they can only all finish if they
+            // run at the same time.
+            if (!oArrived.wait_for(oLock, std::chrono::seconds(60),
+                                   [&] { return nArrived % N == 0; }))
+                bAllAtOnce = false;
+        };
+    };
+    const auto InCaller = [&]
+    {
+        std::lock_guard<std::mutex> oLock(oMutex);
+        oCallerThread = std::this_thread::get_id();
+    };
+    EXPECT_EQ(RunOnPoolThreads(N, RunsOn(aoFirst), InCaller), N);
+    EXPECT_EQ(oCallerThread, std::this_thread::get_id());
+    EXPECT_EQ(RunOnPoolThreads(N, RunsOn(aoSecond), [] {}), N);
+    EXPECT_TRUE(bAllAtOnce);
+    EXPECT_EQ(aoFirst.size(), N);
+    EXPECT_EQ(aoFirst.count(std::this_thread::get_id()), 0u);
+    EXPECT_EQ(aoSecond, aoFirst);  // no new thread for the second batch
 }
 
 class PrefetchTest : public ::testing::Test

@@ -1,5 +1,6 @@
 #include "batch_fetcher.h"
 #include "exact_range_read.h"
+#include "fetch_worker_pool.h"
 #include "range_coalescer.h"
 #include "target_state.h"
 
@@ -13,8 +14,6 @@
 #include <map>
 #include <mutex>
 #include <new>
-#include <system_error>
-#include <thread>
 
 namespace kerchunk
 {
@@ -187,24 +186,16 @@ void FetchRanges(const std::vector<RangeRequest> &aoRequests, const FetchSetting
         if (!bInCaller)
             CPLSetThreadLocalConfigOptions(nullptr);
     };
+    // The caller works too: the batch gets done even when no pool thread
+    // can be started.
     const size_t nWorkers =
         std::min(aoJobs.size(), std::max<size_t>(1, oSettings.nMaxInFlight));
-    std::vector<std::thread> aoThreads;
-    try
-    {
-        for (size_t i = 1; i < nWorkers; ++i)
-            aoThreads.emplace_back(Work, false);
-    }
-    catch (const std::system_error &)
-    {
-        // No more threads: the ones started and the caller do the work.
-    }
-    {
-        CPLErrorStateBackuper oKeepCallerError;
-        Work(true);
-    }
-    for (auto &oThread : aoThreads)
-        oThread.join();
+    RunOnPoolThreads(nWorkers > 0 ? nWorkers - 1 : 0, [&] { Work(false); },
+                     [&]
+                     {
+                         CPLErrorStateBackuper oKeepCallerError;
+                         Work(true);
+                     });
     oStats.nFailedRequests = nFailed;
 }
 

@@ -1,6 +1,8 @@
 // Fetching many byte ranges at once: ranges of one target are coalesced
 // (range_coalescer.h) and the resulting requests run concurrently, at most
-// nMaxInFlight at a time, each worker with its own VSILFILE per target.
+// nMaxInFlight at a time, each worker with its own VSILFILE per target;
+// the workers are the caller and threads of a process-wide pool
+// (fetch_worker_pool.h), which keep their connections between batches.
 // A span is read as an exact range (exact_range_read.h), not as whole
 // /vsicurl/ blocks, and fetched bytes go to the caller's sink as each
 // request ends, so a batch holds no more than its requests in flight.
