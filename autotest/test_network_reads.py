@@ -198,6 +198,27 @@ def test_pixel_series_is_read_past_the_block_cache(served):
 
 
 @pytest.mark.parametrize("prefetch", ["YES", "NO"])
+def test_targets_are_opened_without_listing_their_folder(served, prefetch, config_options):
+    """GDAL lists a file's folder when it first opens it (one more round
+    trip, a LIST of a whole prefix on object stores) unless
+    GDAL_DISABLE_READDIR_ON_OPEN says not to: chunk targets are opened
+    without, unless the user set that option."""
+    server, refs_path, path = served
+    config_options(KERCHUNK_PREFETCH=prefetch, GDAL_DISABLE_READDIR_ON_OPEN=None)
+    gdal.VSICurlClearCache()
+    before = len(server.requests)
+    got = open_var(refs_path).ReadAsArray(5, 5, 1, 1, band_list=[1, 2])[:, 0, 0]
+    assert {r[1] for r in server.requests[before:]} == {"/era5.nc"}, server.requests[before:]
+    assert got.tobytes() == native_series(path, "t2m", 5, 5)[:2].tobytes()
+    # The user's choice stands.
+    config_options(GDAL_DISABLE_READDIR_ON_OPEN="NO")
+    gdal.VSICurlClearCache()
+    before = len(server.requests)
+    open_var(refs_path).ReadAsArray(5, 5, 1, 1, band_list=[3])
+    assert "/" in {r[1] for r in server.requests[before:]}, server.requests[before:]
+
+
+@pytest.mark.parametrize("prefetch", ["YES", "NO"])
 def test_chunks_are_asked_for_exact_ranges(served, prefetch, config_options):
     """Chunks are asked for byte for byte (what fsspec transfers), batched
     or key by key, not rounded out to /vsicurl/'s blocks."""

@@ -67,7 +67,9 @@ class Nginx:
     access log of method, path, range and bytes sent per request; with
     delay_ms, each request waits that long first (echo module)."""
 
-    LOG_FORMAT = "'$request_method $uri \"$http_range\" $status $bytes_sent'"
+    # Bytes sent (headers included) fifth; then when the answer ended and
+    # how long the request took, for tracing.
+    LOG_FORMAT = "'$request_method $uri \"$http_range\" $status $bytes_sent $msec $request_time'"
 
     def __init__(self, root, workdir, port=None, delay_ms=None):
         self.exe = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -153,7 +155,7 @@ class AccessLogCounter:
                 continue
             rng = parts[2].strip('"')
             log.append((parts[0], parts[1], None if rng == "-" else rng))
-            nbytes += int(parts[-1])
+            nbytes += int(parts[4])
         return len(log), nbytes, log
 
 

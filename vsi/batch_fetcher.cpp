@@ -2,6 +2,7 @@
 #include "exact_range_read.h"
 #include "fetch_worker_pool.h"
 #include "range_coalescer.h"
+#include "target_open.h"
 #include "target_state.h"
 
 #include "cpl_conv.h"
@@ -77,7 +78,7 @@ bool ReadSpan(const FetchJob &oJob, std::map<std::string, VSIFileUniquePtr> &oHa
     CPLErrorReset();
     auto &poFile = oHandles[osTarget];
     if (!poFile)
-        poFile.reset(VSIFOpenExL(osTarget.c_str(), "rb", TRUE));
+        poFile.reset(OpenTargetForRangeReads(osTarget, true));
     size_t nRead = 0;
     if (poFile)
     {

@@ -8,6 +8,7 @@
 #include "parquet_references.h"
 #include "references_cache.h"
 #include "target_policy.h"
+#include "target_open.h"
 #include "url_mapping.h"
 #include "vsikerchunk.h"
 
@@ -238,7 +239,7 @@ bool ReadKey(const LoadedReferences &oRefs, const std::string &osKey,
     std::string osTarget;
     if (!ResolveTarget(oRefs, osKey, *poRef, osTarget, osError))
         return false;
-    VSILFILE *fp = VSIFOpenL(osTarget.c_str(), "rb");
+    VSILFILE *fp = OpenTargetForRangeReads(osTarget, false);
     if (fp == nullptr)
     {
         osError = oRefs.osRefsPath + ": key '" + osKey + "': cannot open " + osTarget;

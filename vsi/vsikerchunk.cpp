@@ -8,6 +8,7 @@
 #include "gdal_paths.h"
 #include "gdal_vsi_compat.h"
 #include "references_cache.h"
+#include "target_open.h"
 #include "vsi_handles.h"
 
 #include "cpl_conv.h"
@@ -182,7 +183,7 @@ VSIOpenResult VSIKerchunkFilesystemHandler::OpenTarget(const LoadedReferences &o
     }
     // VSILFILE is GDAL's opaque name for a VSIVirtualHandle.
     auto poTarget = std::unique_ptr<VSIVirtualHandle>(reinterpret_cast<VSIVirtualHandle *>(
-        VSIFOpenExL(osTarget.c_str(), "rb", TRUE)));
+        OpenTargetForRangeReads(osTarget, true)));
     if (!poTarget)
     {
         osError = osDescription + ": cannot open target " + osTarget + ": " +
