@@ -1,12 +1,14 @@
 """A small HTTP server for tests: serves a folder on loopback with HEAD and
 single Range requests (what GDAL's /vsicurl/ needs), counts requests, and can
 be told to fail: every request (fail_with), or chosen GETs (add_fault) with
-an HTTP status, a reset connection or a body shorter than announced."""
+an HTTP status, a reset connection or a body shorter than announced; HEAD
+answers can be delayed (head_delay), as a distant server's would be."""
 import email.utils
 import http.server
 import os
 import re
 import threading
+import time
 
 
 class RangeRequestHandler(http.server.BaseHTTPRequestHandler):
@@ -48,6 +50,7 @@ class RangeRequestHandler(http.server.BaseHTTPRequestHandler):
         full = self._start("HEAD", None)
         if full is None:
             return
+        time.sleep(self.server.head_delay)
         self.send_response(200)
         self.send_header("Content-Length", str(os.path.getsize(full)))
         self.send_header("Accept-Ranges", "bytes")
@@ -146,6 +149,7 @@ class RangeServer:
         self.httpd.root = os.path.abspath(root)
         self.httpd.requests = []
         self.httpd.fail_with = None
+        self.httpd.head_delay = 0.0  # seconds before each HEAD is answered
         self.httpd.faults = []
         self.httpd.lock = threading.Lock()
         self.url = "http://127.0.0.1:%d" % self.httpd.server_address[1]
@@ -157,6 +161,9 @@ class RangeServer:
 
     def fail_with(self, status):
         self.httpd.fail_with = status
+
+    def head_delay(self, seconds):
+        self.httpd.head_delay = seconds
 
     def add_fault(self, kind, times=1, path=None, offset=None):
         """The next `times` GETs of `path` (any when None) whose range holds

@@ -197,6 +197,23 @@ def test_pixel_series_is_read_past_the_block_cache(served):
     assert got.tobytes() == want.tobytes()
 
 
+def test_workers_of_a_batch_send_one_head_request_per_target(served, config_options):
+    """The workers of a batch opening one file at once: the first one asks
+    GDAL for its properties (a HEAD), the others wait and use GDAL's cache,
+    instead of one HEAD each. (HEADs answered late: all workers open the
+    file before the first HEAD comes back.)"""
+    server, refs_path, path = served
+    config_options(KERCHUNK_COALESCE_GAP="0")  # one request per chunk: many workers
+    server.head_delay(0.3)
+    gdal.VSICurlClearCache()
+    before = len(server.requests)
+    ds = gdal.OpenEx('KERCHUNK:"%s"' % refs_path, gdal.OF_MULTIDIM_RASTER)
+    got = ds.GetRootGroup().OpenMDArray("t2m").GetView("[:,5,5]").ReadAsArray()
+    heads = [r for r in server.requests[before:] if r[0] == "HEAD"]
+    assert len(heads) == 1, heads
+    assert got.tobytes() == native_series(path, "t2m", 5, 5).tobytes()
+
+
 @pytest.mark.parametrize("prefetch", ["YES", "NO"])
 def test_targets_are_opened_without_listing_their_folder(served, prefetch, config_options):
     """GDAL lists a file's folder when it first opens it (one more round

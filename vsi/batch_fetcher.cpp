@@ -70,7 +70,7 @@ std::vector<FetchJob> PlanJobs(const std::vector<RangeRequest> &aoRequests,
 
 // Reads a job's span; false with osError on failure or a short read.
 bool ReadSpan(const FetchJob &oJob, std::map<std::string, VSIFileUniquePtr> &oHandles,
-              std::string &osBuffer, std::string &osError)
+              TargetOpener &oOpener, std::string &osBuffer, std::string &osError)
 {
     const std::string &osTarget = *oJob.posTarget;
     const uint64_t nOffset = oJob.oSpan.nOffset;
@@ -78,7 +78,7 @@ bool ReadSpan(const FetchJob &oJob, std::map<std::string, VSIFileUniquePtr> &oHa
     CPLErrorReset();
     auto &poFile = oHandles[osTarget];
     if (!poFile)
-        poFile.reset(OpenTargetForRangeReads(osTarget, true));
+        poFile.reset(oOpener.Open(osTarget));
     size_t nRead = 0;
     if (poFile)
     {
@@ -115,15 +115,15 @@ void FailJob(const FetchJob &oJob, const std::string &osError, const FetchOutcom
 }
 
 void RunJob(const FetchJob &oJob, const std::vector<RangeRequest> &aoRequests,
-            std::map<std::string, VSIFileUniquePtr> &oHandles, const FetchOutcomeSink &oSink,
-            std::atomic<size_t> &nFailed)
+            std::map<std::string, VSIFileUniquePtr> &oHandles, TargetOpener &oOpener,
+            const FetchOutcomeSink &oSink, std::atomic<size_t> &nFailed)
 {
     std::string osBuffer;
     std::string osError;
     bool bOK = false;
     try
     {
-        bOK = ReadSpan(oJob, oHandles, osBuffer, osError);
+        bOK = ReadSpan(oJob, oHandles, oOpener, osBuffer, osError);
         if (bOK)
         {
             for (const size_t i : oJob.anRequests)
@@ -172,6 +172,7 @@ void FetchRanges(const std::vector<RangeRequest> &aoRequests, const FetchSetting
 
     std::atomic<size_t> nNextJob{0};
     std::atomic<size_t> nFailed{0};
+    TargetOpener oOpener;
     // Workers see the caller's thread-local options (credentials, headers).
     const CPLStringList aosThreadOptions(CPLGetThreadLocalConfigOptions(), TRUE);
     auto Work = [&](bool bInCaller)
@@ -183,7 +184,7 @@ void FetchRanges(const std::vector<RangeRequest> &aoRequests, const FetchSetting
             CPLSetThreadLocalConfigOptions(aosThreadOptions.List());
         std::map<std::string, VSIFileUniquePtr> oHandles;
         for (size_t i = nNextJob++; i < aoJobs.size(); i = nNextJob++)
-            RunJob(aoJobs[i], aoRequests, oHandles, oSink, nFailed);
+            RunJob(aoJobs[i], aoRequests, oHandles, oOpener, oSink, nFailed);
         if (!bInCaller)
             CPLSetThreadLocalConfigOptions(nullptr);
     };

@@ -23,4 +23,26 @@ VSILFILE *OpenTargetForRangeReads(const std::string &osTarget, bool bSetError)
     return fp;
 }
 
+VSILFILE *TargetOpener::Open(const std::string &osTarget)
+{
+    std::unique_lock<std::mutex> oLock(m_oMutex);
+    if (m_oStarted.count(osTarget))
+    {
+        m_oOpened.wait(oLock, [&] { return m_oOpening.count(osTarget) == 0; });
+        oLock.unlock();
+        return OpenTargetForRangeReads(osTarget, true);
+    }
+    // Both sets are updated before the open, so that what follows it
+    // cannot throw: waiting workers are always released.
+    m_oStarted.insert(osTarget);
+    m_oOpening.insert(osTarget);
+    oLock.unlock();
+    VSILFILE *fp = OpenTargetForRangeReads(osTarget, true);
+    oLock.lock();
+    // A failed first open lets the others try for themselves.
+    m_oOpening.erase(osTarget);
+    m_oOpened.notify_all();
+    return fp;
+}
+
 }  // namespace kerchunk
