@@ -253,6 +253,8 @@ class DelayedServer:
         self._nginx = self._proxy = self._netem = self._counter = None
 
     def __enter__(self):
+        # SIGTERM unwinds like Ctrl-C: nginx stopped, the qdisc removed.
+        self._previous_sigterm = signal.signal(signal.SIGTERM, _exit_on_sigterm)
         if self.mode == "nginx":
             self._nginx = Nginx(self.root, self.workdir, delay_ms=0).__enter__()
         else:
@@ -276,6 +278,7 @@ class DelayedServer:
             self._proxy.__exit__(*exc)
         if self._nginx:
             self._nginx.__exit__(*exc)
+        signal.signal(signal.SIGTERM, self._previous_sigterm)
 
     @property
     def url(self):
