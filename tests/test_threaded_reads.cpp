@@ -149,7 +149,10 @@ void WriteShuffledFixture()
 {
     std::string osData;
     std::string osRefs = R"({"version":1,"refs":{".zgroup":"{\"zarr_format\":2}")";
-    osRefs += R"(,"s/.zarray":"{\"chunks\":[2,4,5],\"compressor\":null,\"dtype\":\"<u2\",\"fill_value\":0,\"filters\":[{\"id\":\"shuffle\",\"elementsize\":2},{\"id\":\"zlib\",\"level\":1}],\"order\":\"C\",\"shape\":[24,8,10],\"zarr_format\":2}")";
+    osRefs += R"(,"s/.zarray":"{\"chunks\":[2,4,5],\"compressor\":null,\"dtype\":\"<u2\",)"
+              R"(\"fill_value\":0,\"filters\":[{\"id\":\"shuffle\",\"elementsize\":2},)"
+              R"({\"id\":\"zlib\",\"level\":1}],\"order\":\"C\",\"shape\":[24,8,10],)"
+              R"(\"zarr_format\":2}")";
     osRefs += R"(,"s/.zattrs":"{\"_ARRAY_DIMENSIONS\":[\"t\",\"y\",\"x\"]}")";
     for (int ct = 0; ct < T / S_CHUNK_T; ++ct)
         for (int cy = 0; cy < NY / S_CHUNK_Y; ++cy)
