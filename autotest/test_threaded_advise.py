@@ -141,3 +141,29 @@ def test_advise_read_with_failing_chunk_returns(small_chunks, tmp_path, prefetch
     assert r.returncode == 0, r.stderr[-2000:]
     assert "advice taken" in r.stdout
     assert "read failed:" in r.stdout and "t2m/60.0.0" in r.stdout, r.stdout
+
+
+@pytest.mark.parametrize("prefetch", ["YES", "NO"])
+def test_advise_read_keeps_tiles_apart(tmp_path, config_options, prefetch):
+    """GDAL 3.6's threaded AdviseRead keys the tiles it decodes by an index
+    built with the previous dimension's size instead of its tile count: with
+    2 steps and 10 tiles along y, tile (0, 2) and tile (1, 0) share a key and
+    one is read for the other, silently (256 of 640 values wrong on a plain
+    Zarr folder). The driver's AdviseRead never hands the advice to it."""
+    path = tmp_path / "two_steps.nc"
+    values = np.arange(2 * 40 * 8, dtype="f4").reshape(2, 40, 8)
+    with netCDF4.Dataset(path, "w") as nc:
+        for name, size in zip(("time", "y", "x"), values.shape):
+            nc.createDimension(name, size)
+        var = nc.createVariable("t2m", "f4", ("time", "y", "x"), zlib=True,
+                                chunksizes=(1, 4, 8))
+        var[:] = values
+    refs = tmp_path / "refs.json"
+    generate(path, refs)
+    config_options(GDAL_NUM_THREADS="4", KERCHUNK_PREFETCH=prefetch)
+    ds = gdal.OpenEx("KERCHUNK:%s" % refs, gdal.OF_MULTIDIM_RASTER)
+    arr = ds.GetRootGroup().OpenMDArray("t2m")
+    assert arr.AdviseRead([0, 0, 0], [2, 40, 8]) == gdal.CE_None
+    with netCDF4.Dataset(path) as nc:
+        want = np.asarray(nc["t2m"][:])
+    assert arr.ReadAsArray().tobytes() == want.tobytes()

@@ -166,8 +166,11 @@ bool KerchunkMDArray::IAdviseRead(const GUInt64 *arrayStartIdx, const size_t *co
     // AdviseRead (not even when reads are not planned): GDAL 3.6's decodes
     // the tiles on GDAL_NUM_THREADS workers, and when one tile fails to read
     // the other workers return without counting themselves done, so the call
-    // never returns (ZarrArray::IAdviseRead's job function; issue 9). A key
-    // that cannot be read must instead fail the read with its name.
+    // never returns (ZarrArray::IAdviseRead's job function; issue 9); and it
+    // keys decoded tiles by an index built with the previous dimension's size
+    // instead of its tile count, so tiles can collide and be read for each
+    // other, silently. A key that cannot be read must instead fail the read
+    // with its name.
     if (!m_poChunkGrid || !IsPrefetchEnabled())
         return true;
     try
