@@ -10,6 +10,7 @@ import json
 import os
 import pathlib
 import shutil
+import struct
 import subprocess
 import threading
 
@@ -506,6 +507,33 @@ def test_unsupported_features_warn_and_skip(workdir):
         "members is not supported (--strict)" in r.stderr
     assert not (workdir / "strict.json").exists()
     assert not list(workdir.glob("strict.json.tmp*"))
+
+
+def test_sizes_from_a_corrupt_header_are_refused_before_allocation(workdir):
+    """A type size or a shape patched to billions (fuzz_hdf5 found a 4 GB
+    allocation from a 64 KB file): the dataset is skipped with the size named,
+    the others are generated."""
+    src = workdir / "sizes.h5"
+    with h5py.File(src, "w") as f:
+        f.create_dataset("good", data=np.arange(4, dtype="i4"))
+        f.create_dataset("big_element", data=np.array([b"x" * 10, b"y" * 10], dtype="S74565"))
+        f.create_dataset("many_strings", data=np.array(["a", "bc"] * 38000, dtype=object),
+                         dtype=h5py.string_dtype(), chunks=(1000,))
+    data = bytearray(src.read_bytes())
+    type_size, dims = struct.pack("<I", 74565), struct.pack("<Q", 76000)
+    assert data.count(type_size) == 1 and data.count(dims) == 2  # current and maximum dims
+    data = data.replace(type_size, struct.pack("<I", 0xFFFFFFF7))
+    data = data.replace(dims, struct.pack("<Q", (1 << 29) + 1))
+    corrupt = workdir / "sizes_corrupt.h5"
+    corrupt.write_bytes(bytes(data))
+    out = workdir / "sizes.json"
+    r = hc.generate(corrupt, out, quiet=False)
+    refs = hc.load_refs(out)
+    assert "good/.zarray" in refs and "big_element/.zarray" not in refs
+    assert f"{corrupt}: /big_element skipped: a datatype of 4294967287 bytes " \
+        "(more than 16777216) is not supported" in r.stderr
+    assert f"{corrupt}: /many_strings skipped: inlining 536870913 variable-length " \
+        "strings (more than 8388608) is not supported" in r.stderr
 
 
 def _truncated(workdir, src):

@@ -79,6 +79,10 @@ std::string RegisterCodecChain(const std::vector<CPLJSONObject> &aoStages);
 // - with "compressor": null and a codec of ours as the LAST filter (the first
 //   one decoding), that filter moves to the compressor position, so GDAL reads
 //   the whole chunk (kerchunk writes GRIB as filters=[grib], compressor=null).
+// - filters still left after these rules become, with the compressor, one
+//   chain compressor, and "filters" null: GDAL 3.6 reads a filter's JSON on
+//   its AdviseRead worker threads, which json-c does not allow (see
+//   FoldFiltersIntoChain in zarray_adapter.cpp); a compressor goes by id.
 // Returns true if it changed anything. Never fails: anything it does not
 // recognise is left for the Zarr driver to report.
 bool AdaptZarrayForGDAL36(CPLJSONObject &oZarray);

@@ -2,6 +2,8 @@
 // codecs as numcodecs would (see codec_contract.h for why).
 #include "codecs.h"
 
+#include "cpl_compressor.h"
+
 namespace kerchunk
 {
 
@@ -156,6 +158,57 @@ bool AdaptKerchunkCodecs(CPLJSONObject &oZarray)
     return true;
 }
 
+// Whether GDAL can decode with this stage: one of ours, or a codec (plain,
+// variant or chain) already in GDAL's registry.
+bool IsDecodableStage(const CPLJSONObject &oStage)
+{
+    if (oStage.GetType() != CPLJSONObject::Type::Object ||
+        oStage.GetObj("id").GetType() != CPLJSONObject::Type::String)
+        return false;
+    const std::string osId = oStage.GetObj("id").ToString();
+    return IsKerchunkCodecId(osId) || CPLGetDecompressor(osId.c_str()) != nullptr;
+}
+
+// GDAL 3.6's Zarr AdviseRead decodes tiles on GDAL_NUM_THREADS worker
+// threads (all CPUs by default), and each of them walks the array's filters
+// as shared json-c objects (ZarrArray::LoadTileData: m_oFiltersArray[i],
+// ["id"], GetChildren, ToString). json-c's reference counts and print
+// buffers are not thread-safe (Debian 12's libjson-c5 increments them
+// without atomics), so the threads free filter objects under each other:
+// use after free, SIGSEGV (issue 9). A compressor is looked up by its id
+// alone; so the filters left after the moves above become, with the
+// compressor, one chain compressor, and no filter JSON is read while
+// decoding. The chain runs the same decoders with the same options.
+bool FoldFiltersIntoChain(CPLJSONObject &oZarray)
+{
+    const CPLJSONObject oCompressor = oZarray.GetObj("compressor");
+    const CPLJSONObject oFilters = oZarray.GetObj("filters");
+    if (oFilters.GetType() != CPLJSONObject::Type::Array)
+        return false;
+    const CPLJSONArray oFilterArray = oFilters.ToArray();
+    if (oFilterArray.Size() == 0)
+        return false;
+    std::vector<CPLJSONObject> aoStages;  // in decoding order
+    if (oCompressor.GetType() == CPLJSONObject::Type::Object)
+        aoStages.push_back(oCompressor);
+    else if (oCompressor.GetType() != CPLJSONObject::Type::Null &&
+             oCompressor.GetType() != CPLJSONObject::Type::Unknown)
+        return false;
+    for (int i = oFilterArray.Size() - 1; i >= 0; --i)
+        aoStages.push_back(oFilterArray[i]);
+    // An unknown codec is left for the Zarr driver to report by name.
+    for (const auto &oStage : aoStages)
+    {
+        if (!IsDecodableStage(oStage))
+            return false;
+    }
+    const std::string osChain = RegisterCodecChain(aoStages);
+    if (osChain.empty())
+        return false;
+    SetPipeline(oZarray, CodecWithId(osChain), oFilterArray, 0);
+    return true;
+}
+
 }  // namespace
 
 bool AdaptZarrayForGDAL36(CPLJSONObject &oZarray)
@@ -164,7 +217,10 @@ bool AdaptZarrayForGDAL36(CPLJSONObject &oZarray)
         return false;
     // GDAL's codec moves first: a checksum chain may then take it in.
     const bool bMoved = MoveGDALCodecToCompressor(oZarray);
-    return AdaptKerchunkCodecs(oZarray) || bMoved;
+    const bool bAdapted = AdaptKerchunkCodecs(oZarray);
+    // Last: whatever filters the rules above left.
+    const bool bFolded = FoldFiltersIntoChain(oZarray);
+    return bMoved || bAdapted || bFolded;
 }
 
 }  // namespace kerchunk

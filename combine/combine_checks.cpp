@@ -1,9 +1,13 @@
 // CheckCompatibility (combine_plan.h): every input agrees with the first one.
 #include "combine_plan.h"
 
+#include "coordinate_reader.h"
 #include "error.h"
 
+#include "cpl_error.h"
+
 #include <algorithm>
+#include <map>
 
 namespace kerchunk
 {
@@ -34,8 +38,49 @@ std::string Join(const std::vector<uint64_t> &an)
     return nlohmann::json(an).dump();
 }
 
-// Arrays taken once: inline chunks (small coordinates) must hold the same
-// bytes; referenced ones are trusted as the metadata agrees.
+// Arrays taken once must be the same in every input. One-dimensional numeric
+// ones (latitude, level...: the usual case) are read from both inputs and
+// compared value for value, up to this size; the others by their inline
+// chunks, their referenced chunks trusted once the metadata agrees.
+constexpr uint64_t MAX_COMPARED_BYTES = 16 * 1024 * 1024;
+
+bool IsComparedByValue(const ArrayMetadata &oArray)
+{
+    const std::string osDtype = oArray.oZarray.value("dtype", "");
+    if (oArray.anShape.size() != 1 || osDtype.size() != 3 ||
+        std::string("<>|").find(osDtype[0]) == std::string::npos ||
+        std::string("fiu").find(osDtype[1]) == std::string::npos ||
+        std::string("1248").find(osDtype[2]) == std::string::npos)
+        return false;
+    return oArray.anShape[0] <= MAX_COMPARED_BYTES / static_cast<uint64_t>(osDtype[2] - '0');
+}
+
+// False when a chunk cannot be read or decoded in either input (a missing
+// chunk is the fill value, legal in Zarr): the inline chunks are compared then.
+bool CompareValues(const std::string &osArray, const CombineInput &oA, const CombineInput &oB,
+                   std::map<std::string, std::string> &oFirstValues)
+{
+    std::string osB;
+    try
+    {
+        auto it = oFirstValues.find(osArray);
+        if (it == oFirstValues.end())
+            it = oFirstValues
+                     .emplace(osArray, ReadOneDimensionalBytes(oA, oA.oArrays.at(osArray)))
+                     .first;
+        osB = ReadOneDimensionalBytes(oB, oB.oArrays.at(osArray));
+        if (it->second == osB)
+            return true;
+    }
+    catch (const Error &e)
+    {
+        CPLDebug("KERCHUNK", "combine: %s not compared by value: %s", osArray.c_str(), e.what());
+        return false;
+    }
+    throw Error("array " + osArray + ": values differ between " + oA.osName + " and " +
+                oB.osName + "; it is taken once, so it must be identical");
+}
+
 void CompareInlineChunks(const std::string &osArray, const CombineInput &oA,
                          const CombineInput &oB)
 {
@@ -59,7 +104,8 @@ void CompareInlineChunks(const std::string &osArray, const CombineInput &oA,
 }
 
 void CompareArray(const std::string &osArray, const CombinePlan &oPlan,
-                  const CombineInput &oFirst, const CombineInput &oOther)
+                  const CombineInput &oFirst, const CombineInput &oOther,
+                  std::map<std::string, std::string> &oFirstValues)
 {
     const auto itOther = oOther.oArrays.find(osArray);
     if (itOther == oOther.oArrays.end())
@@ -81,7 +127,8 @@ void CompareArray(const std::string &osArray, const CombinePlan &oPlan,
             anShapeA[iDim] = anShapeB[iDim] = 0;
     if (anShapeA != anShapeB)
         Refuse(osArray, "shapes", oFirst, Join(oA.anShape), oOther, Join(oB.anShape));
-    if (!bConcat)
+    if (!bConcat &&
+        !(IsComparedByValue(oA) && CompareValues(osArray, oFirst, oOther, oFirstValues)))
         CompareInlineChunks(osArray, oFirst, oOther);
 }
 
@@ -122,13 +169,14 @@ void CheckWholeChunks(const std::vector<CombineInput> &aoInputs, const CombinePl
 void CheckCompatibility(const std::vector<CombineInput> &aoInputs, const CombinePlan &oPlan)
 {
     const CombineInput &oFirst = aoInputs[oPlan.anOrder[0]];
+    std::map<std::string, std::string> oFirstValues;  // arrays compared by value
     for (size_t k = 1; k < oPlan.anOrder.size(); ++k)
     {
         const CombineInput &oOther = aoInputs[oPlan.anOrder[k]];
         for (const auto &oItem : oFirst.oArrays)
         {
             if (!oPlan.IsCombinedCoordinate(oItem.first))
-                CompareArray(oItem.first, oPlan, oFirst, oOther);
+                CompareArray(oItem.first, oPlan, oFirst, oOther, oFirstValues);
         }
         for (const auto &oItem : oOther.oArrays)
             if (!oFirst.oArrays.count(oItem.first))

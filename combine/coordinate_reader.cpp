@@ -149,19 +149,18 @@ std::vector<double> DecodeNumbers(const std::string &osDtype, const std::string 
     return adf;
 }
 
-CoordinateValues ReadCoordinateValues(const CombineInput &oInput, const ArrayMetadata &oArray)
+std::string ReadOneDimensionalBytes(const CombineInput &oInput, const ArrayMetadata &oArray)
 {
     RegisterCodecs();  // shuffle and the other codecs GDAL 3.6 lacks
     const std::string osWhat = oInput.osName + ": array " + oArray.osPath;
     if (oArray.anShape.size() != 1)
         throw Error(osWhat + ": a coordinate must be one-dimensional");
-    CoordinateValues oValues;
-    oValues.osDtype = oArray.oZarray.value("dtype", "");
-    const size_t nElement = ElementSize(oValues.osDtype, osWhat);
+    const size_t nElement = ElementSize(oArray.oZarray.value("dtype", ""), osWhat);
     const uint64_t nLength = oArray.anShape[0];
     const uint64_t nChunk = oArray.anChunks[0];
     if (nChunk * nElement > (uint64_t(1) << 30))
         throw Error(osWhat + ": coordinate chunks over 1 GB");
+    std::string osRaw;
     for (uint64_t iChunk = 0; iChunk * nChunk < nLength; ++iChunk)
     {
         const std::string osKey = MakeChunkKey(oArray, {iChunk});
@@ -169,9 +168,18 @@ CoordinateValues ReadCoordinateValues(const CombineInput &oInput, const ArrayMet
                                                static_cast<size_t>(nChunk * nElement),
                                                oInput.osName + ": " + osKey);
         const uint64_t nUsed = std::min(nChunk, nLength - iChunk * nChunk);
-        oValues.osRaw.append(osTile, 0, static_cast<size_t>(nUsed * nElement));
+        osRaw.append(osTile, 0, static_cast<size_t>(nUsed * nElement));
     }
-    oValues.adfValues = DecodeNumbers(oValues.osDtype, oValues.osRaw, osWhat);
+    return osRaw;
+}
+
+CoordinateValues ReadCoordinateValues(const CombineInput &oInput, const ArrayMetadata &oArray)
+{
+    CoordinateValues oValues;
+    oValues.osDtype = oArray.oZarray.value("dtype", "");
+    oValues.osRaw = ReadOneDimensionalBytes(oInput, oArray);
+    oValues.adfValues = DecodeNumbers(oValues.osDtype, oValues.osRaw,
+                                      oInput.osName + ": array " + oArray.osPath);
     return oValues;
 }
 

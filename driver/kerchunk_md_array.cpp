@@ -160,37 +160,40 @@ bool KerchunkMDArray::ReadInParts(const GUInt64 *arrayStartIdx, const size_t *co
 }
 
 bool KerchunkMDArray::IAdviseRead(const GUInt64 *arrayStartIdx, const size_t *count,
-                                  CSLConstList papszOptions) const
+                                  CSLConstList) const
 {
-    if (m_poChunkGrid && IsPrefetchEnabled())
+    // The advice is the planned fetch alone, never the Zarr array's own
+    // AdviseRead (not even when reads are not planned): GDAL 3.6's decodes
+    // the tiles on GDAL_NUM_THREADS workers, and when one tile fails to read
+    // the other workers return without counting themselves done, so the call
+    // never returns (ZarrArray::IAdviseRead's job function; issue 9); and it
+    // keys decoded tiles by an index built with the previous dimension's size
+    // instead of its tile count, so tiles can collide and be read for each
+    // other, silently. A key that cannot be read must instead fail the read
+    // with its name.
+    if (!m_poChunkGrid || !IsPrefetchEnabled())
+        return true;
+    try
     {
-        try
-        {
-            const size_t nDims = GetDimensionCount();
-            Selection oSel;
-            oSel.anStart.assign(arrayStartIdx, arrayStartIdx + nDims);
-            oSel.anCount.assign(count, count + nDims);
-            oSel.anStep.assign(nDims, 1);
-            const auto &oRefs = *m_poRefs;
-            const auto aoParts = PlanSelection(
-                *m_poChunkGrid, oSel, MAX_PLANNED_KEYS, GetChunkCacheCapacity() / 2,
-                [&oRefs](const std::vector<std::string> &aosKeys)
-                { return ReferencedBytes(oRefs, aosKeys); });
-            // Only what fits the cache: the rest would evict it before use.
-            if (!aoParts.empty())
-                PrefetchQuietly(oRefs, aoParts.front().aosKeys);
-            // The advice is taken: the Zarr array's own AdviseRead is not
-            // called as well. In GDAL 3.6 it decodes on worker threads into
-            // tiles held outside the chunk cache's bound, and the autotest
-            // crashed once inside it (under investigation).
-            return true;
-        }
-        catch (const std::exception &e)
-        {
-            CPLDebug("KERCHUNK", "%s: advice not planned: %s", m_osFullName.c_str(), e.what());
-        }
+        const size_t nDims = GetDimensionCount();
+        Selection oSel;
+        oSel.anStart.assign(arrayStartIdx, arrayStartIdx + nDims);
+        oSel.anCount.assign(count, count + nDims);
+        oSel.anStep.assign(nDims, 1);
+        const auto &oRefs = *m_poRefs;
+        const auto aoParts =
+            PlanSelection(*m_poChunkGrid, oSel, MAX_PLANNED_KEYS, GetChunkCacheCapacity() / 2,
+                          [&oRefs](const std::vector<std::string> &aosKeys)
+                          { return ReferencedBytes(oRefs, aosKeys); });
+        // Only what fits the cache: the rest would evict it before use.
+        if (!aoParts.empty())
+            PrefetchQuietly(oRefs, aoParts.front().aosKeys);
     }
-    return m_poZarrArray->AdviseRead(arrayStartIdx, count, papszOptions);
+    catch (const std::exception &e)
+    {
+        CPLDebug("KERCHUNK", "%s: advice not planned: %s", m_osFullName.c_str(), e.what());
+    }
+    return true;
 }
 
 /************************************************************************/

@@ -78,8 +78,8 @@ class KerchunkMDArray final : public GDALMDArray
     bool IWrite(const GUInt64 *arrayStartIdx, const size_t *count, const GInt64 *arrayStep,
                 const GPtrDiff_t *bufferStride, const GDALExtendedDataType &bufferDataType,
                 const void *pSrcBuffer) override;
-    // Fetches what fits the chunk cache as one batch, then lets the Zarr
-    // array decode it on several threads.
+    // Fetches what fits the chunk cache as one batch; decodes nothing ahead
+    // (GDAL 3.6's Zarr AdviseRead can hang: see the definition).
     bool IAdviseRead(const GUInt64 *arrayStartIdx, const size_t *count,
                      CSLConstList papszOptions) const override;
     // The Zarr array itself looks for a .gmac cache of this same file.

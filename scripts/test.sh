@@ -1,7 +1,8 @@
 #!/bin/sh
 # Builds and runs every test: GoogleTest units and the end-to-end autotest
 # (ctest), then the C++ units again under AddressSanitizer and UBSan, then
-# each libFuzzer harness for 60 s (scripts/fuzz.sh; about 7 min with the build).
+# each libFuzzer harness for 60 s (scripts/fuzz.sh; about 7 min with the build)
+# from a fixed seed, after replaying the inputs kept in tests/fuzz/regressions.
 set -eu
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-2}
@@ -15,4 +16,4 @@ cmake --build build-asan -j"$JOBS"
 ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan --output-on-failure -j"$JOBS"
 
-scripts/fuzz.sh 60
+FUZZ_SEED=${FUZZ_SEED:-1} scripts/fuzz.sh 60

@@ -1688,11 +1688,61 @@ TEST(Codecs, VariantIds)
         R"({"compressor": {"id": "blosc", "cname": "lz4"}, "filters": null})"));
     CPLJSONObject oRoot = oDoc.GetRoot();
     EXPECT_FALSE(kerchunk::AdaptZarrayForGDAL36(oRoot));
+    // An unknown codec is left for the Zarr driver to report.
+    ASSERT_TRUE(oDoc.LoadMemory(
+        R"({"compressor": null, "filters": [{"id": "shuffle", "elementsize": 2},
+            {"id": "no_such_codec"}]})"));
+    oRoot = oDoc.GetRoot();
+    EXPECT_FALSE(kerchunk::AdaptZarrayForGDAL36(oRoot));
+    // Known filters, ours or GDAL's, become one chain compressor.
     ASSERT_TRUE(oDoc.LoadMemory(
         R"({"compressor": null, "filters": [{"id": "shuffle", "elementsize": 2},
             {"id": "delta", "dtype": "<i2"}]})"));
     oRoot = oDoc.GetRoot();
-    EXPECT_FALSE(kerchunk::AdaptZarrayForGDAL36(oRoot));
+    EXPECT_TRUE(kerchunk::AdaptZarrayForGDAL36(oRoot));
+    EXPECT_EQ(oRoot.GetObj("compressor")["id"].ToString(),
+              R"(chain:{"id":"delta","dtype":"<i2"}>{"id":"shuffle","elementsize":2})");
+    EXPECT_EQ(oRoot.GetObj("filters").GetType(), CPLJSONObject::Type::Null);
+}
+
+TEST(Codecs, AdaptedArraysSurviveThreadedAdviseRead)
+{
+    // GDAL 3.6's AdviseRead decodes tiles on worker threads that each walk
+    // the array's filter JSON, which json-c does not allow (use after free,
+    // SIGSEGV: issue 9). Adapted, the kerchunk-style pipeline (filters
+    // [shuffle, zlib], compressor null) has no filters left, and many small
+    // tiles decoded ahead on four threads, again and again, read back
+    // exactly what libhdf5 reads.
+    constexpr hsize_t N_ROWS = 256, N_COLS = 64, CHUNK_ROWS = 4, CHUNK_COLS = 8;
+    const auto af = SampleFloats(N_ROWS * N_COLS);
+    auto oDS = WriteH5({N_ROWS, N_COLS}, {CHUNK_ROWS, CHUNK_COLS}, H5T_IEEE_F32LE,
+                       H5T_NATIVE_FLOAT, AsBytes(af), [](hid_t h) {
+                           H5Pset_shuffle(h);
+                           H5Pset_deflate(h, 1);
+                       });
+    ZarrStore oStore;
+    oStore.AddArray("v", {int(N_ROWS), int(N_COLS)}, {int(CHUNK_ROWS), int(CHUNK_COLS)},
+                    "<f4", "null",
+                    R"([{"id": "shuffle", "elementsize": 4}, {"id": "zlib", "level": 1}])");
+    CPLJSONDocument oDoc;
+    ASSERT_TRUE(oDoc.Load(oStore.Root() + "/v/.zarray"));
+    CPLJSONObject oRoot = oDoc.GetRoot();
+    ASSERT_TRUE(kerchunk::AdaptZarrayForGDAL36(oRoot));
+    EXPECT_EQ(oRoot.GetObj("compressor")["id"].ToString(),
+              R"(chain:{"id":"zlib","level":1}>{"id":"shuffle","elementsize":4})");
+    ASSERT_EQ(oRoot.GetObj("filters").GetType(), CPLJSONObject::Type::Null);
+    oStore.Write("v/.zarray", oRoot.Format(CPLJSONObject::PrettyFormat::Plain));
+    for (hsize_t i = 0; i < N_ROWS; i += CHUNK_ROWS)
+        for (hsize_t j = 0; j < N_COLS; j += CHUNK_COLS)
+            oStore.Write(CPLSPrintf("v/%d.%d", int(i / CHUNK_ROWS), int(j / CHUNK_COLS)),
+                         RawChunk(*oDS.poDset, {i, j}));
+    CPLConfigOptionSetter oThreads("GDAL_NUM_THREADS", "4", false);
+    for (int nRound = 0; nRound < 40; ++nRound)
+    {
+        Bytes abyOut;
+        ASSERT_TRUE(ZarrStore::ReadArray(oStore.Root(), "v", abyOut, true)) << nRound;
+        ASSERT_EQ(abyOut, oDS.abyValues) << nRound;
+    }
 }
 
 }  // namespace

@@ -97,9 +97,11 @@ std::string Int32Bytes(std::vector<int32_t> an)
 }
 
 // A file with time (int32, `units`) holding `anTimes`, and v(time) in chunks
-// of `nChunk`, its chunks pointing into data.bin.
+// of `nChunk`, its chunks pointing into data.bin; with `anLevels`, also a
+// coordinate level(level), its chunk referenced in <osName>_level.bin.
 CombineInput MakeInput(const std::string &osName, const std::string &osUnits,
-                       std::vector<int32_t> anTimes, uint64_t nChunk)
+                       std::vector<int32_t> anTimes, uint64_t nChunk,
+                       std::vector<int32_t> anLevels = {})
 {
     const uint64_t n = anTimes.size();
     nlohmann::json oRefs = {
@@ -117,6 +119,19 @@ CombineInput MakeInput(const std::string &osName, const std::string &osUnits,
         {"v/.zattrs", R"({"_ARRAY_DIMENSIONS":["time"]})"}};
     for (uint64_t i = 0; i * nChunk < n; ++i)
         oRefs["v/" + std::to_string(i)] = {"data.bin", 100 * i, 4 * nChunk};
+    if (!anLevels.empty())
+    {
+        const uint64_t nLevels = anLevels.size();
+        oRefs["level/.zarray"] =
+            nlohmann::json({{"shape", {nLevels}}, {"chunks", {nLevels}}, {"dtype", "<i4"},
+                            {"compressor", nullptr}, {"filters", nullptr},
+                            {"fill_value", nullptr}, {"order", "C"}, {"zarr_format", 2}})
+                .dump();
+        oRefs["level/.zattrs"] = R"({"_ARRAY_DIMENSIONS":["level"]})";
+        kerchunk_test::WriteFile("/vsimem/test_combine/" + osName + "_level.bin",
+                                 "header" + Int32Bytes(anLevels));
+        oRefs["level/0"] = {osName + "_level.bin", 6, 4 * nLevels};
+    }
     const std::string osPath = "/vsimem/test_combine/" + osName + ".json";
     const std::string osText = nlohmann::json({{"version", 1}, {"refs", oRefs}}).dump();
     kerchunk_test::WriteFile(osPath, osText);
@@ -207,6 +222,22 @@ TEST(Combine, RefusesWithArrayAndFilesNamed)
                            oOptions),
               "the values of time overlap between a (2000-01-01T00:00:00 to "
               "2000-01-02T00:00:00) and c (2000-01-02T00:00:00 to 2000-01-03T00:00:00)");
+}
+
+TEST(Combine, ArraysTakenOnceMustHoldTheSameValues)
+{
+    // level is referenced, not inline: its values are read and compared.
+    CombineOptions oOptions;
+    oOptions.aosConcatDims = {"time"};
+    EXPECT_EQ(CombineError(InputList(MakeInput("a", "days since 2000-01-01", {0, 1}, 2, {1000, 850}),
+                            MakeInput("b", "days since 2000-01-01", {2, 3}, 2, {1000, 850})),
+                           oOptions),
+              "(no error)");
+    EXPECT_EQ(CombineError(InputList(MakeInput("a", "days since 2000-01-01", {0, 1}, 2, {1000, 850}),
+                            MakeInput("b", "days since 2000-01-01", {2, 3}, 2, {1000, 500})),
+                           oOptions),
+              "array level: values differ between a and b; it is taken once, so it must be "
+              "identical");
 }
 
 std::string LoadError(const std::string &osName, const std::string &osPath)

@@ -632,6 +632,12 @@ void HDF5Generator::WriteContiguous(const DatasetEntry &oEntry, hid_t hDataset,
 std::string ReadVlenStringsAsFixed(hid_t hDataset, hid_t hType, hid_t hSpace,
                                    uint64_t nCount, size_t &nMax)
 {
+    // Each value takes at least one byte once inlined: a count beyond the
+    // limit fails anyway, and is refused before its pointers are allocated.
+    if (nCount > MAX_INLINED_STRING_BYTES / sizeof(char *))
+        throw hdf5::Unsupported("inlining " + std::to_string(nCount) +
+                                " variable-length strings (more than " +
+                                std::to_string(MAX_INLINED_STRING_BYTES / sizeof(char *)) + ")");
     Handle hMem(H5Tcopy(H5T_C_S1));
     H5Tset_size(hMem.get(), H5T_VARIABLE);
     H5Tset_cset(hMem.get(), H5Tget_cset(hType));
@@ -660,8 +666,16 @@ std::string ReadVlenStringsAsFixed(hid_t hDataset, hid_t hType, hid_t hSpace,
 
 // Compact data lives in the object header: inlined as stored (reading with
 // the file type as memory type converts nothing).
-std::string ReadCompactData(hid_t hDataset, hid_t hType, uint64_t nBytes)
+std::string ReadCompactData(hid_t hDataset, hid_t hType, uint64_t nCount, size_t nElementSize)
 {
+    // The layout message gives compact data a 16-bit size: a larger shape
+    // times type is a corrupt header, refused before allocating it.
+    constexpr uint64_t MAX_COMPACT_BYTES = 65535;
+    if (nCount > MAX_COMPACT_BYTES / nElementSize)
+        throw Error("compact data of " + std::to_string(nCount) + " elements of " +
+                    std::to_string(nElementSize) + " bytes (the format stores at most " +
+                    std::to_string(MAX_COMPACT_BYTES) + " bytes)");
+    const uint64_t nBytes = nCount * nElementSize;
     std::string osBytes(static_cast<size_t>(nBytes), '\0');
     if (nBytes > 0)
         CheckRet(H5Dread(hDataset, hType, H5S_ALL, H5S_ALL, H5P_DEFAULT, osBytes.data()),
@@ -695,7 +709,10 @@ void HDF5Generator::WriteDataset(const DatasetEntry &oEntry)
     bool bAllPresent = true;
     uint64_t nCount = 1;
     for (uint64_t nSize : oEntry.anShape)
-        nCount *= nSize;
+    {
+        if (__builtin_mul_overflow(nCount, nSize, &nCount))
+            throw hdf5::Unsupported("shape of more than 2^64 elements");
+    }
 
     if (sType.bVlenString)
     {
@@ -708,7 +725,7 @@ void HDF5Generator::WriteDataset(const DatasetEntry &oEntry)
     else if (eLayout == H5D_COMPACT)
     {
         WriteInlineWhole(oEntry,
-                         ReadCompactData(hDataset.get(), hType.get(), nCount * sType.nSize),
+                         ReadCompactData(hDataset.get(), hType.get(), nCount, sType.nSize),
                          oMeta);
     }
     else if (eLayout == H5D_CHUNKED)

@@ -15,6 +15,15 @@
 namespace kerchunk::hdf5
 {
 
+namespace
+{
+// Sizes read from the file, bounded before they size an allocation: no real
+// type has elements over 16 MB, no real attribute holds 64 MB of strings; a
+// corrupt header can claim 4 GB for either.
+constexpr size_t MAX_ELEMENT_BYTES = 16 * 1024 * 1024;
+constexpr size_t MAX_ATTRIBUTE_BYTES = 64 * 1024 * 1024;
+}  // namespace
+
 std::string SanitizeUtf8(const std::string &osText)
 {
     return nlohmann::json::parse(
@@ -115,6 +124,11 @@ ZarrType MapDatatype(hid_t hType)
     ZarrType sType;
     const H5T_class_t eClass = H5Tget_class(hType);
     const size_t nSize = H5Tget_size(hType);
+    // The type's size is read from the file (up to 4 GB): checked before
+    // anything (a fill value, a chunk re-encoding) allocates one element.
+    if (nSize == 0 || nSize > MAX_ELEMENT_BYTES)
+        throw Unsupported("a datatype of " + std::to_string(nSize) + " bytes (more than " +
+                          std::to_string(MAX_ELEMENT_BYTES) + ")");
     sType.nSize = nSize;
     const bool bBig = H5Tget_order(hType) == H5T_ORDER_BE;
     switch (eClass)
@@ -333,6 +347,10 @@ std::vector<nlohmann::json> ReadValues(hid_t hAttr, hid_t hType, size_t nCount)
     else if (eClass == H5T_STRING)
     {
         const size_t nSize = H5Tget_size(hType);
+        if (nSize == 0 || (nCount > 0 && nSize > MAX_ATTRIBUTE_BYTES / nCount))
+            throw Unsupported(std::to_string(nCount) + " strings of " + std::to_string(nSize) +
+                              " bytes (at most " + std::to_string(MAX_ATTRIBUTE_BYTES) +
+                              " bytes in one attribute)");
         std::vector<char> achData(nSize * nCount);
         Handle hMem(H5Tcopy(hType));
         CheckRet(H5Aread(hAttr, hMem.get(), achData.data()), "H5Aread");

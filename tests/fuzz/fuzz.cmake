@@ -23,7 +23,7 @@ function(kerchunk_add_fuzzer name)
     add_test(NAME ${name}_regressions
       COMMAND ${name} -runs=1 -rss_limit_mb=2048 -timeout=30 ${REG_INPUTS})
     set_tests_properties(${name}_regressions PROPERTIES ENVIRONMENT
-      "LSAN_OPTIONS=suppressions=${KERCHUNK_FUZZ_DIR}/lsan.supp;UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
+      "ASAN_OPTIONS=allocator_may_return_null=0:max_allocation_size_mb=2048;LSAN_OPTIONS=suppressions=${KERCHUNK_FUZZ_DIR}/lsan.supp;UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
   endif()
   set(KERCHUNK_FUZZ_HARNESSES ${KERCHUNK_FUZZ_HARNESSES} ${name} PARENT_SCOPE)
 endfunction()

@@ -25,7 +25,9 @@
 // the stack it was interrupted in (OnChildAlarm): a hang inside libhdf5 (its
 // vlen conversion can spin forever on a corrupt global heap) is skipped like
 // its crashes; a hang in our code is run again in-process, where libFuzzer's
-// -timeout reports it.
+// -timeout reports it. So is a child whose heap grows by more than
+// CHILD_HEAP_BYTES, by the stack of the allocation that crossed it
+// (OnChildMalloc): libhdf5 holds gigabytes on some corrupt files.
 // libhdf5 is not instrumented: the coverage is that of our generator only.
 #include "generator.h"
 #include "reference_writer.h"
@@ -37,9 +39,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sanitizer/allocator_interface.h>
 #include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
@@ -63,6 +67,8 @@ constexpr const char *OUT_PATH = "/vsimem/fuzz_refs.json";
 constexpr int EXIT_OURS = 78;     // an error report in our code
 constexpr int EXIT_LIBHDF5 = 77;  // an error report or a hang whose top frame is libhdf5
 constexpr int EXIT_OURS_HANG = 79;  // still running at CHILD_SECONDS, in our code
+constexpr int EXIT_OURS_MEMORY = 80;  // over CHILD_HEAP_BYTES, allocating in our code
+constexpr size_t CHILD_HEAP_BYTES = size_t(1) << 30;
 // A child running longer is ended and the input run again in-process, where
 // a real hang meets libFuzzer's -timeout (30 s for this harness in
 // scripts/fuzz.sh: the child's 10 s of CPU, or 25 s of wall time on a loaded
@@ -147,31 +153,69 @@ void ChildDied()
     _exit(EXIT_OURS);  // UBSan, or ASan without a usable stack
 }
 
-// In the child, at CHILD_SECONDS of CPU time or CHILD_WALL_SECONDS of wall
-// time: where was it stuck? The first frame that
-// is neither libc (the signal trampoline, memcpy...) nor the sanitizer
-// runtime decides, like ClassifyReport. Not async-signal-safe, which is
-// fine here: the child ends right after.
-void OnChildAlarm(int)
+// In the child, where is it now? The first frame that is neither libc (the
+// signal trampoline, memcpy...) nor the sanitizer runtime nor this file's
+// handlers decides, like ClassifyReport: libhdf5's, or ours (exit code
+// nOursCode). Not async-signal-safe, which is fine here: the child ends
+// right after.
+[[noreturn]] void ExitByCurrentStack(int nOursCode, const char *pszWhat)
 {
     void *apFrames[64];
     const int nFrames = backtrace(apFrames, 64);
-    for (int i = 1; i < nFrames; ++i)  // 0 is this handler
+    for (int i = 1; i < nFrames; ++i)  // 0 is this function
     {
         // "FUNCTION MODULE", symbolized by the sanitizer runtime: our own
         // functions and the runtime's are not in the dynamic symbol table.
         char szFrame[1024] = {};
         __sanitizer_symbolize_pc(apFrames[i], "%f %m", szFrame, sizeof(szFrame));
         const std::string osFrame(szFrame);
-        if (osFrame.rfind("__", 0) == 0 || osFrame.find("OnChildAlarm") != std::string::npos ||
+        if (osFrame.rfind("__", 0) == 0 || osFrame.find("OnChild") != std::string::npos ||
+            osFrame.find("ExitByCurrentStack") != std::string::npos ||
             osFrame.find("libc.so") != std::string::npos ||
-            osFrame.find("libclang_rt") != std::string::npos)
+            osFrame.find("libclang_rt") != std::string::npos ||
+            osFrame.find("fuzzer::") != std::string::npos)
+            continue;
+        // The allocator's entry points, linked into this executable.
+        if (osFrame.rfind("malloc ", 0) == 0 || osFrame.rfind("calloc ", 0) == 0 ||
+            osFrame.rfind("realloc ", 0) == 0 || osFrame.rfind("operator new", 0) == 0 ||
+            osFrame.rfind("posix_memalign ", 0) == 0)
             continue;
         if (getenv("FUZZ_HDF5_SHOW_CHILD") != nullptr)
-            fprintf(stderr, "fuzz_hdf5: child stuck in %s\n", szFrame);
-        _exit(osFrame.find("libhdf5") != std::string::npos ? EXIT_LIBHDF5 : EXIT_OURS_HANG);
+            fprintf(stderr, "fuzz_hdf5: child %s in %s\n", pszWhat, szFrame);
+        _exit(osFrame.find("libhdf5") != std::string::npos ? EXIT_LIBHDF5 : nOursCode);
     }
-    _exit(EXIT_OURS_HANG);
+    _exit(nOursCode);
+}
+
+// At CHILD_SECONDS of CPU time or CHILD_WALL_SECONDS of wall time.
+void OnChildAlarm(int)
+{
+    ExitByCurrentStack(EXIT_OURS_HANG, "stuck");
+}
+
+// libhdf5 can take gigabytes on a few KB: a corrupt global heap made it hold
+// 1.7 GB of heap collections reading ten strings. The child's live heap is
+// checked every 1024 allocations (and at every large one); over
+// CHILD_HEAP_BYTES more than at its start, the allocating stack decides whose
+// it is. Ours is run again in-process, where libFuzzer's -rss_limit_mb
+// reports it with a reproducer.
+size_t g_nChildHeapLimit = 0;
+thread_local bool g_bInMallocHook = false;
+std::atomic<size_t> g_nChildMallocs{0};
+
+void OnChildMalloc(const volatile void *, size_t nSize)
+{
+    if (g_bInMallocHook ||
+        ((++g_nChildMallocs & 1023) != 0 && nSize < (size_t(64) << 20)))
+        return;
+    g_bInMallocHook = true;
+    if (__sanitizer_get_current_allocated_bytes() > g_nChildHeapLimit)
+        ExitByCurrentStack(EXIT_OURS_MEMORY, "over its heap limit");
+    g_bInMallocHook = false;
+}
+
+void OnChildFree(const volatile void *)
+{
 }
 
 [[noreturn]] void RunChild()
@@ -195,6 +239,8 @@ void OnChildAlarm(int)
     // child waits many seconds for a core, and a wall-clock alarm alone took
     // such a slow child for a hang (in libhdf5's frames: skipped). The wall
     // clock stays as a backstop, within the parent's -timeout.
+    g_nChildHeapLimit = __sanitizer_get_current_allocated_bytes() + CHILD_HEAP_BYTES;
+    __sanitizer_install_malloc_and_free_hooks(OnChildMalloc, OnChildFree);
     itimerval sLimit{};
     sLimit.it_value.tv_sec = CHILD_SECONDS;
     setitimer(ITIMER_PROF, &sLimit, nullptr);
