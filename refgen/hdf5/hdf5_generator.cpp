@@ -445,8 +445,15 @@ void HDF5Generator::WriteInlineWhole(const DatasetEntry &oEntry, const std::stri
 // value property is not netCDF's fill value).
 void CheckShapePastExtent(const DatasetEntry &oEntry, hid_t hDcpl)
 {
-    H5D_fill_time_t eFillTime = H5D_FILL_TIME_IFSET;
-    if (H5Pget_fill_time(hDcpl, &eFillTime) < 0 || eFillTime != H5D_FILL_TIME_NEVER)
+    // libhdf5 hands over the file's fill-time byte unchecked, and a value
+    // outside the enumeration must not be loaded as one: compared as an int.
+    H5D_fill_time_t aeFillTime[1] = {H5D_FILL_TIME_IFSET};
+    if (H5Pget_fill_time(hDcpl, aeFillTime) < 0)
+        return;
+    int nFillTime = 0;
+    static_assert(sizeof(nFillTime) == sizeof(aeFillTime[0]), "an int-sized enumeration");
+    memcpy(&nFillTime, aeFillTime, sizeof(nFillTime));
+    if (nFillTime != H5D_FILL_TIME_NEVER)
         return;
     for (size_t i = 0; i < oEntry.anShape.size(); ++i)
     {
