@@ -46,13 +46,17 @@ constexpr uint64_t MAX_COMPARED_BYTES = 16 * 1024 * 1024;
 
 bool IsComparedByValue(const ArrayMetadata &oArray)
 {
-    const std::string osDtype = oArray.oZarray.value("dtype", "");
-    if (oArray.anShape.size() != 1 || osDtype.size() != 3 ||
-        std::string("<>|").find(osDtype[0]) == std::string::npos ||
-        std::string("fiu").find(osDtype[1]) == std::string::npos ||
-        std::string("1248").find(osDtype[2]) == std::string::npos)
+    if (oArray.anShape.size() != 1)
         return false;
-    return oArray.anShape[0] <= MAX_COMPARED_BYTES / static_cast<uint64_t>(osDtype[2] - '0');
+    try
+    {
+        const size_t nElement = ElementSize(oArray.oZarray.value("dtype", ""), oArray.osPath);
+        return oArray.anShape[0] <= MAX_COMPARED_BYTES / nElement;
+    }
+    catch (const Error &)
+    {
+        return false;  // not numeric
+    }
 }
 
 // False when a chunk cannot be read or decoded in either input (a missing

@@ -99,18 +99,6 @@ std::string DecodeChunk(const ArrayMetadata &oArray, std::string osBytes,
     return osBytes;
 }
 
-size_t ElementSize(const std::string &osDtype, const std::string &osWhat)
-{
-    if (osDtype.size() < 3 || std::strchr("<>|", osDtype[0]) == nullptr ||
-        std::strchr("fiu", osDtype[1]) == nullptr)
-        throw Error(osWhat + ": dtype " + osDtype + " is not numeric");
-    const int nSize = atoi(osDtype.c_str() + 2);
-    if (nSize != 1 && nSize != 2 && nSize != 4 && nSize != 8)
-        throw Error(osWhat + ": dtype " + osDtype + " is not supported");
-    if (osDtype[1] == 'f' && nSize < 4)
-        throw Error(osWhat + ": dtype " + osDtype + " is not supported");
-    return static_cast<size_t>(nSize);
-}
 
 }  // namespace
 
@@ -147,6 +135,19 @@ std::vector<double> DecodeNumbers(const std::string &osDtype, const std::string 
         }
     }
     return adf;
+}
+
+size_t ElementSize(const std::string &osDtype, const std::string &osWhat)
+{
+    if (osDtype.size() < 3 || std::strchr("<>|", osDtype[0]) == nullptr ||
+        std::strchr("fiu", osDtype[1]) == nullptr)
+        throw Error(osWhat + ": dtype " + osDtype + " is not numeric");
+    const int nSize = atoi(osDtype.c_str() + 2);
+    if (nSize != 1 && nSize != 2 && nSize != 4 && nSize != 8)
+        throw Error(osWhat + ": dtype " + osDtype + " is not supported");
+    if (osDtype[1] == 'f' && nSize < 4)
+        throw Error(osWhat + ": dtype " + osDtype + " is not supported");
+    return static_cast<size_t>(nSize);
 }
 
 std::string ReadOneDimensionalBytes(const CombineInput &oInput, const ArrayMetadata &oArray)

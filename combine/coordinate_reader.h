@@ -22,6 +22,10 @@ struct CoordinateValues
 // chunk is missing, unreadable or does not decode.
 CoordinateValues ReadCoordinateValues(const CombineInput &oInput, const ArrayMetadata &oArray);
 
+// The size of one element of a numeric Zarr dtype ("<f8", ">i4", "|u1"...);
+// throws kerchunk::Error naming osWhat for other dtypes.
+size_t ElementSize(const std::string &osDtype, const std::string &osWhat);
+
 // The elements of a one-dimensional array as stored (its dtype and byte
 // order), decoded chunk by chunk; throws like ReadCoordinateValues.
 std::string ReadOneDimensionalBytes(const CombineInput &oInput, const ArrayMetadata &oArray);
