@@ -98,6 +98,19 @@ constexpr PackingLimit asPackingLimits[] = {
 };
 constexpr size_t N_PACKING_LIMITS = sizeof(asPackingLimits) / sizeof(asPackingLimits[0]);
 
+// Grid extents eccodes' geographic iterators size their own arrays by,
+// before they compare them with the number of points: Ni longitudes and Nj
+// latitudes, each at most the number of points (a row or a column holds at
+// least one), and the 2N latitudes of a Gaussian grid, global even when the
+// grid is a sub-area, so bounded like the generator's (MAX_GAUSSIAN_N).
+struct GridExtent
+{
+    const char *pszKey;
+    size_t nMax;  // 0: at most the number of points of the tile
+};
+constexpr GridExtent asGridExtents[] = {{"Ni", 0}, {"Nj", 0}, {"N", 8000}};
+constexpr size_t N_GRID_EXTENTS = sizeof(asGridExtents) / sizeof(asGridExtents[0]);
+
 // What DecodeGrib asks eccodes. The steps below fill it calling only
 // eccodes' C API, under RunEccodesGuarded (no C++ objects alive in them).
 struct GribQuery
@@ -112,6 +125,9 @@ struct GribQuery
     size_t nValues = 0;
     size_t nDataValues = 0;  // count of "values", when pszKey is a coordinate
     size_t nCodedValues = 0;  // numberOfCodedValues
+    // Rows/columns eccodes' geographic iterator allocates, when pszKey is a
+    // coordinate (0 when the grid does not define them).
+    size_t anGridExtents[N_GRID_EXTENTS] = {};
     double *padfValues = nullptr;  // nValues doubles
     size_t nGot = 0;
     long nBitmapPresent = 0;
@@ -151,6 +167,20 @@ void StepSize(void *pUser)
     if (q->nErr == 0 && codes_is_defined(q->poHandle, "numberOfCodedValues") &&
         codes_get_long(q->poHandle, "numberOfCodedValues", &nCoded) == 0)
         q->nCodedValues = nCoded < 0 ? SIZE_MAX : static_cast<size_t>(nCoded);
+    if (q->nErr != 0 || strcmp(q->pszKey, "values") == 0)
+        return;
+    for (size_t i = 0; i < N_GRID_EXTENTS; ++i)
+    {
+        // Reduced grids mark Ni "missing": the iterator does not use it.
+        const char *pszExtent = asGridExtents[i].pszKey;
+        long nExtent = 0;
+        int nMissingErr = 0;
+        if (codes_is_defined(q->poHandle, pszExtent) &&
+            !codes_is_missing(q->poHandle, pszExtent, &nMissingErr) &&
+            codes_get_long(q->poHandle, pszExtent, &nExtent) == 0)
+            q->anGridExtents[i] = nExtent < 0 ? SIZE_MAX
+                                              : static_cast<size_t>(nExtent);
+    }
 }
 
 void StepValues(void *pUser)
@@ -231,6 +261,20 @@ std::string ReadWithEccodes(const GByte *pIn, size_t nIn, const std::string &osK
                             "%llu bytes holds",
                             static_cast<unsigned long long>(oCount.first),
                             oCount.second,
+                            static_cast<unsigned long long>(nOutCapacity));
+    }
+    for (size_t i = 0; i < N_GRID_EXTENTS; ++i)
+    {
+        const GridExtent &oExtent = asGridExtents[i];
+        const auto nValue = static_cast<unsigned long long>(oQuery.anGridExtents[i]);
+        if (oExtent.nMax != 0 && nValue > oExtent.nMax)
+            ThrowCodecError("grib: Gaussian grid has %s = %llu, more than %llu",
+                            oExtent.pszKey, nValue,
+                            static_cast<unsigned long long>(oExtent.nMax));
+        if (oExtent.nMax == 0 && nValue > nOutCapacity / sizeof(float))
+            ThrowCodecError("grib: grid has %s = %llu, more than the tile of "
+                            "%llu bytes holds points",
+                            oExtent.pszKey, nValue,
                             static_cast<unsigned long long>(nOutCapacity));
     }
     adfValues.resize(oQuery.nValues);

@@ -161,6 +161,41 @@ TEST(GribHostile, HugeCodedValueCountIsRefusedBeforeDecoding)
     }
 }
 
+// Found by fuzz_codecs: a 6-point regular lat/lon grid whose header declares
+// Ni = 1969843828 and Nj = 825622531. eccodes' iterator allocates Nj
+// latitudes (6.6 GB) before it compares Ni x Nj with the points.
+TEST(GribHostile, HugeGridExtentIsRefusedBeforeTheIterator)
+{
+    kerchunk::RegisterCodecs();
+    const char *pszData = std::getenv("KERCHUNK_TEST_DATA");
+    ASSERT_NE(pszData, nullptr);
+    const std::string osInput =
+        std::string(pszData) +
+        "/../fuzz/regressions/fuzz_codecs/eccodes_iterator_grid_extent_allocation";
+    const auto aoMessages = ReadGrib2Messages(osInput);
+    ASSERT_EQ(aoMessages.size(), 1u);
+    const CPLCompressor *psDec = CPLGetDecompressor("grib");
+    ASSERT_NE(psDec, nullptr);
+    for (const char *pszVar : {"var=latitude", "var=longitude"})
+    {
+        std::vector<double> adfOut(6);
+        void *pOut = adfOut.data();
+        size_t nOut = adfOut.size() * sizeof(double);
+        const char *const apszOptions[] = {"id=grib", "dtype=float64", pszVar,
+                                           nullptr};
+        CPLErrorHandlerPusher oQuiet(CPLQuietErrorHandler);
+        CPLErrorReset();
+        EXPECT_FALSE(psDec->pfnFunc(aoMessages[0].data(), aoMessages[0].size(),
+                                    &pOut, &nOut, const_cast<char **>(apszOptions),
+                                    psDec->user_data))
+            << pszVar;
+        EXPECT_STREQ(CPLGetLastErrorMsg(),
+                     "grib: grid has Ni = 1969843828, more than the tile of "
+                     "48 bytes holds points")
+            << pszVar;
+    }
+}
+
 void AssertTwice(void *pnCalls)
 {
     ++*static_cast<int *>(pnCalls);
