@@ -9,6 +9,7 @@
 // interactive use.
 #include "commands.h"
 
+#include "generator_memory_limit.h"
 #include "generator_protocol.h"
 #include "reference_cache.h"
 
@@ -36,6 +37,13 @@ void WriteEvent(const std::string &osEvent)
 {
     fwrite(osEvent.data(), 1, osEvent.size(), stderr);
     fflush(stderr);
+}
+
+// A failure, with the memory limit's note when the limit may be its cause.
+std::string FailedEvent(const char *pszFailure)
+{
+    return FormatFailedEvent(pszFailure + GeneratorMemoryLimitNote(
+                                              pszFailure, PeakResidentBytesOfThisProcess()));
 }
 
 void CPL_STDCALL ForwardCPLError(CPLErr eClass, CPLErrorNum nNum, const char *pszMessage)
@@ -100,7 +108,7 @@ bool GenerateOneOfBatch(const std::string &osSource, int nRefsFd)
     {
         poFile.reset();
         VSIUnlink(osMemPath.c_str());
-        WriteEvent(FormatFailedEvent(e.what()));
+        WriteEvent(FailedEvent(e.what()));
         return true;
     }
     poFile.reset();
@@ -173,6 +181,15 @@ int RunGenerateForDriver(const std::vector<std::string> &aosArgs)
             "KERCHUNK_GENERATION_ISOLATION=IN_PROCESS)"));
         return 2;
     }
+    try
+    {
+        ApplyGeneratorMemoryLimit();
+    }
+    catch (const std::exception &e)  // the option does not parse
+    {
+        WriteEvent(FormatFailedEvent(e.what()));
+        return 2;
+    }
     if (bBatch)
         return RunBatch();
     VSIFilePtr poFile = OpenVSIFile("/vsistdout/", "wb");
@@ -190,7 +207,7 @@ int RunGenerateForDriver(const std::vector<std::string> &aosArgs)
     catch (const std::exception &e)
     {
         poFile.reset();
-        WriteEvent(FormatFailedEvent(e.what()));
+        WriteEvent(FailedEvent(e.what()));
         return 1;
     }
     if (!CloseVSIFile(poFile) || fflush(stdout) != 0)

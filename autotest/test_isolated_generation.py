@@ -210,6 +210,61 @@ def test_bad_isolation_value_is_an_error(tmp_path, cache, config_options, gdal_e
         in gdal_errors.text
 
 
+# A 7.5 KB HDF5 file (fuzz_hdf5's finding) whose corrupt global heap makes
+# libhdf5 hold 1.7 GB while reading ten strings.
+MEMORY_HUNGRY_HDF5 = (DATA_DIR.parent.parent / "tests" / "fuzz" / "regressions" / "fuzz_hdf5"
+                      / "libhdf5_global_heap_gigabytes")
+
+
+def test_memory_hungry_source_fails_at_the_child_memory_limit(tmp_path, cache, config_options,
+                                                             gdal_errors):
+    src = tmp_path / "heap.h5"
+    shutil.copy(MEMORY_HUNGRY_HDF5, src)
+    config_options(KERCHUNK_GENERATION_MAX_MEMORY=str(256 << 20), KERCHUNK_FALLBACK="NO")
+    with pytest.raises(RuntimeError):
+        gdal.Open(f"KERCHUNK:{src}")
+    text = gdal_errors.text
+    assert f"{src}: cannot make kerchunk references: {src}: dataset /variable_length_ascii: " \
+        "cannot read strings: can't read data (memory allocation failed" in text, text
+    assert ("; the generator process has a memory limit of 256 MB "
+            "(KERCHUNK_GENERATION_MAX_MEMORY=268435456), its peak was ") in text
+    peak_mb = int(text.split("its peak was ")[1].split(" MB")[0])
+    assert 0 < peak_mb <= 256
+    assert not any(n.endswith(".json") for n in cached_files(cache))
+    # The host goes on: a good file opens.
+    good = tmp_path / "good.nc"
+    native = write_netcdf(good, "NETCDF4", seed=26)
+    assert same_bits(all_arrays(f"KERCHUNK:{good}")["/t"], native["t"])
+
+
+def test_child_killed_near_its_memory_limit_says_so(tmp_path, cache, config_options,
+                                                   gdal_errors):
+    """The host learns the child's peak memory from wait4(): a child killed
+    (here by itself) after touching 300 MB of a 400 MB limit."""
+    src = tmp_path / "a.nc"
+    write_netcdf(src, "NETCDF4", seed=27)
+    command = fake_command(tmp_path, """
+        exec /usr/bin/python3 -c "import os; b = bytearray(300 << 20); os.kill(os.getpid(), 9)"
+    """)
+    config_options(KERCHUNK_GENERATOR_COMMAND=str(command), KERCHUNK_FALLBACK="NO",
+                   KERCHUNK_GENERATION_MAX_MEMORY=str(400 << 20))
+    with pytest.raises(RuntimeError):
+        gdal.Open(f"KERCHUNK:{src}")
+    text = gdal_errors.text
+    assert "was killed by signal 9 (Killed); the generator process has a memory limit of " \
+        "400 MB (KERCHUNK_GENERATION_MAX_MEMORY=419430400), its peak was 3" in text, text
+
+
+def test_bad_memory_limit_is_an_error(tmp_path, cache, config_options, gdal_errors):
+    src = tmp_path / "a.nc"
+    write_netcdf(src, "NETCDF4", seed=28)
+    config_options(KERCHUNK_GENERATION_MAX_MEMORY="4G", KERCHUNK_FALLBACK="NO")
+    with pytest.raises(RuntimeError):
+        gdal.Open(f"KERCHUNK:{src}")
+    assert "KERCHUNK_GENERATION_MAX_MEMORY=4G: expected a non-negative integer" \
+        in gdal_errors.text
+
+
 def test_warnings_of_the_child_reach_the_host(tmp_path, cache, config_options, gdal_errors):
     src = tmp_path / "a.nc"
     write_netcdf(src, "NETCDF4", seed=20)

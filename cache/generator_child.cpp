@@ -1,5 +1,6 @@
 #include "generator_child.h"
 
+#include "generator_memory_limit.h"
 #include "generator_protocol.h"
 
 #include "error.h"
@@ -17,6 +18,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -157,15 +159,24 @@ bool ChildProcess::TryWait()
     if (m_bReaped)
         return true;
     int nStatus = 0;
-    const pid_t nRet = waitpid(m_nPid, &nStatus, WNOHANG);
+    rusage sUsage{};
+    const pid_t nRet = wait4(m_nPid, &nStatus, WNOHANG, &sUsage);
     if (nRet == m_nPid || (nRet < 0 && errno == ECHILD))
     {
         // ECHILD: the host reaps children itself (SIGCHLD ignored); the
         // events on stderr then tell how it ended.
         m_nStatus = nRet == m_nPid ? nStatus : 0;
+        if (nRet == m_nPid)
+            RecordUsage(sUsage);
         m_bReaped = true;
     }
     return m_bReaped;
+}
+
+void ChildProcess::RecordUsage(const rusage &sUsage)
+{
+    if (sUsage.ru_maxrss > 0)
+        m_nPeakResidentBytes = static_cast<uint64_t>(sUsage.ru_maxrss) * 1024;  // kB
 }
 
 void ChildProcess::WaitBlocking()
@@ -173,10 +184,13 @@ void ChildProcess::WaitBlocking()
     while (!m_bReaped)
     {
         int nStatus = 0;
-        const pid_t nRet = waitpid(m_nPid, &nStatus, 0);
+        rusage sUsage{};
+        const pid_t nRet = wait4(m_nPid, &nStatus, 0, &sUsage);
         if (nRet == m_nPid || (nRet < 0 && errno != EINTR))
         {
             m_nStatus = nRet == m_nPid ? nStatus : 0;
+            if (nRet == m_nPid)
+                RecordUsage(sUsage);
             m_bReaped = true;
         }
     }
@@ -316,7 +330,8 @@ GenerateStats ChildSession::Finish(const ChildProcess &oChild,
                     ": the generator process (" + osCommand + ", pid " +
                     std::to_string(oChild.Pid()) + ") was killed by signal " +
                     std::to_string(nSignal) + " (" + strsignal(nSignal) + ")" +
-                    QuotedOutput());
+                    QuotedOutput() +
+                    GeneratorMemoryLimitNote(m_osOther, oChild.PeakResidentBytes()));
     }
     const int nExit = WIFEXITED(nStatus) ? WEXITSTATUS(nStatus) : 0;
     // The child's own error: the same message as an in-process generation.
@@ -325,7 +340,8 @@ GenerateStats ChildSession::Finish(const ChildProcess &oChild,
     if (nExit != 0)
         throw Error("generating references for " + m_osSource +
                     ": the generator process (" + osCommand + ") exited with code " +
-                    std::to_string(nExit) + QuotedOutput());
+                    std::to_string(nExit) + QuotedOutput() +
+                    GeneratorMemoryLimitNote(m_osOther, oChild.PeakResidentBytes()));
     if (!m_bHaveResult)
         throw Error("generating references for " + m_osSource +
                     ": the generator process (" + osCommand +

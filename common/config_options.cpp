@@ -52,6 +52,10 @@ const std::vector<ConfigOptionSpec> &GetConfigOptionSpecs()
          "`PROCESS`: generate references in a child process (`gdal_kerchunk` "
          "beside the plugin), so a crash or hang ends the child, not the "
          "application; `IN_PROCESS`: in the opening process"},
+        {"KERCHUNK_GENERATION_MAX_MEMORY", T::Integer, "4294967296", "4294967296 (4 GB)",
+         "Memory limit of the generator child process (`PROCESS` isolation), "
+         "in bytes: a source that makes libhdf5 or eccodes allocate more fails "
+         "with an allocation error (0: no limit)"},
         {"KERCHUNK_GENERATOR_COMMAND", T::String, "", "`gdal_kerchunk` beside the plugin",
          "The command run for isolated generation"},
         {"KERCHUNK_FALLBACK", T::Boolean, "YES", "`YES`",
