@@ -4,6 +4,7 @@
 #include <atomic>
 #include <exception>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -35,8 +36,20 @@ void ParallelForEach(size_t nItems, size_t nThreads,
     };
     const size_t nUsed = std::max<size_t>(1, std::min(nThreads, nItems));
     std::vector<std::thread> aoThreads;
+    aoThreads.reserve(nUsed);
     for (size_t i = 1; i < nUsed; ++i)
-        aoThreads.emplace_back(Worker, i);
+    {
+        // No more threads to be had: the ones started (and this one) do the
+        // work. Leaving here would destroy running threads (std::terminate).
+        try
+        {
+            aoThreads.emplace_back(Worker, i);
+        }
+        catch (const std::system_error &)
+        {
+            break;
+        }
+    }
     Worker(0);
     for (auto &oThread : aoThreads)
         oThread.join();
