@@ -32,10 +32,42 @@ TEST(UrlMapping, Schemes)
     EXPECT_EQ(Map("http://host:8080/f.nc"), "/vsicurl/http://host:8080/f.nc");
     EXPECT_EQ(Map("file:///abs/f.nc"), "/abs/f.nc");
     EXPECT_EQ(Map("az://container/dir/f.nc"), "/vsiaz/container/dir/f.nc");
-    EXPECT_EQ(Map("abfs://container@account.dfs.core.windows.net/dir/f.nc"),
-              "/vsiaz/container/dir/f.nc");
     EXPECT_EQ(Map("/abs/f.nc"), "/abs/f.nc");
     EXPECT_EQ(Map("/vsizip//abs/a.zip/f.nc"), "/vsizip//abs/a.zip/f.nc");
+}
+
+// /vsiaz/ paths carry no account: GDAL reads the configured one, so a URL
+// naming another account must not silently read the same path there.
+TEST(UrlMapping, AzureAccountMustBeTheConfiguredOne)
+{
+    const std::string osUrl = "abfs://container@account.dfs.core.windows.net/dir/f.nc";
+    {
+        CPLConfigOptionSetter oAccount("AZURE_STORAGE_ACCOUNT", "account", false);
+        EXPECT_EQ(Map(osUrl), "/vsiaz/container/dir/f.nc");
+        EXPECT_EQ(Map("abfss://container@ACCOUNT.blob.core.windows.net/f.nc"),
+                  "/vsiaz/container/f.nc");
+    }
+    {
+        CPLConfigOptionSetter oConnection(
+            "AZURE_STORAGE_CONNECTION_STRING",
+            "DefaultEndpointsProtocol=https;AccountName=account;AccountKey=a2V5", false);
+        EXPECT_EQ(Map(osUrl), "/vsiaz/container/dir/f.nc");
+    }
+    {
+        CPLConfigOptionSetter oAccount("AZURE_STORAGE_ACCOUNT", "other", false);
+        EXPECT_EQ(MapError(osUrl, "/data/r.json"),
+                  "target '" + osUrl +
+                      "' is in the Azure storage account 'account', but GDAL's /vsiaz/ "
+                      "would read account 'other' (AZURE_STORAGE_ACCOUNT): set "
+                      "AZURE_STORAGE_ACCOUNT=account");
+    }
+    EXPECT_EQ(MapError(osUrl, "/data/r.json"),
+              "target '" + osUrl +
+                  "' is in the Azure storage account 'account', but GDAL's /vsiaz/ would "
+                  "read no account (AZURE_STORAGE_ACCOUNT is not set): set "
+                  "AZURE_STORAGE_ACCOUNT=account");
+    // Without an account in the URL, the configured one is meant.
+    EXPECT_EQ(Map("abfs://container/f.nc"), "/vsiaz/container/f.nc");
 }
 
 TEST(UrlMapping, RelativeToReferences)

@@ -6,9 +6,70 @@
 
 #include "cpl_conv.h"
 #include "cpl_string.h"
+#include "cpl_vsi.h"
+
+#include <cstring>
 
 namespace kerchunk
 {
+
+namespace
+{
+
+// The account an Azure URL names (abfs://container@account.dfs.core.windows.net/
+// path), or "" when it names none.
+std::string AzureAccountOf(const std::string &osUrl)
+{
+    for (const char *pszScheme : {"abfs://", "abfss://", "az://"})
+    {
+        if (!STARTS_WITH_CI(osUrl.c_str(), pszScheme))
+            continue;
+        const std::string osAuthority =
+            osUrl.substr(strlen(pszScheme), osUrl.find('/', strlen(pszScheme)) - strlen(pszScheme));
+        const size_t nAt = osAuthority.find('@');
+        if (nAt == std::string::npos)
+            return std::string();
+        return osAuthority.substr(nAt + 1, osAuthority.find('.', nAt) - nAt - 1);
+    }
+    return std::string();
+}
+
+// The account /vsiaz/ reads osGDALPath from: AZURE_STORAGE_ACCOUNT, else the
+// AccountName of AZURE_STORAGE_CONNECTION_STRING (path-specific options first).
+std::string ConfiguredAzureAccount(const std::string &osGDALPath)
+{
+    const char *pszAccount =
+        VSIGetPathSpecificOption(osGDALPath.c_str(), "AZURE_STORAGE_ACCOUNT", nullptr);
+    if (pszAccount && *pszAccount)
+        return pszAccount;
+    const char *pszConnection =
+        VSIGetPathSpecificOption(osGDALPath.c_str(), "AZURE_STORAGE_CONNECTION_STRING", nullptr);
+    const CPLStringList aosParts(CSLTokenizeString2(pszConnection ? pszConnection : "", ";", 0));
+    const char *pszName = aosParts.FetchNameValue("AccountName");
+    return pszName ? pszName : std::string();
+}
+
+// /vsiaz/ paths have no account: GDAL reads the configured one. A URL naming
+// another account would read the same container and path there, silently.
+bool CheckAzureAccount(const std::string &osUrl, const std::string &osGDALPath,
+                       std::string &osError)
+{
+    const std::string osAccount = AzureAccountOf(osUrl);
+    if (osAccount.empty())
+        return true;
+    const std::string osConfigured = ConfiguredAzureAccount(osGDALPath);
+    if (EQUAL(osConfigured.c_str(), osAccount.c_str()))
+        return true;
+    osError = "target '" + osUrl + "' is in the Azure storage account '" + osAccount +
+              "', but GDAL's /vsiaz/ would read " +
+              (osConfigured.empty()
+                   ? std::string("no account (AZURE_STORAGE_ACCOUNT is not set)")
+                   : "account '" + osConfigured + "' (AZURE_STORAGE_ACCOUNT)") +
+              ": set AZURE_STORAGE_ACCOUNT=" + osAccount;
+    return false;
+}
+
+}  // namespace
 
 bool MapUrlToGDALPath(const std::string &osUrl, const std::string &osRefsPath,
                       std::string &osGDALPath, std::string &osError)
@@ -40,6 +101,8 @@ bool MapUrlToGDALPath(const std::string &osUrl, const std::string &osRefsPath,
             osGDALPath = osUrl;
         }
     }
+    if (!CheckAzureAccount(osUrl, osGDALPath, osError))
+        return false;
 
     if (osGDALPath.find(VSIKERCHUNK_PREFIX) != std::string::npos)
     {
