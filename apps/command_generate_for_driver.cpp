@@ -11,20 +11,26 @@
 
 #include "generator_memory_limit.h"
 #include "generator_protocol.h"
+#include "hdf5/hdf5_call_watch.h"
 #include "reference_cache.h"
 
+#include "config_options.h"
 #include "error.h"
 #include "file_handles.h"
 
 #include "cpl_error.h"
+#include "cpl_string.h"
 #include "cpl_vsi.h"
 
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include <unistd.h>
 
@@ -85,6 +91,61 @@ bool WriteAll(int nFd, const GByte *pabyData, size_t nSize)
     return true;
 }
 
+// The source being generated, for the watchdog's message.
+struct CurrentSource
+{
+    std::mutex oMutex;
+    std::string osSource;
+};
+
+CurrentSource &GetCurrentSource()
+{
+    static CurrentSource oCurrent;
+    return oCurrent;
+}
+
+void SetCurrentSource(const std::string &osSource)
+{
+    CurrentSource &oCurrent = GetCurrentSource();
+    std::lock_guard<std::mutex> oLock(oCurrent.oMutex);
+    oCurrent.osSource = osSource;
+}
+
+// libhdf5 loops forever on some corrupt files (hdf5/hdf5_call_watch.h):
+// once a watched libhdf5 read has used dfCpuSeconds of CPU time, this
+// process reports the failure and ends, so that the driver gets an error,
+// never a generation that does not end (KERCHUNK_GENERATION_TIMEOUT is 0,
+// no limit, by default). A detached thread: it lives as long as the process.
+void StartStuckCallWatchdog(double dfCpuSeconds)
+{
+    if (dfCpuSeconds <= 0)
+        return;
+    std::thread(
+        [dfCpuSeconds]
+        {
+            while (true)
+            {
+                std::this_thread::sleep_for(std::chrono::milliseconds(250));
+                const std::string osStuck = hdf5::FindStuckCall(dfCpuSeconds);
+                if (osStuck.empty())
+                    continue;
+                std::string osSource;
+                {
+                    CurrentSource &oCurrent = GetCurrentSource();
+                    std::lock_guard<std::mutex> oLock(oCurrent.oMutex);
+                    osSource = oCurrent.osSource;
+                }
+                WriteEvent(FormatFailedEvent(
+                    osSource + ": libhdf5 used more than " + CPLSPrintf("%g", dfCpuSeconds) +
+                    " s of CPU time reading " + osStuck +
+                    " without returning (a corrupt file: libhdf5 loops on it); "
+                    "generation stopped (KERCHUNK_HDF5_MAX_CALL_SECONDS)"));
+                _exit(1);
+            }
+        })
+        .detach();
+}
+
 // One source of a batch: generated in memory, so that a failure writes
 // nothing to the references stream, then written whole and announced by the
 // result event with its size. False when the references stream is broken
@@ -94,6 +155,7 @@ bool GenerateOneOfBatch(const std::string &osSource, int nRefsFd)
     // The driver fingerprinted the source just before asking: read it afresh,
     // not through what /vsicurl/ kept from an earlier source.
     VSICurlClearCache();
+    SetCurrentSource(osSource);
     const std::string osMemPath = "/vsimem/kerchunk_generate_for_driver.json";
     VSIFilePtr poFile = OpenVSIFile(osMemPath, "wb");
     ProgressState sProgress;
@@ -184,14 +246,16 @@ int RunGenerateForDriver(const std::vector<std::string> &aosArgs)
     try
     {
         ApplyGeneratorMemoryLimit();
+        StartStuckCallWatchdog(GetNumberOption("KERCHUNK_HDF5_MAX_CALL_SECONDS"));
     }
-    catch (const std::exception &e)  // the option does not parse
+    catch (const std::exception &e)  // an option does not parse
     {
         WriteEvent(FormatFailedEvent(e.what()));
         return 2;
     }
     if (bBatch)
         return RunBatch();
+    SetCurrentSource(osSource);
     VSIFilePtr poFile = OpenVSIFile("/vsistdout/", "wb");
     if (!poFile)
     {

@@ -265,6 +265,26 @@ def test_bad_memory_limit_is_an_error(tmp_path, cache, config_options, gdal_erro
         in gdal_errors.text
 
 
+def test_libhdf5_endless_loop_ends_the_child_with_an_error(tmp_path, cache, config_options,
+                                                            gdal_errors):
+    """fuzz_hdf5's finding: libhdf5's variable-length conversion loops
+    forever on this file's corrupt global heap; without the watchdog the
+    open would never return (KERCHUNK_GENERATION_TIMEOUT is 0 by default)."""
+    src = tmp_path / "loop.h5"
+    shutil.copy(DATA_DIR.parent.parent / "tests" / "fuzz" / "regressions" / "fuzz_hdf5"
+                / "libhdf5_vlen_conversion_hang", src)
+    config_options(KERCHUNK_HDF5_MAX_CALL_SECONDS="2", KERCHUNK_FALLBACK="NO")
+    t0 = time.monotonic()
+    with pytest.raises(RuntimeError):
+        gdal.OpenEx(f"KERCHUNK:{src}", gdal.OF_MULTIDIM_RASTER)
+    assert time.monotonic() - t0 < 60
+    assert (f"{src}: cannot make kerchunk references: {src}: libhdf5 used more than 2 s of "
+            "CPU time reading the attributes of dataset /sub/v without returning (a corrupt "
+            "file: libhdf5 loops on it); generation stopped "
+            "(KERCHUNK_HDF5_MAX_CALL_SECONDS)") in gdal_errors.text, gdal_errors.text
+    assert not any(n.endswith(".json") for n in cached_files(cache))
+
+
 def test_warnings_of_the_child_reach_the_host(tmp_path, cache, config_options, gdal_errors):
     src = tmp_path / "a.nc"
     write_netcdf(src, "NETCDF4", seed=20)

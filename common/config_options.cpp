@@ -56,6 +56,10 @@ const std::vector<ConfigOptionSpec> &GetConfigOptionSpecs()
          "Memory limit of the generator child process (`PROCESS` isolation), "
          "in bytes: a source that makes libhdf5 or eccodes allocate more fails "
          "with an allocation error (0: no limit)"},
+        {"KERCHUNK_HDF5_MAX_CALL_SECONDS", T::Number, "30", "30",
+         "CPU seconds one libhdf5 read of attributes or strings may take in the "
+         "generator child process before it is ended with an error (libhdf5 "
+         "loops forever on some corrupt files; 0: no limit)"},
         {"KERCHUNK_GENERATOR_COMMAND", T::String, "", "`gdal_kerchunk` beside the plugin",
          "The command run for isolated generation"},
         {"KERCHUNK_FALLBACK", T::Boolean, "YES", "`YES`",

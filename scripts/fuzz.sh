@@ -73,8 +73,8 @@ for H in $HARNESSES; do
   LOG=$ARTIFACTS/$H.log
   STATUS=0
   # shellcheck disable=SC2046
-  # fuzz_hdf5 runs each input twice, first in a forked child (10 s of CPU at
-  # most, 25 s of wall time). A unit slower than the timeout is a finding; a
+  # fuzz_hdf5 runs each input twice, first in a forked child (5 s of CPU at
+  # most, 12 s of wall time). A unit slower than the timeout is a finding; a
   # slow one under it is not (libFuzzer would otherwise write a "slow-unit"
   # artifact at 10 s, which this script counts as a finding).
   TIMEOUT=10

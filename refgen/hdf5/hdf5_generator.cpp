@@ -1,5 +1,6 @@
 // Kerchunk references for HDF5 and NetCDF-4 files: every group becomes a Zarr
 // group, every dataset a Zarr array whose chunks point into the source file.
+#include "hdf5_call_watch.h"
 #include "hdf5_chunks.h"
 #include "hdf5_filters.h"
 #include "hdf5_handle.h"
@@ -213,7 +214,10 @@ herr_t LinkCallback(hid_t, const char *pszName, const H5L_info_t *psInfo, void *
 
 void HDF5Generator::CollectGroup(hid_t hGroup, const std::string &osPath)
 {
-    m_aoGroups.push_back({osPath, hdf5::ReadAttributes(hGroup)});
+    {
+        const hdf5::CallWatch oWatch("the attributes of group " + osPath);
+        m_aoGroups.push_back({osPath, hdf5::ReadAttributes(hGroup)});
+    }
     IterData sData{this, osPath};
     hsize_t nIdx = 0;
     CheckRet(H5Literate(hGroup, H5_INDEX_NAME, H5_ITER_INC, &nIdx, LinkCallback, &sData),
@@ -324,6 +328,8 @@ std::vector<std::string> HDF5Generator::ResolveDimensions(const DatasetEntry &oE
 void HDF5Generator::CollectDataset(hid_t hDataset, const std::string &osPath,
                                    const std::string &osGroup)
 {
+    // Attributes and DIMENSION_LIST are variable-length data.
+    const hdf5::CallWatch oWatch("the attributes of dataset " + osPath);
     DatasetEntry oEntry;
     oEntry.osPath = osPath;
     oEntry.osGroup = osGroup;
@@ -724,6 +730,7 @@ void HDF5Generator::WriteDataset(const DatasetEntry &oEntry)
     if (sType.bVlenString)
     {
         size_t nMax = 1;
+        const hdf5::CallWatch oWatch("the strings of dataset " + oEntry.osPath);
         const std::string osBytes = ReadVlenStringsAsFixed(
             hDataset.get(), hType.get(), hSpace.get(), nCount, nMax);
         oMeta.osDtype = ZarrDtype(ZarrKind::Bytes, nMax, false);
