@@ -54,6 +54,7 @@
 
 #include <execinfo.h>
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -221,8 +222,14 @@ void OnChildFree(const volatile void *)
 {
 }
 
-[[noreturn]] void RunChild()
+[[noreturn]] void RunChild(pid_t nParent)
 {
+    // Ended with its parent: libFuzzer's -timeout ends the parent while it
+    // waits here, and an orphan child (stuck in libhdf5, holding the
+    // parent's copied heap) was left behind.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != nParent)
+        _exit(0);
     // Silence the child: its reports are classified, not printed, and
     // libFuzzer's own crash handlers must not write a reproducer for it.
     // FUZZ_HDF5_SHOW_CHILD=1 keeps its stderr, to review a kept input.
@@ -292,11 +299,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *pabyData, size_t nSize)
     VSIFCloseL(fpIn);
 
     fflush(nullptr);
+    const pid_t nParent = getpid();
     const pid_t nPid = fork();
     if (nPid < 0)
         abort();
     if (nPid == 0)
-        RunChild();
+        RunChild(nParent);
     int nStatus = 0;
     while (waitpid(nPid, &nStatus, 0) < 0 && errno == EINTR)
     {
