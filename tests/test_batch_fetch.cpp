@@ -30,7 +30,10 @@ using namespace kerchunk_test;
 namespace
 {
 
-
+std::string Text(const ChunkBytes &oBytes)
+{
+    return std::string(oBytes.data(), oBytes.size());
+}
 
 std::string Pattern(size_t nSize)
 {
@@ -70,7 +73,8 @@ TEST(RangeCoalescer, MergesWithinGapAndBoundsSize)
 TEST(ChunkCache, EvictsLeastRecentlyUsedWithinCapacity)
 {
     ChunkCache oCache;
-    auto Bytes = [](size_t n) { return std::make_shared<const std::string>(n, 'x'); };
+    auto Bytes = [](size_t n)
+    { return std::make_shared<const ChunkBytes>(std::string(n, 'x').data(), n); };
     oCache.Put("a", Bytes(40), 100);
     oCache.Put("b", Bytes(40), 100);
     ASSERT_NE(oCache.Get("a"), nullptr);  // a is now more recent than b
@@ -99,7 +103,10 @@ TEST(ChunkCache, ConcurrentUseStaysBounded)
                 for (int i = 0; i < 2000; ++i)
                 {
                     const std::string osKey = std::to_string((i * 13 + t) % 97);
-                    oCache.Put(osKey, std::make_shared<const std::string>(10 + i % 50, 'y'),
+                    const std::string osBytes(10 + i % 50, 'y');
+                    oCache.Put(osKey,
+                               std::make_shared<const ChunkBytes>(osBytes.data(),
+                                                                            osBytes.size()),
                                1000);
                     oCache.Get(std::to_string(i % 97));
                 }
@@ -132,12 +139,12 @@ TEST(BatchFetcher, CoalescesAndReturnsExactBytes)
     for (size_t i : {0, 1, 3})
     {
         ASSERT_NE(aoOutcomes[i].poBytes, nullptr) << i;
-        EXPECT_EQ(*aoOutcomes[i].poBytes,
+        EXPECT_EQ(Text(*aoOutcomes[i].poBytes),
                   osData.substr(aoRequests[i].nOffset, aoRequests[i].nSize))
             << i;
     }
     ASSERT_NE(aoOutcomes[2].poBytes, nullptr);
-    EXPECT_EQ(*aoOutcomes[2].poBytes, osData.substr(1000, 10));
+    EXPECT_EQ(Text(*aoOutcomes[2].poBytes), osData.substr(1000, 10));
     EXPECT_EQ(aoOutcomes[4].poBytes, nullptr);
     EXPECT_NE(aoOutcomes[4].osError.find("cannot read bytes [299990, 300010) of "
                                          "/vsimem/bf/a.bin: got 10 bytes"),
@@ -186,7 +193,7 @@ TEST(BatchFetcher, StreamsEachOutcomeOnceAsItsRequestEnds)
             continue;
         }
         ASSERT_NE(aoOutcomes[i].poBytes, nullptr) << i << aoOutcomes[i].osError;
-        EXPECT_EQ(*aoOutcomes[i].poBytes,
+        EXPECT_EQ(Text(*aoOutcomes[i].poBytes),
                   osData.substr(aoRequests[i].nOffset, aoRequests[i].nSize))
             << i;
     }

@@ -70,7 +70,8 @@ std::vector<FetchJob> PlanJobs(const std::vector<RangeRequest> &aoRequests,
 
 // Reads a job's span; false with osError on failure or a short read.
 bool ReadSpan(const FetchJob &oJob, std::map<std::string, VSIFileUniquePtr> &oHandles,
-              TargetOpener &oOpener, std::string &osBuffer, std::string &osError)
+              TargetOpener &oOpener, std::shared_ptr<ChunkBytes> &poBuffer,
+              std::string &osError)
 {
     const std::string &osTarget = *oJob.posTarget;
     const uint64_t nOffset = oJob.oSpan.nOffset;
@@ -82,12 +83,12 @@ bool ReadSpan(const FetchJob &oJob, std::map<std::string, VSIFileUniquePtr> &oHa
     size_t nRead = 0;
     if (poFile)
     {
-        osBuffer.resize(static_cast<size_t>(nSize));
-        if (ReadExactRange(poFile.get(), nOffset, &osBuffer[0], osBuffer.size()))
+        poBuffer = std::make_shared<ChunkBytes>(static_cast<size_t>(nSize));
+        if (ReadExactRange(poFile.get(), nOffset, poBuffer->data(), poBuffer->size()))
             return true;
         CPLErrorReset();
         if (VSIFSeekL(poFile.get(), nOffset, SEEK_SET) == 0)
-            nRead = VSIFReadL(&osBuffer[0], 1, osBuffer.size(), poFile.get());
+            nRead = VSIFReadL(poBuffer->data(), 1, poBuffer->size(), poFile.get());
     }
     if (poFile && nRead == nSize)
         return true;
@@ -118,23 +119,23 @@ void RunJob(const FetchJob &oJob, const std::vector<RangeRequest> &aoRequests,
             std::map<std::string, VSIFileUniquePtr> &oHandles, TargetOpener &oOpener,
             const FetchOutcomeSink &oSink, std::atomic<size_t> &nFailed)
 {
-    std::string osBuffer;
+    std::shared_ptr<ChunkBytes> poBuffer;
     std::string osError;
     bool bOK = false;
     try
     {
-        bOK = ReadSpan(oJob, oHandles, oOpener, osBuffer, osError);
+        bOK = ReadSpan(oJob, oHandles, oOpener, poBuffer, osError);
         if (bOK)
         {
             for (const size_t i : oJob.anRequests)
             {
                 const RangeRequest &oRequest = aoRequests[i];
                 FetchOutcome oOutcome;
-                if (oJob.anRequests.size() == 1 && oRequest.nSize == osBuffer.size())
-                    oOutcome.poBytes = std::make_shared<const std::string>(std::move(osBuffer));
+                if (oJob.anRequests.size() == 1 && oRequest.nSize == poBuffer->size())
+                    oOutcome.poBytes = std::move(poBuffer);
                 else
-                    oOutcome.poBytes = std::make_shared<const std::string>(
-                        osBuffer, static_cast<size_t>(oRequest.nOffset - oJob.oSpan.nOffset),
+                    oOutcome.poBytes = std::make_shared<const ChunkBytes>(
+                        poBuffer->data() + (oRequest.nOffset - oJob.oSpan.nOffset),
                         static_cast<size_t>(oRequest.nSize));
                 oSink(i, std::move(oOutcome));
             }

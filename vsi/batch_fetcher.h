@@ -12,6 +12,8 @@
 // thread-local configuration options are passed to the workers.
 #pragma once
 
+#include "chunk_bytes.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -40,7 +42,7 @@ struct FetchSettings
 // message naming the target and the failed span.
 struct FetchOutcome
 {
-    std::shared_ptr<const std::string> poBytes{};
+    SharedChunkBytes poBytes{};
     std::string osError{};
 };
 

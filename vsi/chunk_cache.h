@@ -5,6 +5,8 @@
 // total never exceeds the capacity given to Put. Thread-safe.
 #pragma once
 
+#include "chunk_bytes.h"
+
 #include <cstdint>
 #include <list>
 #include <memory>
@@ -18,7 +20,7 @@ namespace kerchunk
 class ChunkCache
 {
   public:
-    using Bytes = std::shared_ptr<const std::string>;
+    using Bytes = SharedChunkBytes;
 
     static std::string MakeKey(const std::string &osTarget, uint64_t nOffset,
                                uint64_t nSize);

@@ -48,7 +48,7 @@ size_t InlineHandle::Read(void *pBuffer, size_t nSize, size_t nCount)
     const size_t nWanted = nSize * nCount;
     const size_t nToCopy = Available(nWanted);
     if (nToCopy)
-        memcpy(pBuffer, m_poBytes->data() + m_nPos, nToCopy);
+        memcpy(pBuffer, m_pData + m_nPos, nToCopy);
     Advance(nToCopy, nWanted);
     return nToCopy / nSize;
 }

@@ -2,6 +2,8 @@
 // inline bytes, a byte range of another file, and a key that cannot be read.
 #pragma once
 
+#include "chunk_bytes.h"
+
 #include "cpl_vsi_virtual.h"
 
 #include <functional>
@@ -63,13 +65,20 @@ class InlineHandle final : public WindowHandle
     {
     }
     explicit InlineHandle(std::shared_ptr<const std::string> poBytes)
-        : WindowHandle(poBytes->size()), m_poBytes(std::move(poBytes))
+        : WindowHandle(poBytes->size()), m_pData(poBytes->data()),
+          m_poOwner(std::move(poBytes))
+    {
+    }
+    explicit InlineHandle(SharedChunkBytes poBytes)
+        : WindowHandle(poBytes->size()), m_pData(poBytes->data()),
+          m_poOwner(std::move(poBytes))
     {
     }
     size_t Read(void *pBuffer, size_t nSize, size_t nCount) override;
 
   private:
-    const std::shared_ptr<const std::string> m_poBytes;
+    const char *const m_pData;
+    const std::shared_ptr<const void> m_poOwner;  // keeps m_pData alive
 };
 
 // The window [nOffset, nOffset + nSize) of an open target file. Reads never

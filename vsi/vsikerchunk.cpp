@@ -206,9 +206,7 @@ VSIOpenResult VSIKerchunkFilesystemHandler::OpenTarget(const LoadedReferences &o
                     const void *pData, size_t nSize)
         {
             if (nSize <= nCapacity)
-                poCache->Put(osKey,
-                             std::make_shared<const std::string>(
-                                 static_cast<const char *>(pData), nSize),
+                poCache->Put(osKey, std::make_shared<const ChunkBytes>(pData, nSize),
                              nCapacity);
         };
     }
