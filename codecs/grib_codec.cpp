@@ -126,8 +126,9 @@ struct GribQuery
     size_t nDataValues = 0;  // count of "values", when pszKey is a coordinate
     size_t nCodedValues = 0;  // numberOfCodedValues
     // Rows/columns eccodes' geographic iterator allocates, when pszKey is a
-    // coordinate (0 when the grid does not define them).
+    // coordinate and the grid defines them.
     size_t anGridExtents[N_GRID_EXTENTS] = {};
+    bool abGridExtentDefined[N_GRID_EXTENTS] = {};
     double *padfValues = nullptr;  // nValues doubles
     size_t nGot = 0;
     long nBitmapPresent = 0;
@@ -178,8 +179,11 @@ void StepSize(void *pUser)
         if (codes_is_defined(q->poHandle, pszExtent) &&
             !codes_is_missing(q->poHandle, pszExtent, &nMissingErr) &&
             codes_get_long(q->poHandle, pszExtent, &nExtent) == 0)
+        {
+            q->abGridExtentDefined[i] = true;
             q->anGridExtents[i] = nExtent < 0 ? SIZE_MAX
                                               : static_cast<size_t>(nExtent);
+        }
     }
 }
 
@@ -276,6 +280,9 @@ std::string ReadWithEccodes(const GByte *pIn, size_t nIn, const std::string &osK
                             "%llu bytes holds points",
                             oExtent.pszKey, nValue,
                             static_cast<unsigned long long>(nOutCapacity));
+        // The iterator writes its last row or column at index N - 1.
+        if (oQuery.abGridExtentDefined[i] && nValue == 0)
+            ThrowCodecError("grib: grid has %s = 0", oExtent.pszKey);
     }
     adfValues.resize(oQuery.nValues);
     oQuery.padfValues = adfValues.data();

@@ -196,6 +196,34 @@ TEST(GribHostile, HugeGridExtentIsRefusedBeforeTheIterator)
     }
 }
 
+// Found by fuzz_codecs: the same grid with Ni = 0: eccodes' regular lat/lon
+// iterator writes its last longitude at index Ni - 1, before the array
+// (SEGV at 0xfffffffffffffff8).
+TEST(GribHostile, ZeroGridColumnsAreRefusedBeforeTheIterator)
+{
+    kerchunk::RegisterCodecs();
+    const char *pszData = std::getenv("KERCHUNK_TEST_DATA");
+    ASSERT_NE(pszData, nullptr);
+    const auto aoMessages = ReadGrib2Messages(
+        std::string(pszData) + "/../fuzz/regressions/fuzz_codecs/eccodes_iterator_zero_columns");
+    ASSERT_EQ(aoMessages.size(), 1u);
+    const CPLCompressor *psDec = CPLGetDecompressor("grib");
+    ASSERT_NE(psDec, nullptr);
+    for (const char *pszVar : {"var=latitude", "var=longitude"})
+    {
+        std::vector<double> adfOut(6);
+        void *pOut = adfOut.data();
+        size_t nOut = adfOut.size() * sizeof(double);
+        const char *const apszOptions[] = {"id=grib", "dtype=float64", pszVar, nullptr};
+        CPLErrorHandlerPusher oQuiet(CPLQuietErrorHandler);
+        CPLErrorReset();
+        EXPECT_FALSE(psDec->pfnFunc(aoMessages[0].data(), aoMessages[0].size(), &pOut, &nOut,
+                                    const_cast<char **>(apszOptions), psDec->user_data))
+            << pszVar;
+        EXPECT_STREQ(CPLGetLastErrorMsg(), "grib: grid has Ni = 0") << pszVar;
+    }
+}
+
 void AssertTwice(void *pnCalls)
 {
     ++*static_cast<int *>(pnCalls);
