@@ -18,7 +18,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -159,24 +158,15 @@ bool ChildProcess::TryWait()
     if (m_bReaped)
         return true;
     int nStatus = 0;
-    rusage sUsage{};
-    const pid_t nRet = wait4(m_nPid, &nStatus, WNOHANG, &sUsage);
+    const pid_t nRet = waitpid(m_nPid, &nStatus, WNOHANG);
     if (nRet == m_nPid || (nRet < 0 && errno == ECHILD))
     {
         // ECHILD: the host reaps children itself (SIGCHLD ignored); the
         // events on stderr then tell how it ended.
         m_nStatus = nRet == m_nPid ? nStatus : 0;
-        if (nRet == m_nPid)
-            RecordUsage(sUsage);
         m_bReaped = true;
     }
     return m_bReaped;
-}
-
-void ChildProcess::RecordUsage(const rusage &sUsage)
-{
-    if (sUsage.ru_maxrss > 0)
-        m_nPeakResidentBytes = static_cast<uint64_t>(sUsage.ru_maxrss) * 1024;  // kB
 }
 
 void ChildProcess::WaitBlocking()
@@ -184,13 +174,10 @@ void ChildProcess::WaitBlocking()
     while (!m_bReaped)
     {
         int nStatus = 0;
-        rusage sUsage{};
-        const pid_t nRet = wait4(m_nPid, &nStatus, 0, &sUsage);
+        const pid_t nRet = waitpid(m_nPid, &nStatus, 0);
         if (nRet == m_nPid || (nRet < 0 && errno != EINTR))
         {
             m_nStatus = nRet == m_nPid ? nStatus : 0;
-            if (nRet == m_nPid)
-                RecordUsage(sUsage);
             m_bReaped = true;
         }
     }
@@ -330,8 +317,7 @@ GenerateStats ChildSession::Finish(const ChildProcess &oChild,
                     ": the generator process (" + osCommand + ", pid " +
                     std::to_string(oChild.Pid()) + ") was killed by signal " +
                     std::to_string(nSignal) + " (" + strsignal(nSignal) + ")" +
-                    QuotedOutput() +
-                    GeneratorMemoryLimitNote(m_osOther, oChild.PeakResidentBytes()));
+                    QuotedOutput() + GeneratorMemoryLimitNoteForCrash(m_osOther));
     }
     const int nExit = WIFEXITED(nStatus) ? WEXITSTATUS(nStatus) : 0;
     // The child's own error: the same message as an in-process generation.
@@ -341,7 +327,7 @@ GenerateStats ChildSession::Finish(const ChildProcess &oChild,
         throw Error("generating references for " + m_osSource +
                     ": the generator process (" + osCommand + ") exited with code " +
                     std::to_string(nExit) + QuotedOutput() +
-                    GeneratorMemoryLimitNote(m_osOther, oChild.PeakResidentBytes()));
+                    GeneratorMemoryLimitNoteForCrash(m_osOther));
     if (!m_bHaveResult)
         throw Error("generating references for " + m_osSource +
                     ": the generator process (" + osCommand +

@@ -11,7 +11,6 @@
 #include <string>
 #include <vector>
 
-#include <sys/resource.h>
 #include <sys/types.h>
 
 namespace kerchunk
@@ -46,20 +45,13 @@ class ChildProcess
     {
         return m_nStatus;
     }
-    // Peak resident memory of the ended child, in bytes (0 when unknown).
-    uint64_t PeakResidentBytes() const
-    {
-        return m_nPeakResidentBytes;
-    }
 
   private:
     void WaitBlocking();
-    void RecordUsage(const rusage &sUsage);
 
     pid_t m_nPid = -1;
     bool m_bReaped = false;
     int m_nStatus = 0;
-    uint64_t m_nPeakResidentBytes = 0;
 };
 
 // Reads the child's two pipes until both are closed, forwarding events.

@@ -1,9 +1,13 @@
 #include "generator_memory_limit.h"
 
 #include "config_options.h"
+#include "file_handles.h"
 
 #include "cpl_error.h"
 #include "cpl_string.h"
+
+#include <cstdlib>
+#include <cstring>
 
 #include <sys/resource.h>
 
@@ -33,6 +37,34 @@ std::string Megabytes(uint64_t nBytes)
     return std::to_string((nBytes + (1 << 20) / 2) >> 20) + " MB";
 }
 
+// The limit in force; 0 without one (none set, a sanitizer build, or a value
+// that does not parse: the child reports that one itself).
+uint64_t LimitOrZero()
+{
+    if (kSanitizerBuild)
+        return 0;
+    try
+    {
+        return GetIntegerOption(kOption);
+    }
+    catch (const std::exception &)
+    {
+        return 0;
+    }
+}
+
+bool MentionsMemory(const std::string &osText)
+{
+    return CPLString(osText).ifind("memory") != std::string::npos ||
+           CPLString(osText).ifind("alloc") != std::string::npos;
+}
+
+std::string LimitText(uint64_t nLimit)
+{
+    return "; the generator process has a memory limit of " + Megabytes(nLimit) + " (" +
+           kOption + "=" + std::to_string(nLimit) + ")";
+}
+
 }  // namespace
 
 void ApplyGeneratorMemoryLimit()
@@ -55,32 +87,31 @@ void ApplyGeneratorMemoryLimit()
 std::string GeneratorMemoryLimitNote(const std::string &osFailure,
                                      uint64_t nPeakResidentBytes)
 {
-    uint64_t nLimit = 0;
-    try
-    {
-        nLimit = GetIntegerOption(kOption);
-    }
-    catch (const std::exception &)  // the child reported it
-    {
-    }
-    if (nLimit == 0 || kSanitizerBuild)
+    const uint64_t nLimit = LimitOrZero();
+    if (nLimit == 0 || (!MentionsMemory(osFailure) && nPeakResidentBytes < nLimit / 2))
         return std::string();
-    const bool bMentionsMemory =
-        CPLString(osFailure).ifind("memory") != std::string::npos ||
-        CPLString(osFailure).ifind("alloc") != std::string::npos;
-    if (!bMentionsMemory && nPeakResidentBytes < nLimit / 2)
+    return LimitText(nLimit) + ", its peak was " + Megabytes(nPeakResidentBytes);
+}
+
+std::string GeneratorMemoryLimitNoteForCrash(const std::string &osOutput)
+{
+    const uint64_t nLimit = LimitOrZero();
+    if (nLimit == 0 || !MentionsMemory(osOutput))
         return std::string();
-    return "; the generator process has a memory limit of " + Megabytes(nLimit) +
-           " (" + kOption + "=" + std::to_string(nLimit) + "), its peak was " +
-           Megabytes(nPeakResidentBytes);
+    return LimitText(nLimit);
 }
 
 uint64_t PeakResidentBytesOfThisProcess()
 {
-    rusage sUsage{};
-    if (getrusage(RUSAGE_SELF, &sUsage) != 0 || sUsage.ru_maxrss < 0)
+    VSIFilePtr poStatus = OpenVSIFile("/proc/self/status", "rb");
+    if (!poStatus)
         return 0;
-    return static_cast<uint64_t>(sUsage.ru_maxrss) * 1024;  // Linux: kB
+    while (const char *pszLine = CPLReadLineL(poStatus.get()))
+    {
+        if (STARTS_WITH(pszLine, "VmHWM:"))
+            return std::strtoull(pszLine + strlen("VmHWM:"), nullptr, 10) * 1024;  // kB
+    }
+    return 0;
 }
 
 }  // namespace kerchunk

@@ -16,14 +16,23 @@ namespace kerchunk
 // sanitizer build (their shadow memory counts against the limit).
 void ApplyGeneratorMemoryLimit();
 
-// The note a failed generation's message gets when the memory limit may be
-// the cause: the failure mentions memory or an allocation, or the child's
+// In the child: the note its failure message gets when the memory limit may
+// be the cause: the failure mentions memory or an allocation, or the child's
 // peak resident memory reached half the limit. Empty otherwise, and when
 // there is no limit.
 std::string GeneratorMemoryLimitNote(const std::string &osFailure,
                                      uint64_t nPeakResidentBytes);
 
-// This process's peak resident memory, in bytes.
+// In the driver: the note of a child that died without reporting its
+// failure (a signal, an exit code) when what it printed (osOutput) mentions
+// memory or an allocation. Its peak is not known here: the kernel's count
+// for a spawned child starts from the parent's own peak. Empty when there is
+// no limit.
+std::string GeneratorMemoryLimitNoteForCrash(const std::string &osOutput);
+
+// This process's peak resident memory since its exec() (VmHWM), in bytes;
+// 0 when unknown. Not getrusage(): its ru_maxrss keeps, across exec(), the
+// peak of the process that spawned this one.
 uint64_t PeakResidentBytesOfThisProcess();
 
 }  // namespace kerchunk
