@@ -85,16 +85,15 @@ def test_debug_says_which_generator_ran(tmp_path, cache):
     assert command.exists()
 
 
-def test_libhdf5_bad_free_leaves_the_host_running(tmp_path):
-    """The hostile file makes libhdf5 free an invalid pointer: opened lazily from
-    a Python process, which must survive, report a clear error and then open a
-    good file."""
-    bad = tmp_path / "badfree.nc"
-    shutil.copy(HOSTILE_HDF5, bad)
+def open_bad_then_good(tmp_path, bad, seed, before_open=""):
+    """Opens bad lazily from a fresh Python process (after before_open, code run
+    first in it) with KERCHUNK_FALLBACK=NO, then a good NetCDF-4 file: the
+    process must survive. Returns the first open's printed error and whether
+    the good file's values equal netCDF4's; only its cache entry may exist."""
     good = tmp_path / "good.nc"
-    native = write_netcdf(good, "NETCDF4", seed=13)
+    native = write_netcdf(good, "NETCDF4", seed=seed)
     cache_dir = tmp_path / "cache"
-    code = textwrap.dedent("""
+    code = textwrap.dedent(before_open) + textwrap.dedent("""
         import sys
         from osgeo import gdal
         gdal.UseExceptions()
@@ -111,14 +110,22 @@ def test_libhdf5_bad_free_leaves_the_host_running(tmp_path):
     proc = subprocess.run(["/usr/bin/python3", "-c", code, str(bad), str(good)],
                           env=env, capture_output=True, timeout=120)
     assert proc.returncode == 0, proc.stderr.decode(errors="replace")
-    out = proc.stdout
-    text = out.split(b"VALUES:")[0].decode()
+    text, values = proc.stdout.split(b"VALUES:", 1)
+    good_equal = same_bits(np.frombuffer(values, "f4").reshape(30, 40)[::-1], native["t"])
+    assert len([n for n in cached_files(cache_dir) if n.endswith(".meta.json")]) == 1
+    return text.decode(), good_equal
+
+
+def test_libhdf5_bad_free_leaves_the_host_running(tmp_path):
+    """The hostile file makes libhdf5 free an invalid pointer: opened lazily from
+    a Python process, which must survive, report a clear error and then open a
+    good file."""
+    bad = tmp_path / "badfree.nc"
+    shutil.copy(HOSTILE_HDF5, bad)
+    text, good_equal = open_bad_then_good(tmp_path, bad, seed=13)
     assert text.startswith(f"ERROR: {bad}: cannot make kerchunk references: "), text
     assert "(KERCHUNK_FALLBACK=NO)" in text
-    assert same_bits(np.frombuffer(out.split(b"VALUES:", 1)[1], "f4").reshape(30, 40)[::-1],
-                     native["t"])
-    # Only the good file's entry was cached.
-    assert len([n for n in cached_files(cache_dir) if n.endswith(".meta.json")]) == 1
+    assert good_equal
 
 
 def test_child_killed_by_signal_is_an_error(tmp_path, cache, config_options, gdal_errors):
@@ -210,10 +217,10 @@ def test_bad_isolation_value_is_an_error(tmp_path, cache, config_options, gdal_e
         in gdal_errors.text
 
 
-# A 7.5 KB HDF5 file (fuzz_hdf5's finding) whose corrupt global heap makes
-# libhdf5 hold 1.7 GB while reading ten strings.
-MEMORY_HUNGRY_HDF5 = (DATA_DIR.parent.parent / "tests" / "fuzz" / "regressions" / "fuzz_hdf5"
-                      / "libhdf5_global_heap_gigabytes")
+# fuzz_hdf5's kept inputs: libhdf5_global_heap_gigabytes (a 7.5 KB file whose
+# corrupt global heap makes libhdf5 hold 1.7 GB while reading ten strings),
+# libhdf5_vlen_conversion_hang (libhdf5 loops forever on it).
+FUZZ_HDF5_REGRESSIONS = DATA_DIR.parent.parent / "tests" / "fuzz" / "regressions" / "fuzz_hdf5"
 
 
 def test_memory_hungry_source_fails_at_the_child_memory_limit(tmp_path):
@@ -221,33 +228,15 @@ def test_memory_hungry_source_fails_at_the_child_memory_limit(tmp_path):
     its own (getrusage's ru_maxrss of a spawned child starts from the host's
     peak, and said 1667 MB in CI's pytest process)."""
     src = tmp_path / "heap.h5"
-    shutil.copy(MEMORY_HUNGRY_HDF5, src)
-    good = tmp_path / "good.nc"
-    native = write_netcdf(good, "NETCDF4", seed=26)
-    code = textwrap.dedent("""
-        import sys
+    shutil.copy(FUZZ_HDF5_REGRESSIONS / "libhdf5_global_heap_gigabytes", src)
+    text, good_equal = open_bad_then_good(tmp_path, src, seed=26, before_open="""
         ballast = bytearray(600 << 20)
         for i in range(0, len(ballast), 4096):
             ballast[i] = 1
         del ballast
-        from osgeo import gdal
-        gdal.UseExceptions()
-        gdal.SetConfigOption("KERCHUNK_FALLBACK", "NO")
-        gdal.SetConfigOption("KERCHUNK_GENERATION_MAX_MEMORY", str(256 << 20))
-        try:
-            gdal.Open("KERCHUNK:" + sys.argv[1])
-            print("OPENED BAD FILE")
-        except RuntimeError as e:
-            print("ERROR:", e)
-        ds = gdal.Open('KERCHUNK:"%s":t' % sys.argv[2])
-        sys.stdout.buffer.write(b"VALUES:" + ds.GetRasterBand(1).ReadAsArray().tobytes())
+        import os
+        os.environ["KERCHUNK_GENERATION_MAX_MEMORY"] = str(256 << 20)
     """)
-    cache_dir = tmp_path / "cache"
-    env = dict(os.environ, KERCHUNK_CACHE_DIR=str(cache_dir))
-    proc = subprocess.run(["/usr/bin/python3", "-c", code, str(src), str(good)],
-                          env=env, capture_output=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr.decode(errors="replace")
-    text = proc.stdout.split(b"VALUES:")[0].decode()
     assert text.startswith(f"ERROR: {src}: cannot make kerchunk references: {src}: dataset "
                            "/variable_length_ascii: cannot read strings: can't read data "
                            "(memory allocation failed"), text
@@ -256,9 +245,7 @@ def test_memory_hungry_source_fails_at_the_child_memory_limit(tmp_path):
     peak_mb = int(text.split("its peak was ")[1].split(" MB")[0])
     assert 0 < peak_mb <= 256
     # The host goes on: the good file opens, and only its entry was cached.
-    assert same_bits(np.frombuffer(proc.stdout.split(b"VALUES:", 1)[1], "f4").reshape(30, 40)[::-1],
-                     native["t"])
-    assert len([n for n in cached_files(cache_dir) if n.endswith(".meta.json")]) == 1
+    assert good_equal
 
 
 def test_child_dead_at_an_allocation_names_the_memory_limit(tmp_path, cache, config_options,
@@ -298,8 +285,7 @@ def test_libhdf5_endless_loop_ends_the_child_with_an_error(tmp_path, cache, conf
     forever on this file's corrupt global heap; without the watchdog the
     open would never return (KERCHUNK_GENERATION_TIMEOUT is 0 by default)."""
     src = tmp_path / "loop.h5"
-    shutil.copy(DATA_DIR.parent.parent / "tests" / "fuzz" / "regressions" / "fuzz_hdf5"
-                / "libhdf5_vlen_conversion_hang", src)
+    shutil.copy(FUZZ_HDF5_REGRESSIONS / "libhdf5_vlen_conversion_hang", src)
     config_options(KERCHUNK_HDF5_MAX_CALL_SECONDS="2", KERCHUNK_FALLBACK="NO")
     t0 = time.monotonic()
     with pytest.raises(RuntimeError):
