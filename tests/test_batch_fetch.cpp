@@ -17,6 +17,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdint>
+#include <cstring>
 #include <condition_variable>
 #include <mutex>
 #include <set>
@@ -155,6 +157,68 @@ TEST(BatchFetcher, CoalescesAndReturnsExactBytes)
               std::string::npos)
         << aoOutcomes[5].osError;
     VSIRmdirRecursive("/vsimem/bf");
+}
+
+TEST(ChunkSlab, DroppedViewGivesBackItsWholePagesOnly)
+{
+    const auto poSlab = ChunkSlab::Create(3 * ChunkSlab::MIN_SIZE / 2);
+    ASSERT_NE(poSlab, nullptr);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(poSlab->data()) % ChunkSlab::MIN_SIZE, 0u);
+    const std::string osData = Pattern(poSlab->size());
+    poSlab->Populate(0, poSlab->size());
+    memcpy(poSlab->data(), osData.data(), osData.size());
+    // Three views, the middle one spanning whole pages and sharing the
+    // pages at its ends with its neighbours.
+    const size_t nFirstEnd = 100000;
+    const size_t nMiddleEnd = 900000;
+    auto poFirst = std::make_shared<const ChunkBytes>(poSlab, 0, nFirstEnd);
+    auto poMiddle =
+        std::make_shared<const ChunkBytes>(poSlab, nFirstEnd, nMiddleEnd - nFirstEnd);
+    auto poLast = std::make_shared<const ChunkBytes>(poSlab, nMiddleEnd,
+                                                     poSlab->size() - nMiddleEnd);
+    EXPECT_EQ(Text(*poMiddle), osData.substr(nFirstEnd, nMiddleEnd - nFirstEnd));
+    poMiddle.reset();
+    // Its whole pages read as zeros now (given back); its neighbours' bytes,
+    // in the pages they share with it too, are intact.
+    const size_t nPage = 4096;
+    const size_t nFirstWholePage = (nFirstEnd + nPage - 1) / nPage * nPage;
+    EXPECT_EQ(std::string(poSlab->data() + nFirstWholePage, nPage), std::string(nPage, '\0'));
+    EXPECT_EQ(Text(*poFirst), osData.substr(0, nFirstEnd));
+    EXPECT_EQ(Text(*poLast), osData.substr(nMiddleEnd));
+}
+
+TEST(BatchFetcher, LargeBatchReadsIntoOneBlockAndOverlapsAreCopies)
+{
+    // Above ChunkSlab::MIN_SIZE: the batch's chunks are views of one block.
+    const std::string osData = Pattern(6 * 1024 * 1024);
+    WriteFile("/vsimem/bf_slab/a.bin", osData);
+    std::vector<RangeRequest> aoRequests;
+    for (uint64_t nOffset = 0; nOffset + 300000 <= osData.size(); nOffset += 400000)
+        aoRequests.push_back({"/vsimem/bf_slab/a.bin", nOffset, 300000});
+    // Two requests overlapping each other (merged into one span).
+    aoRequests.push_back({"/vsimem/bf_slab/a.bin", 5000000, 200000});
+    aoRequests.push_back({"/vsimem/bf_slab/a.bin", 5100000, 200000});
+    FetchSettings oSettings;
+    oSettings.nGap = 0;
+    oSettings.nMaxInFlight = 4;
+    FetchStats oStats;
+    auto aoOutcomes = FetchRanges(aoRequests, oSettings, oStats);
+    ASSERT_EQ(aoOutcomes.size(), aoRequests.size());
+    EXPECT_EQ(oStats.nFailedRequests, 0u);
+    // Dropping chunks, one by one, leaves every other chunk's bytes intact.
+    for (size_t iDropped = 0; iDropped <= aoOutcomes.size(); ++iDropped)
+    {
+        for (size_t i = iDropped; i < aoOutcomes.size(); ++i)
+        {
+            ASSERT_NE(aoOutcomes[i].poBytes, nullptr) << i;
+            ASSERT_EQ(Text(*aoOutcomes[i].poBytes),
+                      osData.substr(aoRequests[i].nOffset, aoRequests[i].nSize))
+                << "chunk " << i << " after dropping " << iDropped;
+        }
+        if (iDropped < aoOutcomes.size())
+            aoOutcomes[iDropped].poBytes.reset();
+    }
+    VSIRmdirRecursive("/vsimem/bf_slab");
 }
 
 TEST(BatchFetcher, StreamsEachOutcomeOnceAsItsRequestEnds)

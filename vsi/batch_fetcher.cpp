@@ -12,6 +12,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <limits>
+#include <utility>
 #include <map>
 #include <mutex>
 #include <new>
@@ -28,7 +30,102 @@ struct FetchJob
     const std::string *posTarget = nullptr;
     MergedRange oSpan{};
     std::vector<size_t> anRequests{};  // indices into the caller's requests
+    size_t nSlabOffset = 0;             // of its bytes in the batch's block
 };
+
+// Where a job's bytes are read to: its region of the batch's block
+// (chunk_slab.h) when there is one, else a buffer of its own. Throws
+// std::bad_alloc.
+class JobBytes
+{
+  public:
+    JobBytes(const FetchJob &oJob, std::shared_ptr<const ChunkSlab> poSlab)
+        : m_poSlab(std::move(poSlab)), m_nSlabOffset(oJob.nSlabOffset),
+          m_nSize(static_cast<size_t>(oJob.oSpan.nSize))
+    {
+        if (m_poSlab)
+        {
+            m_poSlab->Populate(m_nSlabOffset, m_nSize);
+            m_pData = m_poSlab->data() + m_nSlabOffset;
+        }
+        else
+        {
+            m_poOwn = std::make_shared<ChunkBytes>(m_nSize);
+            m_pData = m_poOwn->data();
+        }
+    }
+    ~JobBytes()
+    {
+        // Bytes nobody took (a failed read, or copies made): back to the system.
+        if (m_poSlab && !m_bViewed)
+            m_poSlab->Release(m_nSlabOffset, m_nSize);
+    }
+    JobBytes(const JobBytes &) = delete;
+    JobBytes &operator=(const JobBytes &) = delete;
+
+    char *data() const
+    {
+        return m_pData;
+    }
+
+    // All the bytes, for the job's only request.
+    SharedChunkBytes TakeAll()
+    {
+        if (!m_poSlab)
+            return std::move(m_poOwn);
+        m_bViewed = true;
+        return std::make_shared<const ChunkBytes>(m_poSlab, m_nSlabOffset, m_nSize);
+    }
+
+    // [nStart, nStart + nSize) of the span for one of several requests: a
+    // view when bDisjoint (no other request of the job overlaps it, since
+    // a view gives its pages back when dropped), else a copy.
+    SharedChunkBytes TakePart(size_t nStart, size_t nSize, bool bDisjoint)
+    {
+        if (!m_poSlab || !bDisjoint)
+            return std::make_shared<const ChunkBytes>(m_pData + nStart, nSize);
+        m_bViewed = true;
+        return std::make_shared<const ChunkBytes>(m_poSlab, m_nSlabOffset + nStart, nSize);
+    }
+
+  private:
+    std::shared_ptr<const ChunkSlab> m_poSlab{};
+    size_t m_nSlabOffset = 0;
+    size_t m_nSize = 0;
+    std::shared_ptr<ChunkBytes> m_poOwn{};
+    char *m_pData = nullptr;
+    bool m_bViewed = false;
+};
+
+bool RequestsAreDisjoint(const FetchJob &oJob, const std::vector<RangeRequest> &aoRequests)
+{
+    std::vector<std::pair<uint64_t, uint64_t>> aoRanges;
+    for (const size_t i : oJob.anRequests)
+        aoRanges.emplace_back(aoRequests[i].nOffset, aoRequests[i].nSize);
+    std::sort(aoRanges.begin(), aoRanges.end());
+    for (size_t i = 1; i < aoRanges.size(); ++i)
+    {
+        if (aoRanges[i].first < aoRanges[i - 1].first + aoRanges[i - 1].second)
+            return false;
+    }
+    return true;
+}
+
+// One block for a batch large enough to gain from huge pages, with each
+// job's place in it; null (buffers job by job) otherwise.
+std::shared_ptr<const ChunkSlab> MapBatchSlab(std::vector<FetchJob> &aoJobs, uint64_t nBytes)
+{
+    if (nBytes < ChunkSlab::MIN_SIZE || nBytes > std::numeric_limits<size_t>::max() / 4)
+        return nullptr;
+    auto poSlab = ChunkSlab::Create(static_cast<size_t>(nBytes));
+    size_t nOffset = 0;
+    for (auto &oJob : aoJobs)
+    {
+        oJob.nSlabOffset = nOffset;
+        nOffset += static_cast<size_t>(oJob.oSpan.nSize);
+    }
+    return poSlab;
+}
 
 struct VSIFileCloser
 {
@@ -70,8 +167,7 @@ std::vector<FetchJob> PlanJobs(const std::vector<RangeRequest> &aoRequests,
 
 // Reads a job's span; false with osError on failure or a short read.
 bool ReadSpan(const FetchJob &oJob, std::map<std::string, VSIFileUniquePtr> &oHandles,
-              TargetOpener &oOpener, std::shared_ptr<ChunkBytes> &poBuffer,
-              std::string &osError)
+              TargetOpener &oOpener, char *pabyBuffer, std::string &osError)
 {
     const std::string &osTarget = *oJob.posTarget;
     const uint64_t nOffset = oJob.oSpan.nOffset;
@@ -83,12 +179,11 @@ bool ReadSpan(const FetchJob &oJob, std::map<std::string, VSIFileUniquePtr> &oHa
     size_t nRead = 0;
     if (poFile)
     {
-        poBuffer = std::make_shared<ChunkBytes>(static_cast<size_t>(nSize));
-        if (ReadExactRange(poFile.get(), nOffset, poBuffer->data(), poBuffer->size()))
+        if (ReadExactRange(poFile.get(), nOffset, pabyBuffer, static_cast<size_t>(nSize)))
             return true;
         CPLErrorReset();
         if (VSIFSeekL(poFile.get(), nOffset, SEEK_SET) == 0)
-            nRead = VSIFReadL(poBuffer->data(), 1, poBuffer->size(), poFile.get());
+            nRead = VSIFReadL(pabyBuffer, 1, static_cast<size_t>(nSize), poFile.get());
     }
     if (poFile && nRead == nSize)
         return true;
@@ -116,27 +211,27 @@ void FailJob(const FetchJob &oJob, const std::string &osError, const FetchOutcom
 }
 
 void RunJob(const FetchJob &oJob, const std::vector<RangeRequest> &aoRequests,
+            const std::shared_ptr<const ChunkSlab> &poSlab,
             std::map<std::string, VSIFileUniquePtr> &oHandles, TargetOpener &oOpener,
             const FetchOutcomeSink &oSink, std::atomic<size_t> &nFailed)
 {
-    std::shared_ptr<ChunkBytes> poBuffer;
     std::string osError;
-    bool bOK = false;
     try
     {
-        bOK = ReadSpan(oJob, oHandles, oOpener, poBuffer, osError);
-        if (bOK)
+        JobBytes oBytes(oJob, poSlab);
+        if (ReadSpan(oJob, oHandles, oOpener, oBytes.data(), osError))
         {
+            const bool bDisjoint = RequestsAreDisjoint(oJob, aoRequests);
             for (const size_t i : oJob.anRequests)
             {
                 const RangeRequest &oRequest = aoRequests[i];
                 FetchOutcome oOutcome;
-                if (oJob.anRequests.size() == 1 && oRequest.nSize == poBuffer->size())
-                    oOutcome.poBytes = std::move(poBuffer);
+                if (oJob.anRequests.size() == 1 && oRequest.nSize == oJob.oSpan.nSize)
+                    oOutcome.poBytes = oBytes.TakeAll();
                 else
-                    oOutcome.poBytes = std::make_shared<const ChunkBytes>(
-                        poBuffer->data() + (oRequest.nOffset - oJob.oSpan.nOffset),
-                        static_cast<size_t>(oRequest.nSize));
+                    oOutcome.poBytes = oBytes.TakePart(
+                        static_cast<size_t>(oRequest.nOffset - oJob.oSpan.nOffset),
+                        static_cast<size_t>(oRequest.nSize), bDisjoint);
                 oSink(i, std::move(oOutcome));
             }
             return;
@@ -166,10 +261,13 @@ std::vector<FetchOutcome> FetchRanges(const std::vector<RangeRequest> &aoRequest
 void FetchRanges(const std::vector<RangeRequest> &aoRequests, const FetchSettings &oSettings,
                  FetchStats &oStats, const FetchOutcomeSink &oSink)
 {
-    const std::vector<FetchJob> aoJobs = PlanJobs(aoRequests, oSettings);
-    oStats.nRequests = aoJobs.size();
+    std::vector<FetchJob> aoJobs = PlanJobs(aoRequests, oSettings);
+    uint64_t nBatchBytes = 0;
     for (const auto &oJob : aoJobs)
-        oStats.nBytes += oJob.oSpan.nSize;
+        nBatchBytes += oJob.oSpan.nSize;
+    oStats.nRequests = aoJobs.size();
+    oStats.nBytes += nBatchBytes;
+    const auto poSlab = MapBatchSlab(aoJobs, nBatchBytes);
 
     std::atomic<size_t> nNextJob{0};
     std::atomic<size_t> nFailed{0};
@@ -185,7 +283,7 @@ void FetchRanges(const std::vector<RangeRequest> &aoRequests, const FetchSetting
             CPLSetThreadLocalConfigOptions(aosThreadOptions.List());
         std::map<std::string, VSIFileUniquePtr> oHandles;
         for (size_t i = nNextJob++; i < aoJobs.size(); i = nNextJob++)
-            RunJob(aoJobs[i], aoRequests, oHandles, oOpener, oSink, nFailed);
+            RunJob(aoJobs[i], aoRequests, poSlab, oHandles, oOpener, oSink, nFailed);
         if (!bInCaller)
             CPLSetThreadLocalConfigOptions(nullptr);
     };

@@ -5,7 +5,10 @@
 // (fetch_worker_pool.h), which keep their connections between batches.
 // A span is read as an exact range (exact_range_read.h), not as whole
 // /vsicurl/ blocks, and fetched bytes go to the caller's sink as each
-// request ends, so a batch holds no more than its requests in flight.
+// request ends, so a batch holds no more than its requests in flight. A
+// large batch reads into one block of memory (chunk_slab.h), whose pages
+// are mapped as each request starts and given back as its chunks are
+// dropped.
 // Everything goes through GDAL's VSI, so /vsicurl/, /vsis3/, /vsigs/,
 // /vsiaz/... keep their credentials, headers and retry options
 // (GDAL_HTTP_MAX_RETRY, GDAL_HTTP_RETRY_DELAY), and the caller's

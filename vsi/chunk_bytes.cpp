@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <new>
+#include <utility>
 
 #include <sys/mman.h>
 
@@ -39,9 +40,16 @@ ChunkBytes::ChunkBytes(const void *pData, size_t nSize) : ChunkBytes(nSize)
         memcpy(m_pData, pData, nSize);
 }
 
+ChunkBytes::ChunkBytes(std::shared_ptr<const ChunkSlab> poSlab, size_t nOffset, size_t nSize)
+    : m_pData(poSlab->data() + nOffset), m_nSize(nSize), m_poSlab(std::move(poSlab))
+{
+}
+
 ChunkBytes::~ChunkBytes()
 {
-    if (m_bMapped)
+    if (m_poSlab)
+        m_poSlab->Release(static_cast<size_t>(m_pData - m_poSlab->data()), m_nSize);
+    else if (m_bMapped)
         munmap(m_pData, m_nSize);
     else
         delete[] m_pData;
