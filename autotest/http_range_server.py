@@ -33,6 +33,7 @@ class RangeRequestHandler(http.server.BaseHTTPRequestHandler):
     def _start(self, method, rng):
         """Logs the request; the file to serve, or None once answered."""
         self.server.requests.append((method, self.path, rng))
+        self.server.user_agents.append(self.headers.get("User-Agent"))
         if self._send_error_if_asked():
             return None
         full = self._target()
@@ -148,6 +149,7 @@ class RangeServer:
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), RangeRequestHandler)
         self.httpd.root = os.path.abspath(root)
         self.httpd.requests = []
+        self.httpd.user_agents = []  # of each request, in the order of requests
         self.httpd.fail_with = None
         self.httpd.head_delay = 0.0  # seconds before each HEAD is answered
         self.httpd.faults = []
@@ -158,6 +160,10 @@ class RangeServer:
     @property
     def requests(self):
         return self.httpd.requests
+
+    @property
+    def user_agents(self):
+        return self.httpd.user_agents
 
     def fail_with(self, status):
         self.httpd.fail_with = status

@@ -198,12 +198,13 @@ def test_pixel_series_is_read_past_the_block_cache(served):
 
 
 def test_workers_of_a_batch_send_one_head_request_per_target(served, config_options):
-    """The workers of a batch opening one file at once: the first one asks
-    GDAL for its properties (a HEAD), the others wait and use GDAL's cache,
-    instead of one HEAD each. (HEADs answered late: all workers open the
-    file before the first HEAD comes back.)"""
+    """The workers of a batch reading through GDAL's VSI and opening one file
+    at once: the first one asks GDAL for its properties (a HEAD), the others
+    wait and use GDAL's cache, instead of one HEAD each. (HEADs answered
+    late: all workers open the file before the first HEAD comes back.)"""
     server, refs_path, path = served
-    config_options(KERCHUNK_COALESCE_GAP="0")  # one request per chunk: many workers
+    # One request per chunk: many workers.
+    config_options(KERCHUNK_COALESCE_GAP="0", KERCHUNK_DIRECT_HTTP="NO")
     server.head_delay(0.3)
     gdal.VSICurlClearCache()
     before = len(server.requests)
@@ -212,6 +213,49 @@ def test_workers_of_a_batch_send_one_head_request_per_target(served, config_opti
     heads = [r for r in server.requests[before:] if r[0] == "HEAD"]
     assert len(heads) == 1, heads
     assert got.tobytes() == native_series(path, "t2m", 5, 5).tobytes()
+
+
+def test_direct_fetches_send_no_head_and_gdal_http_options(served, config_options):
+    """By default, http(s) chunks are fetched with libcurl straight into
+    memory: no HEAD (a reference already says where the bytes are), exact
+    ranges, and GDAL's HTTP options on every request."""
+    server, refs_path, path = served
+    config_options(GDAL_HTTP_USERAGENT="kerchunk-autotest/1")
+    gdal.VSICurlClearCache()
+    refs = json.loads(refs_path.read_text())["refs"]
+    bands = [1, 80, 160, 240]  # chunks far apart: one request each
+    before = len(server.requests)
+    ds = open_var(refs_path)
+    assert [r[0] for r in server.requests[before:]] == ["GET"]  # the coordinates
+    before = len(server.requests)
+    got = ds.ReadAsArray(5, 5, 1, 1, band_list=bands)[:, 0, 0]
+    assert got.tobytes() == native_series(path, "t2m", 5, 5)[[b - 1 for b in bands]].tobytes()
+    requests = server.requests[before:]
+    want = sorted("bytes=%d-%d" % (refs["t2m/%d.0.0" % (b - 1)][1],
+                                   refs["t2m/%d.0.0" % (b - 1)][1] +
+                                   refs["t2m/%d.0.0" % (b - 1)][2] - 1) for b in bands)
+    assert sorted(r[2] for r in requests if r[0] == "GET") == want
+    assert [r for r in requests if r[0] != "GET"] == []
+    assert set(server.user_agents[before:]) == {"kerchunk-autotest/1"}
+
+
+@pytest.mark.parametrize("status", [200, 403])
+def test_target_refusing_a_direct_range_is_read_through_vsi(served, status, config_options):
+    """A server answering a range request with anything but the range (a
+    200 with the whole file, a 403 to what a signed URL lacks...) gets no
+    more direct requests: the batch, and later ones, go through GDAL's VSI,
+    whose values are right."""
+    server, refs_path, path = served
+    fault = server.add_fault(status, times=1, path="/era5.nc")
+    got = open_var(refs_path).ReadAsArray(5, 5, 1, 1)[:, 0, 0]
+    assert fault["used"] == 1
+    assert got.tobytes() == native_series(path, "t2m", 5, 5).tobytes()
+    # Through VSI from then on: GDAL asks the file's size first (u10's
+    # chunks are not in the chunk cache yet).
+    gdal.VSICurlClearCache()
+    before = len(server.requests)
+    open_var(refs_path, "u10").ReadAsArray(8, 8, 1, 1, band_list=[1, 2])
+    assert [r[0] for r in server.requests[before:]][0] == "HEAD", server.requests[before:]
 
 
 @pytest.mark.parametrize("prefetch", ["YES", "NO"])
@@ -227,8 +271,9 @@ def test_targets_are_opened_without_listing_their_folder(served, prefetch, confi
     got = open_var(refs_path).ReadAsArray(5, 5, 1, 1, band_list=[1, 2])[:, 0, 0]
     assert {r[1] for r in server.requests[before:]} == {"/era5.nc"}, server.requests[before:]
     assert got.tobytes() == native_series(path, "t2m", 5, 5)[:2].tobytes()
-    # The user's choice stands.
-    config_options(GDAL_DISABLE_READDIR_ON_OPEN="NO")
+    # The user's choice stands for what GDAL's VSI opens (direct fetches
+    # open nothing).
+    config_options(GDAL_DISABLE_READDIR_ON_OPEN="NO", KERCHUNK_DIRECT_HTTP="NO")
     gdal.VSICurlClearCache()
     before = len(server.requests)
     open_var(refs_path).ReadAsArray(5, 5, 1, 1, band_list=[3])

@@ -96,6 +96,11 @@ const std::vector<ConfigOptionSpec> &GetConfigOptionSpecs()
         // Measured: one pixel of 240 steps at 80 ms, 2.3 s with 16, 1.8 s with 64.
         {"KERCHUNK_MAX_PARALLEL_REQUESTS", T::Integer, "64", "64",
          "Requests of one batch in flight at once", 1},
+        {"KERCHUNK_DIRECT_HTTP", T::Boolean, "YES", "`YES`",
+         "Fetch the chunks of `/vsicurl/` http(s) and `/vsis3/` targets with libcurl "
+         "straight into memory, with GDAL's HTTP options (a request that fails is "
+         "read again through GDAL's VSI, with its retries); `NO`: everything "
+         "through VSI"},
     };
     return aoSpecs;
 }

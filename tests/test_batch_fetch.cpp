@@ -4,6 +4,7 @@
 #include "batch_fetcher.h"
 #include "chunk_cache.h"
 #include "chunk_prefetch.h"
+#include "direct_http_fetch.h"
 #include "fetch_worker_pool.h"
 #include "range_coalescer.h"
 #include "vsikerchunk.h"
@@ -219,6 +220,24 @@ TEST(BatchFetcher, LargeBatchReadsIntoOneBlockAndOverlapsAreCopies)
             aoOutcomes[iDropped].poBytes.reset();
     }
     VSIRmdirRecursive("/vsimem/bf_slab");
+}
+
+TEST(DirectHttp, OnlyHttpURLsOfCurlAndSignedS3TargetsAreFetchedDirectly)
+{
+    EXPECT_EQ(DirectHttpURL("/vsicurl/http://h:81/d/a.nc"), "http://h:81/d/a.nc");
+    EXPECT_EQ(DirectHttpURL("/vsicurl/https://h/a.nc"), "https://h/a.nc");
+    EXPECT_EQ(DirectHttpURL("/vsicurl/ftp://h/a.nc"), "");
+    EXPECT_EQ(DirectHttpURL("/vsimem/a.nc"), "");
+    EXPECT_EQ(DirectHttpURL("/vsigs/bucket/a.nc"), "");
+    // /vsis3/: the URL GDAL signs with the configured credentials.
+    CPLConfigOptionSetter oEndpoint("AWS_S3_ENDPOINT", "127.0.0.1:9", false);
+    CPLConfigOptionSetter oHttps("AWS_HTTPS", "NO", false);
+    CPLConfigOptionSetter oVirtualHosting("AWS_VIRTUAL_HOSTING", "FALSE", false);
+    CPLConfigOptionSetter oKey("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE", false);
+    CPLConfigOptionSetter oSecret("AWS_SECRET_ACCESS_KEY", "secret", false);
+    const std::string osSigned = DirectHttpURL("/vsis3/bucket/d/a.nc");
+    EXPECT_EQ(osSigned.rfind("http://127.0.0.1:9/bucket/d/a.nc?", 0), 0u) << osSigned;
+    EXPECT_NE(osSigned.find("X-Amz-Signature="), std::string::npos) << osSigned;
 }
 
 TEST(BatchFetcher, StreamsEachOutcomeOnceAsItsRequestEnds)

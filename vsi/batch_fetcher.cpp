@@ -1,4 +1,5 @@
 #include "batch_fetcher.h"
+#include "direct_http_fetch.h"
 #include "exact_range_read.h"
 #include "fetch_worker_pool.h"
 #include "range_coalescer.h"
@@ -210,6 +211,31 @@ void FailJob(const FetchJob &oJob, const std::string &osError, const FetchOutcom
     }
 }
 
+// Gives each request of a job that was read its bytes. Throws
+// std::bad_alloc.
+void DeliverJob(const FetchJob &oJob, const std::vector<RangeRequest> &aoRequests,
+                JobBytes &oBytes, const FetchOutcomeSink &oSink)
+{
+    const bool bDisjoint = RequestsAreDisjoint(oJob, aoRequests);
+    for (const size_t i : oJob.anRequests)
+    {
+        const RangeRequest &oRequest = aoRequests[i];
+        FetchOutcome oOutcome;
+        if (oJob.anRequests.size() == 1 && oRequest.nSize == oJob.oSpan.nSize)
+            oOutcome.poBytes = oBytes.TakeAll();
+        else
+            oOutcome.poBytes =
+                oBytes.TakePart(static_cast<size_t>(oRequest.nOffset - oJob.oSpan.nOffset),
+                                static_cast<size_t>(oRequest.nSize), bDisjoint);
+        oSink(i, std::move(oOutcome));
+    }
+}
+
+std::string OutOfMemoryReading(const FetchJob &oJob)
+{
+    return "out of memory reading " + *oJob.posTarget;
+}
+
 void RunJob(const FetchJob &oJob, const std::vector<RangeRequest> &aoRequests,
             const std::shared_ptr<const ChunkSlab> &poSlab,
             std::map<std::string, VSIFileUniquePtr> &oHandles, TargetOpener &oOpener,
@@ -221,28 +247,102 @@ void RunJob(const FetchJob &oJob, const std::vector<RangeRequest> &aoRequests,
         JobBytes oBytes(oJob, poSlab);
         if (ReadSpan(oJob, oHandles, oOpener, oBytes.data(), osError))
         {
-            const bool bDisjoint = RequestsAreDisjoint(oJob, aoRequests);
-            for (const size_t i : oJob.anRequests)
-            {
-                const RangeRequest &oRequest = aoRequests[i];
-                FetchOutcome oOutcome;
-                if (oJob.anRequests.size() == 1 && oRequest.nSize == oJob.oSpan.nSize)
-                    oOutcome.poBytes = oBytes.TakeAll();
-                else
-                    oOutcome.poBytes = oBytes.TakePart(
-                        static_cast<size_t>(oRequest.nOffset - oJob.oSpan.nOffset),
-                        static_cast<size_t>(oRequest.nSize), bDisjoint);
-                oSink(i, std::move(oOutcome));
-            }
+            DeliverJob(oJob, aoRequests, oBytes, oSink);
             return;
         }
     }
     catch (const std::bad_alloc &)
     {
-        osError = "out of memory reading " + *oJob.posTarget;
+        osError = OutOfMemoryReading(oJob);
     }
     ++nFailed;
     FailJob(oJob, osError, oSink);
+}
+
+// The jobs of a batch, as fetched: directly (direct_http_fetch.h) by the
+// calling thread, or through VSI by the workers.
+struct JobRoutes
+{
+    std::vector<size_t> anDirect{};  // indices into the jobs
+    std::vector<DirectRange> aoDirectRanges{};
+    std::vector<size_t> anVSI{};
+    std::map<std::string, std::string> oURLs{};  // target -> direct URL or ""
+};
+
+JobRoutes RouteJobs(const std::vector<FetchJob> &aoJobs, const FetchSettings &oSettings)
+{
+    JobRoutes oRoutes;
+    for (size_t i = 0; i < aoJobs.size(); ++i)
+    {
+        const FetchJob &oJob = aoJobs[i];
+        const std::string *posURL = nullptr;
+        if (oSettings.bDirectHttp && oJob.oSpan.nSize > 0)
+        {
+            auto oFound = oRoutes.oURLs.find(*oJob.posTarget);
+            if (oFound == oRoutes.oURLs.end())
+                oFound = oRoutes.oURLs
+                             .emplace(*oJob.posTarget, DirectHttpURL(*oJob.posTarget))
+                             .first;
+            if (!oFound->second.empty())
+                posURL = &oFound->second;
+        }
+        if (posURL == nullptr)
+        {
+            oRoutes.anVSI.push_back(i);
+            continue;
+        }
+        oRoutes.anDirect.push_back(i);
+        oRoutes.aoDirectRanges.push_back({oJob.posTarget, posURL, oJob.oSpan.nOffset,
+                                          static_cast<size_t>(oJob.oSpan.nSize)});
+    }
+    return oRoutes;
+}
+
+// Fetches the direct jobs; those that failed go to anRetry, to be read
+// through VSI (which retries and reports as GDAL does).
+void FetchDirectJobs(const std::vector<FetchJob> &aoJobs, const JobRoutes &oRoutes,
+                     const std::vector<RangeRequest> &aoRequests,
+                     const std::shared_ptr<const ChunkSlab> &poSlab,
+                     const FetchSettings &oSettings, const FetchOutcomeSink &oSink,
+                     std::atomic<size_t> &nFailed, std::vector<size_t> &anRetry)
+{
+    std::vector<std::unique_ptr<JobBytes>> apoBytes(oRoutes.anDirect.size());
+    anRetry.reserve(oRoutes.anDirect.size());  // push_back below cannot throw
+    FetchDirectRanges(
+        oRoutes.aoDirectRanges, oSettings.nMaxInFlight,
+        [&](size_t i) -> char *
+        {
+            try
+            {
+                apoBytes[i] = std::make_unique<JobBytes>(aoJobs[oRoutes.anDirect[i]], poSlab);
+                return apoBytes[i]->data();
+            }
+            catch (const std::bad_alloc &)
+            {
+                return nullptr;
+            }
+        },
+        [&](size_t i, bool bOK)
+        {
+            const FetchJob &oJob = aoJobs[oRoutes.anDirect[i]];
+            if (!bOK || !apoBytes[i])
+            {
+                anRetry.push_back(oRoutes.anDirect[i]);
+            }
+            else
+            {
+                try
+                {
+                    DeliverJob(oJob, aoRequests, *apoBytes[i], oSink);
+                }
+                catch (const std::bad_alloc &)
+                {
+                    ++nFailed;
+                    FailJob(oJob, OutOfMemoryReading(oJob), oSink);
+                }
+            }
+            apoBytes[i].reset();
+        });
 }
 
 }  // namespace
@@ -269,34 +369,60 @@ void FetchRanges(const std::vector<RangeRequest> &aoRequests, const FetchSetting
     oStats.nBytes += nBatchBytes;
     const auto poSlab = MapBatchSlab(aoJobs, nBatchBytes);
 
-    std::atomic<size_t> nNextJob{0};
+    // Jobs of http(s) targets are fetched directly by the caller while the
+    // workers read the others through VSI; failed direct jobs then go
+    // through VSI too.
+    JobRoutes oRoutes;
+    try
+    {
+        oRoutes = RouteJobs(aoJobs, oSettings);
+    }
+    catch (const std::bad_alloc &)
+    {
+        oRoutes = JobRoutes();
+        for (size_t i = 0; i < aoJobs.size(); ++i)
+            oRoutes.anVSI.push_back(i);
+    }
+    oStats.nDirectRequests = oRoutes.anDirect.size();
     std::atomic<size_t> nFailed{0};
+    std::vector<size_t> anRetry;
     TargetOpener oOpener;
     // Workers see the caller's thread-local options (credentials, headers).
     const CPLStringList aosThreadOptions(CPLGetThreadLocalConfigOptions(), TRUE);
-    auto Work = [&](bool bInCaller)
+    auto ReadThroughVSI = [&](const std::vector<size_t> &anJobs, bool bDirectInCaller)
     {
-        // Failures are reported by the reads that need the bytes, naming
-        // the key: nothing is printed from here.
-        CPLErrorHandlerPusher oQuiet(CPLQuietErrorHandler);
-        if (!bInCaller)
-            CPLSetThreadLocalConfigOptions(aosThreadOptions.List());
-        std::map<std::string, VSIFileUniquePtr> oHandles;
-        for (size_t i = nNextJob++; i < aoJobs.size(); i = nNextJob++)
-            RunJob(aoJobs[i], aoRequests, poSlab, oHandles, oOpener, oSink, nFailed);
-        if (!bInCaller)
-            CPLSetThreadLocalConfigOptions(nullptr);
+        std::atomic<size_t> nNextJob{0};
+        auto Work = [&](bool bInCaller)
+        {
+            // Failures are reported by the reads that need the bytes,
+            // naming the key: nothing is printed from here.
+            CPLErrorHandlerPusher oQuiet(CPLQuietErrorHandler);
+            if (!bInCaller)
+                CPLSetThreadLocalConfigOptions(aosThreadOptions.List());
+            else if (bDirectInCaller)
+                FetchDirectJobs(aoJobs, oRoutes, aoRequests, poSlab, oSettings, oSink, nFailed,
+                                anRetry);
+            std::map<std::string, VSIFileUniquePtr> oHandles;
+            for (size_t i = nNextJob++; i < anJobs.size(); i = nNextJob++)
+                RunJob(aoJobs[anJobs[i]], aoRequests, poSlab, oHandles, oOpener, oSink,
+                       nFailed);
+            if (!bInCaller)
+                CPLSetThreadLocalConfigOptions(nullptr);
+        };
+        // The caller works too: the batch gets done even when no pool
+        // thread can be started.
+        const size_t nWorkers = std::min(anJobs.size(), std::max<size_t>(1, oSettings.nMaxInFlight));
+        const size_t nPoolThreads = bDirectInCaller ? nWorkers : nWorkers > 0 ? nWorkers - 1 : 0;
+        RunOnPoolThreads(nPoolThreads, [&] { Work(false); },
+                         [&]
+                         {
+                             CPLErrorStateBackuper oKeepCallerError;
+                             Work(true);
+                         });
     };
-    // The caller works too: the batch gets done even when no pool thread
-    // can be started.
-    const size_t nWorkers =
-        std::min(aoJobs.size(), std::max<size_t>(1, oSettings.nMaxInFlight));
-    RunOnPoolThreads(nWorkers > 0 ? nWorkers - 1 : 0, [&] { Work(false); },
-                     [&]
-                     {
-                         CPLErrorStateBackuper oKeepCallerError;
-                         Work(true);
-                     });
+    ReadThroughVSI(oRoutes.anVSI, !oRoutes.anDirect.empty());
+    if (!anRetry.empty())
+        ReadThroughVSI(anRetry, false);
     oStats.nFailedRequests = nFailed;
 }
 

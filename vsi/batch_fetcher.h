@@ -9,8 +9,11 @@
 // large batch reads into one block of memory (chunk_slab.h), whose pages
 // are mapped as each request starts and given back as its chunks are
 // dropped.
-// Everything goes through GDAL's VSI, so /vsicurl/, /vsis3/, /vsigs/,
-// /vsiaz/... keep their credentials, headers and retry options
+// Ranges of /vsicurl/ http(s) and /vsis3/ targets are first fetched by the
+// calling thread with libcurl, straight into their buffers and with GDAL's
+// HTTP options (direct_http_fetch.h); everything else, and every such
+// request that failed, goes through GDAL's VSI, so /vsicurl/, /vsis3/,
+// /vsigs/, /vsiaz/... keep their credentials, headers and retry options
 // (GDAL_HTTP_MAX_RETRY, GDAL_HTTP_RETRY_DELAY), and the caller's
 // thread-local configuration options are passed to the workers.
 #pragma once
@@ -39,6 +42,7 @@ struct FetchSettings
     uint64_t nGap = 65536;
     uint64_t nMaxMergedSize = 16 * 1024 * 1024;
     size_t nMaxInFlight = 16;
+    bool bDirectHttp = true;  // http(s) targets fetched with libcurl (direct_http_fetch.h)
 };
 
 // One range's outcome: its bytes (exactly nSize of them), or null and a
@@ -53,6 +57,7 @@ struct FetchStats
 {
     size_t nRequests = 0;        // requests made after coalescing
     size_t nFailedRequests = 0;  // of which failed or came back short
+    size_t nDirectRequests = 0;  // of which tried directly (direct_http_fetch.h)
     uint64_t nBytes = 0;         // bytes asked for by those requests
 };
 

@@ -40,6 +40,14 @@ FetchSettings GetFetchSettings()
     oSettings.nMaxMergedSize = IntegerOptionOrDefault("KERCHUNK_COALESCE_MAX_SIZE");
     oSettings.nMaxInFlight =
         static_cast<size_t>(IntegerOptionOrDefault("KERCHUNK_MAX_PARALLEL_REQUESTS"));
+    try
+    {
+        oSettings.bDirectHttp = GetBooleanOption("KERCHUNK_DIRECT_HTTP");
+    }
+    catch (const Error &e)
+    {
+        CPLError(CE_Warning, CPLE_IllegalArg, "%s; using YES", e.what());
+    }
     return oSettings;
 }
 
