@@ -13,6 +13,7 @@ from osgeo import gdal
 
 from http_range_server import RangeServer
 from kerchunk_cli import generate
+from test_cache import s3_server, upload  # noqa: F401 (a fixture)
 
 STEPS = 240
 # Chunks of ~33 KB, two /vsicurl/ blocks of GDAL's default 16 KB: a chunk read
@@ -429,3 +430,25 @@ def test_short_body_is_detected_never_wrong_values(served, gdal_errors, config_o
         assert "(read key by key instead)" in gdal_errors.text
     else:  # the short answer's missing bytes were asked for again
         assert len([r for r in server.requests[before:] if r[0] == "GET"]) > fault["used"]
+
+
+def test_vsis3_chunks_are_fetched_directly_through_signed_urls(era5_like, s3_server,
+                                                               gdal_errors, config_options):
+    """Chunks on an S3 server (s3rver) are fetched by libcurl from the URL GDAL
+    signs for them, with the values netCDF4 reads."""
+    folder, path, refs = era5_like
+    config_options(**s3_server)
+    upload(path, "/vsis3/src/net/era5.nc")
+    refs_path = write_http_refs(folder, refs, "s3://src/net/era5.nc", path)
+    gdal.VSICurlClearCache()
+    config_options(CPL_DEBUG="KERCHUNK")
+    before = len(gdal_errors.messages)
+    got = open_var(refs_path).ReadAsArray(5, 5, 1, 1)[:, 0, 0]
+    config_options(CPL_DEBUG=None)
+    assert got.tobytes() == native_series(path, "t2m", 5, 5).tobytes()
+    batches = [m for m in gdal_errors.messages[before:] if "prefetch " in m]
+    assert batches, gdal_errors.messages[before:]
+    for batch in batches:
+        requests = int(batch.split(" requests (")[0].rsplit(" ", 1)[1])
+        direct = int(batch.split(" requests (")[1].split(" direct")[0])
+        assert direct == requests and ", 0 failed" in batch, batch

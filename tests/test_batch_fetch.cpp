@@ -13,6 +13,7 @@
 #include "cpl_error.h"
 #include "cpl_vsi.h"
 
+#include "loopback_http_server.h"
 #include "test_files.h"
 
 #include <gtest/gtest.h>
@@ -25,6 +26,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 using namespace kerchunk;
@@ -238,6 +240,127 @@ TEST(DirectHttp, OnlyHttpURLsOfCurlAndSignedS3TargetsAreFetchedDirectly)
     const std::string osSigned = DirectHttpURL("/vsis3/bucket/d/a.nc");
     EXPECT_EQ(osSigned.rfind("http://127.0.0.1:9/bucket/d/a.nc?", 0), 0u) << osSigned;
     EXPECT_NE(osSigned.find("X-Amz-Signature="), std::string::npos) << osSigned;
+}
+
+namespace
+{
+
+// Fetches aoRanges of osURL directly, at most nMaxInFlight at once; each
+// range's bytes, and whether it came.
+struct DirectResults
+{
+    std::vector<std::string> aosBytes{};
+    std::vector<bool> abOK{};
+};
+
+DirectResults FetchDirect(const std::string &osTarget, const std::string &osURL,
+                          const std::vector<std::pair<uint64_t, size_t>> &aoRanges,
+                          size_t nMaxInFlight)
+{
+    std::vector<DirectRange> aoDirect;
+    for (const auto &oRange : aoRanges)
+        aoDirect.push_back({&osTarget, &osURL, oRange.first, oRange.second});
+    DirectResults oResults;
+    oResults.aosBytes.resize(aoRanges.size());
+    oResults.abOK.resize(aoRanges.size());
+    FetchDirectRanges(
+        aoDirect, nMaxInFlight,
+        [&](size_t i)
+        {
+            oResults.aosBytes[i].resize(aoRanges[i].second);
+            return &oResults.aosBytes[i][0];
+        },
+        [&](size_t i, bool bOK) { oResults.abOK[i] = bOK; });
+    return oResults;
+}
+
+}  // namespace
+
+TEST(DirectHttp, RangesGoStraightToTheirBuffersWithoutHead)
+{
+    const std::string osData = Pattern(1000000);
+    LoopbackHttpServer oServer(osData);
+    const std::string osTarget = "/vsicurl/" + oServer.URL("/a.bin");
+    const std::string osURL = DirectHttpURL(osTarget);
+    ASSERT_EQ(osURL, oServer.URL("/a.bin"));
+    std::vector<std::pair<uint64_t, size_t>> aoRanges;
+    for (uint64_t nOffset = 7; nOffset + 20000 < osData.size(); nOffset += 33333)
+        aoRanges.emplace_back(nOffset, 20000);
+    const auto oResults = FetchDirect(osTarget, osURL, aoRanges, 8);
+    for (size_t i = 0; i < aoRanges.size(); ++i)
+    {
+        ASSERT_TRUE(oResults.abOK[i]) << i;
+        EXPECT_EQ(oResults.aosBytes[i], osData.substr(aoRanges[i].first, aoRanges[i].second))
+            << i;
+    }
+    EXPECT_EQ(oServer.Gets(), aoRanges.size());
+    EXPECT_EQ(oServer.Heads(), 0u);
+}
+
+TEST(DirectHttp, FailedTransfersAreReportedNeverTakenForData)
+{
+    const std::string osData = Pattern(200000);
+    const std::vector<std::pair<uint64_t, size_t>> aoRanges = {{1000, 50000}, {90000, 50000}};
+    for (const auto eFault :
+         {LoopbackHttpServer::Fault::Status503, LoopbackHttpServer::Fault::Reset,
+          LoopbackHttpServer::Fault::ShortBody})
+    {
+        // A server each: libcurl itself sends a request again when a
+        // connection it reuses closes unanswered.
+        LoopbackHttpServer oServer(osData);
+        const std::string osTarget = "/vsicurl/" + oServer.URL("/a.bin");
+        const std::string osURL = DirectHttpURL(osTarget);
+        // One at a time: the first range gets the fault, the second not.
+        oServer.FailNext(eFault, 1);
+        const auto oResults = FetchDirect(osTarget, osURL, aoRanges, 1);
+        EXPECT_FALSE(oResults.abOK[0]) << static_cast<int>(eFault);
+        EXPECT_TRUE(oResults.abOK[1]) << static_cast<int>(eFault);
+        EXPECT_EQ(oResults.aosBytes[1], osData.substr(90000, 50000));
+        // A failure of one request: the target still goes direct.
+        EXPECT_EQ(DirectHttpURL(osTarget), osURL);
+    }
+}
+
+TEST(DirectHttp, ServerIgnoringRangeGetsNoMoreDirectRequests)
+{
+    // Larger than the range asked for: the transfer must stop, not overflow.
+    const std::string osData = Pattern(3000000);
+    LoopbackHttpServer oServer(osData);
+    const std::string osTarget = "/vsicurl/" + oServer.URL("/a.bin");
+    const std::string osURL = DirectHttpURL(osTarget);
+    oServer.FailNext(LoopbackHttpServer::Fault::WholeFile, 1);
+    const auto oResults = FetchDirect(osTarget, osURL, {{100, 1000}}, 1);
+    EXPECT_FALSE(oResults.abOK[0]);
+    EXPECT_EQ(DirectHttpURL(osTarget), "");
+}
+
+TEST(DirectHttp, BatchReadsAFailedDirectRequestAgainThroughVSI)
+{
+    const std::string osData = Pattern(3000000);
+    LoopbackHttpServer oServer(osData);
+    const std::string osTarget = "/vsicurl/" + oServer.URL("/b.bin");
+    CPLConfigOptionSetter oNoRetry("GDAL_HTTP_MAX_RETRY", "0", false);
+    std::vector<RangeRequest> aoRequests;
+    for (uint64_t nOffset = 0; nOffset + 100000 <= osData.size(); nOffset += 300000)
+        aoRequests.push_back({osTarget, nOffset, 100000});
+    FetchSettings oSettings;
+    oSettings.nGap = 0;
+    oSettings.nMaxInFlight = 1;  // the first request gets the fault
+    oServer.FailNext(LoopbackHttpServer::Fault::Status503, 1);
+    FetchStats oStats;
+    const auto aoOutcomes = FetchRanges(aoRequests, oSettings, oStats);
+    EXPECT_EQ(oStats.nDirectRequests, aoRequests.size());
+    EXPECT_EQ(oStats.nFailedRequests, 0u);
+    for (size_t i = 0; i < aoRequests.size(); ++i)
+    {
+        ASSERT_NE(aoOutcomes[i].poBytes, nullptr) << i << aoOutcomes[i].osError;
+        EXPECT_EQ(Text(*aoOutcomes[i].poBytes), osData.substr(aoRequests[i].nOffset, 100000))
+            << i;
+    }
+    // The failed one again through GDAL's /vsicurl/: its HEAD, then its GET.
+    EXPECT_EQ(oServer.Heads(), 1u);
+    EXPECT_EQ(oServer.Gets(), aoRequests.size() + 1);
+    VSICurlClearCache();
 }
 
 TEST(BatchFetcher, StreamsEachOutcomeOnceAsItsRequestEnds)

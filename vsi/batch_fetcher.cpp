@@ -14,10 +14,10 @@
 #include <algorithm>
 #include <atomic>
 #include <limits>
-#include <utility>
 #include <map>
 #include <mutex>
 #include <new>
+#include <utility>
 
 namespace kerchunk
 {
@@ -411,8 +411,11 @@ void FetchRanges(const std::vector<RangeRequest> &aoRequests, const FetchSetting
         };
         // The caller works too: the batch gets done even when no pool
         // thread can be started.
-        const size_t nWorkers = std::min(anJobs.size(), std::max<size_t>(1, oSettings.nMaxInFlight));
-        const size_t nPoolThreads = bDirectInCaller ? nWorkers : nWorkers > 0 ? nWorkers - 1 : 0;
+        const size_t nWorkers =
+            std::min(anJobs.size(), std::max<size_t>(1, oSettings.nMaxInFlight));
+        // While the caller fetches directly, the pool alone reads.
+        const size_t nPoolThreads =
+            bDirectInCaller ? nWorkers : nWorkers > 0 ? nWorkers - 1 : 0;
         RunOnPoolThreads(nPoolThreads, [&] { Work(false); },
                          [&]
                          {

@@ -119,9 +119,9 @@ void LogPrefetchReport(const LoadedReferences &oRefs, const PrefetchReport &oRep
                  oRefs.osRefsPath.c_str(), osError.c_str());
     CPLDebug("KERCHUNK",
              "prefetch %s: %zu keys, %zu cached, %zu fetched, %zu failed, "
-             "%zu requests, %llu bytes",
+             "%zu requests (%zu direct), %llu bytes",
              oRefs.osRefsPath.c_str(), oReport.nKeys, oReport.nAlreadyCached,
-             oReport.nFetched, oReport.nFailed, oReport.nRequests,
+             oReport.nFetched, oReport.nFailed, oReport.nRequests, oReport.nDirectRequests,
              static_cast<unsigned long long>(oReport.nBytes));
 }
 
@@ -182,6 +182,7 @@ PrefetchReport PrefetchKeysUnlogged(const LoadedReferences &oRefs,
                 });
     oReport.aosFailures.assign(oErrors.begin(), oErrors.end());
     oReport.nRequests = oStats.nRequests;
+    oReport.nDirectRequests = oStats.nDirectRequests;
     oReport.nBytes = oStats.nBytes;
     return oReport;
 }

@@ -23,6 +23,7 @@ struct PrefetchReport
     size_t nFetched = 0;        // ranges fetched and cached
     size_t nFailed = 0;         // ranges that could not be fetched
     size_t nRequests = 0;       // requests made (after coalescing)
+    size_t nDirectRequests = 0;  // of which with libcurl (direct_http_fetch.h)
     uint64_t nBytes = 0;        // bytes requested
     std::vector<std::string> aosFailures{};  // one message per failed request
 };
