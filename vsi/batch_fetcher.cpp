@@ -298,52 +298,140 @@ JobRoutes RouteJobs(const std::vector<FetchJob> &aoJobs, const FetchSettings &oS
     return oRoutes;
 }
 
-// Fetches the direct jobs; those that failed go to anRetry, to be read
-// through VSI (which retries and reports as GDAL does).
-void FetchDirectJobs(const std::vector<FetchJob> &aoJobs, const JobRoutes &oRoutes,
-                     const std::vector<RangeRequest> &aoRequests,
-                     const std::shared_ptr<const ChunkSlab> &poSlab,
-                     const FetchSettings &oSettings, const FetchOutcomeSink &oSink,
-                     std::atomic<size_t> &nFailed, std::vector<size_t> &anRetry)
+// One batch in progress: its jobs, where their bytes go, and what is
+// shared by the threads fetching them.
+class BatchRun
 {
-    std::vector<std::unique_ptr<JobBytes>> apoBytes(oRoutes.anDirect.size());
-    anRetry.reserve(oRoutes.anDirect.size());  // push_back below cannot throw
-    FetchDirectRanges(
-        oRoutes.aoDirectRanges, oSettings.nMaxInFlight,
-        [&](size_t i) -> char *
+  public:
+    BatchRun(const std::vector<RangeRequest> &aoRequests, const FetchSettings &oSettings,
+             const FetchOutcomeSink &oSink, std::vector<FetchJob> &&aoJobs,
+             std::shared_ptr<const ChunkSlab> poSlab)
+        : m_aoRequests(aoRequests), m_oSettings(oSettings), m_oSink(oSink),
+          m_aoJobs(std::move(aoJobs)), m_poSlab(std::move(poSlab)),
+          m_aosThreadOptions(CPLGetThreadLocalConfigOptions(), TRUE)
+    {
+        try
         {
-            try
-            {
-                apoBytes[i] = std::make_unique<JobBytes>(aoJobs[oRoutes.anDirect[i]], poSlab);
-                return apoBytes[i]->data();
-            }
-            catch (const std::bad_alloc &)
-            {
-                return nullptr;
-            }
-        },
-        [&](size_t i, bool bOK)
+            m_oRoutes = RouteJobs(m_aoJobs, m_oSettings);
+        }
+        catch (const std::bad_alloc &)
         {
-            const FetchJob &oJob = aoJobs[oRoutes.anDirect[i]];
-            if (!bOK || !apoBytes[i])
-            {
-                anRetry.push_back(oRoutes.anDirect[i]);
-            }
-            else
+            m_oRoutes = JobRoutes();
+            for (size_t i = 0; i < m_aoJobs.size(); ++i)
+                m_oRoutes.anVSI.push_back(i);
+        }
+    }
+
+    // Jobs of http(s) targets are fetched directly by the caller while the
+    // workers read the others through VSI; failed direct jobs then go
+    // through VSI too. Returns the number of requests that failed.
+    size_t Run()
+    {
+        ReadThroughVSI(m_oRoutes.anVSI, !m_oRoutes.anDirect.empty());
+        if (!m_anRetry.empty())
+            ReadThroughVSI(m_anRetry, false);
+        return m_nFailed;
+    }
+
+    size_t DirectRequests() const
+    {
+        return m_oRoutes.anDirect.size();
+    }
+
+  private:
+    // anJobs on the pool's threads and the caller's, the caller first
+    // fetching the direct jobs when bDirectInCaller.
+    void ReadThroughVSI(const std::vector<size_t> &anJobs, bool bDirectInCaller)
+    {
+        std::atomic<size_t> nNextJob{0};
+        auto Work = [&](bool bInCaller)
+        {
+            // Failures are reported by the reads that need the bytes,
+            // naming the key: nothing is printed from here.
+            CPLErrorHandlerPusher oQuiet(CPLQuietErrorHandler);
+            // Workers see the caller's thread-local options (credentials,
+            // headers).
+            if (!bInCaller)
+                CPLSetThreadLocalConfigOptions(m_aosThreadOptions.List());
+            else if (bDirectInCaller)
+                FetchDirectJobs();
+            std::map<std::string, VSIFileUniquePtr> oHandles;
+            for (size_t i = nNextJob++; i < anJobs.size(); i = nNextJob++)
+                RunJob(m_aoJobs[anJobs[i]], m_aoRequests, m_poSlab, oHandles, m_oOpener,
+                       m_oSink, m_nFailed);
+            if (!bInCaller)
+                CPLSetThreadLocalConfigOptions(nullptr);
+        };
+        // The caller works too: the batch gets done even when no pool
+        // thread can be started. While it fetches directly, the pool alone
+        // reads through VSI.
+        const size_t nWorkers =
+            std::min(anJobs.size(), std::max<size_t>(1, m_oSettings.nMaxInFlight));
+        const size_t nPoolThreads = bDirectInCaller ? nWorkers : nWorkers > 0 ? nWorkers - 1 : 0;
+        RunOnPoolThreads(nPoolThreads, [&] { Work(false); },
+                         [&]
+                         {
+                             CPLErrorStateBackuper oKeepCallerError;
+                             Work(true);
+                         });
+    }
+
+    // The direct jobs; those that failed go to m_anRetry, to be read
+    // through VSI (which retries and reports as GDAL does).
+    void FetchDirectJobs()
+    {
+        std::vector<std::unique_ptr<JobBytes>> apoBytes(m_oRoutes.anDirect.size());
+        m_anRetry.reserve(m_oRoutes.anDirect.size());  // push_back below cannot throw
+        FetchDirectRanges(
+            m_oRoutes.aoDirectRanges, m_oSettings.nMaxInFlight,
+            [&](size_t i) -> char *
             {
                 try
                 {
-                    DeliverJob(oJob, aoRequests, *apoBytes[i], oSink);
+                    apoBytes[i] =
+                        std::make_unique<JobBytes>(m_aoJobs[m_oRoutes.anDirect[i]], m_poSlab);
+                    return apoBytes[i]->data();
                 }
                 catch (const std::bad_alloc &)
                 {
-                    ++nFailed;
-                    FailJob(oJob, OutOfMemoryReading(oJob), oSink);
+                    return nullptr;
                 }
-            }
-            apoBytes[i].reset();
-        });
-}
+            },
+            [&](size_t i, bool bOK)
+            {
+                const FetchJob &oJob = m_aoJobs[m_oRoutes.anDirect[i]];
+                if (!bOK || !apoBytes[i])
+                    m_anRetry.push_back(m_oRoutes.anDirect[i]);
+                else
+                    DeliverOrFail(oJob, *apoBytes[i]);
+                apoBytes[i].reset();
+            });
+    }
+
+    void DeliverOrFail(const FetchJob &oJob, JobBytes &oBytes)
+    {
+        try
+        {
+            DeliverJob(oJob, m_aoRequests, oBytes, m_oSink);
+        }
+        catch (const std::bad_alloc &)
+        {
+            ++m_nFailed;
+            FailJob(oJob, OutOfMemoryReading(oJob), m_oSink);
+        }
+    }
+
+    const std::vector<RangeRequest> &m_aoRequests;
+    const FetchSettings &m_oSettings;
+    const FetchOutcomeSink &m_oSink;
+    const std::vector<FetchJob> m_aoJobs;
+    const std::shared_ptr<const ChunkSlab> m_poSlab;
+    const CPLStringList m_aosThreadOptions;
+    JobRoutes m_oRoutes{};
+    std::atomic<size_t> m_nFailed{0};
+    std::vector<size_t> m_anRetry{};  // direct jobs that failed
+    TargetOpener m_oOpener{};
+};
 
 }  // namespace
 
@@ -367,66 +455,10 @@ void FetchRanges(const std::vector<RangeRequest> &aoRequests, const FetchSetting
         nBatchBytes += oJob.oSpan.nSize;
     oStats.nRequests = aoJobs.size();
     oStats.nBytes += nBatchBytes;
-    const auto poSlab = MapBatchSlab(aoJobs, nBatchBytes);
-
-    // Jobs of http(s) targets are fetched directly by the caller while the
-    // workers read the others through VSI; failed direct jobs then go
-    // through VSI too.
-    JobRoutes oRoutes;
-    try
-    {
-        oRoutes = RouteJobs(aoJobs, oSettings);
-    }
-    catch (const std::bad_alloc &)
-    {
-        oRoutes = JobRoutes();
-        for (size_t i = 0; i < aoJobs.size(); ++i)
-            oRoutes.anVSI.push_back(i);
-    }
-    oStats.nDirectRequests = oRoutes.anDirect.size();
-    std::atomic<size_t> nFailed{0};
-    std::vector<size_t> anRetry;
-    TargetOpener oOpener;
-    // Workers see the caller's thread-local options (credentials, headers).
-    const CPLStringList aosThreadOptions(CPLGetThreadLocalConfigOptions(), TRUE);
-    auto ReadThroughVSI = [&](const std::vector<size_t> &anJobs, bool bDirectInCaller)
-    {
-        std::atomic<size_t> nNextJob{0};
-        auto Work = [&](bool bInCaller)
-        {
-            // Failures are reported by the reads that need the bytes,
-            // naming the key: nothing is printed from here.
-            CPLErrorHandlerPusher oQuiet(CPLQuietErrorHandler);
-            if (!bInCaller)
-                CPLSetThreadLocalConfigOptions(aosThreadOptions.List());
-            else if (bDirectInCaller)
-                FetchDirectJobs(aoJobs, oRoutes, aoRequests, poSlab, oSettings, oSink, nFailed,
-                                anRetry);
-            std::map<std::string, VSIFileUniquePtr> oHandles;
-            for (size_t i = nNextJob++; i < anJobs.size(); i = nNextJob++)
-                RunJob(aoJobs[anJobs[i]], aoRequests, poSlab, oHandles, oOpener, oSink,
-                       nFailed);
-            if (!bInCaller)
-                CPLSetThreadLocalConfigOptions(nullptr);
-        };
-        // The caller works too: the batch gets done even when no pool
-        // thread can be started.
-        const size_t nWorkers =
-            std::min(anJobs.size(), std::max<size_t>(1, oSettings.nMaxInFlight));
-        // While the caller fetches directly, the pool alone reads.
-        const size_t nPoolThreads =
-            bDirectInCaller ? nWorkers : nWorkers > 0 ? nWorkers - 1 : 0;
-        RunOnPoolThreads(nPoolThreads, [&] { Work(false); },
-                         [&]
-                         {
-                             CPLErrorStateBackuper oKeepCallerError;
-                             Work(true);
-                         });
-    };
-    ReadThroughVSI(oRoutes.anVSI, !oRoutes.anDirect.empty());
-    if (!anRetry.empty())
-        ReadThroughVSI(anRetry, false);
-    oStats.nFailedRequests = nFailed;
+    auto poSlab = MapBatchSlab(aoJobs, nBatchBytes);
+    BatchRun oRun(aoRequests, oSettings, oSink, std::move(aoJobs), std::move(poSlab));
+    oStats.nDirectRequests = oRun.DirectRequests();
+    oStats.nFailedRequests = oRun.Run();
 }
 
 }  // namespace kerchunk

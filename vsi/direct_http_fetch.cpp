@@ -9,6 +9,7 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <new>
@@ -47,7 +48,14 @@ class RefusedTargets
     void Add(const std::string &osTarget)
     {
         std::lock_guard<std::mutex> oLock(m_oMutex);
-        m_oTargets.insert(osTarget);
+        try
+        {
+            m_oTargets.insert(osTarget);
+        }
+        catch (const std::bad_alloc &)
+        {
+            // Then its next batch tries directly again, and is read again.
+        }
     }
 
   private:
@@ -174,9 +182,11 @@ bool StartTransfer(CURLM *hMulti, const DirectRange &oRange, Transfer &oTransfer
     // GDAL's HTTP options, as /vsicurl/ applies them to its own transfers.
     oTransfer.psHeaders = static_cast<curl_slist *>(
         CPLHTTPSetOptions(oTransfer.hCurl, oRange.posURL->c_str(), nullptr));
-    const std::string osRange = "Range: bytes=" + std::to_string(oRange.nOffset) + "-" +
-                                std::to_string(oRange.nOffset + oRange.nSize - 1);
-    curl_slist *psHeaders = curl_slist_append(oTransfer.psHeaders, osRange.c_str());
+    char szRange[64];
+    snprintf(szRange, sizeof(szRange), "Range: bytes=%llu-%llu",
+             static_cast<unsigned long long>(oRange.nOffset),
+             static_cast<unsigned long long>(oRange.nOffset + oRange.nSize - 1));
+    curl_slist *psHeaders = curl_slist_append(oTransfer.psHeaders, szRange);
     if (psHeaders == nullptr)
         return false;
     oTransfer.psHeaders = psHeaders;
@@ -199,6 +209,23 @@ void EndTransfer(CURLM *hMulti, Transfer &oTransfer)
     }
     curl_slist_free_all(oTransfer.psHeaders);
     oTransfer.psHeaders = nullptr;
+}
+
+// Whether a finished transfer brought all its bytes; a refusal sends its
+// target through VSI from then on.
+bool TransferSucceeded(const DirectRange &oRange, Transfer &oTransfer, CURLcode eResult)
+{
+    if (!oTransfer.bRangeAnswered)
+        curl_easy_getinfo(oTransfer.hCurl, CURLINFO_RESPONSE_CODE, &oTransfer.nHttpCode);
+    const bool bOK = eResult == CURLE_OK && oTransfer.bRangeAnswered &&
+                     oTransfer.nReceived == oTransfer.nSize;
+    if (!bOK && IsRefusal(oTransfer.nHttpCode))
+    {
+        CPLDebug("KERCHUNK", "%s: HTTP %ld to a range request; read through VSI",
+                 oRange.posTarget->c_str(), oTransfer.nHttpCode);
+        RefusedTargets::Get().Add(*oRange.posTarget);
+    }
+    return bOK;
 }
 
 }  // namespace
@@ -229,18 +256,25 @@ void FetchDirectRanges(const std::vector<DirectRange> &aoRanges, size_t nMaxInFl
                        const DirectRangeStart &oOnStart, const DirectRangeEnd &oOnEnd)
 {
     MultiHandleLease oMulti;
-    std::vector<Transfer> aoTransfers(aoRanges.size());
+    std::vector<Transfer> aoTransfers;
+    try
+    {
+        aoTransfers.resize(aoRanges.size());
+    }
+    catch (const std::bad_alloc &)
+    {
+    }
+    if (oMulti.get() == nullptr || aoTransfers.size() != aoRanges.size())
+    {
+        for (size_t i = 0; i < aoRanges.size(); ++i)
+            oOnEnd(i, false);
+        return;
+    }
     auto End = [&](size_t i, bool bOK)
     {
         EndTransfer(oMulti.get(), aoTransfers[i]);
         oOnEnd(i, bOK);
     };
-    if (oMulti.get() == nullptr)
-    {
-        for (size_t i = 0; i < aoRanges.size(); ++i)
-            End(i, false);
-        return;
-    }
     // As GDAL's transfers: a server closing a connection must not end the
     // process with SIGPIPE.
     void *pOldSigPipeHandler = CPLHTTPIgnoreSigPipe();
@@ -271,18 +305,7 @@ void FetchDirectRanges(const std::vector<DirectRange> &aoRanges, size_t nMaxInFl
             Transfer *poTransfer = nullptr;
             curl_easy_getinfo(psMessage->easy_handle, CURLINFO_PRIVATE, &poTransfer);
             const size_t i = static_cast<size_t>(poTransfer - aoTransfers.data());
-            if (!poTransfer->bRangeAnswered)
-                curl_easy_getinfo(poTransfer->hCurl, CURLINFO_RESPONSE_CODE,
-                                  &poTransfer->nHttpCode);
-            const bool bOK = psMessage->data.result == CURLE_OK &&
-                             poTransfer->bRangeAnswered &&
-                             poTransfer->nReceived == poTransfer->nSize;
-            if (!bOK && IsRefusal(poTransfer->nHttpCode))
-            {
-                CPLDebug("KERCHUNK", "%s: HTTP %ld to a range request; read through VSI",
-                         aoRanges[i].posTarget->c_str(), poTransfer->nHttpCode);
-                RefusedTargets::Get().Add(*aoRanges[i].posTarget);
-            }
+            const bool bOK = TransferSucceeded(aoRanges[i], *poTransfer, psMessage->data.result);
             --nActive;
             bEnded = true;
             End(i, bOK);
