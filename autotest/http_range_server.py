@@ -33,7 +33,7 @@ class RangeRequestHandler(http.server.BaseHTTPRequestHandler):
     def _start(self, method, rng):
         """Logs the request; the file to serve, or None once answered."""
         self.server.requests.append((method, self.path, rng))
-        self.server.user_agents.append(self.headers.get("User-Agent"))
+        self.server.request_headers.append(dict(self.headers))
         if self._send_error_if_asked():
             return None
         full = self._target()
@@ -149,7 +149,7 @@ class RangeServer:
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), RangeRequestHandler)
         self.httpd.root = os.path.abspath(root)
         self.httpd.requests = []
-        self.httpd.user_agents = []  # of each request, in the order of requests
+        self.httpd.request_headers = []  # of each request, in the order of requests
         self.httpd.fail_with = None
         self.httpd.head_delay = 0.0  # seconds before each HEAD is answered
         self.httpd.faults = []
@@ -162,8 +162,8 @@ class RangeServer:
         return self.httpd.requests
 
     @property
-    def user_agents(self):
-        return self.httpd.user_agents
+    def request_headers(self):
+        return self.httpd.request_headers
 
     def fail_with(self, status):
         self.httpd.fail_with = status

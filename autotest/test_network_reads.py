@@ -216,12 +216,15 @@ def test_workers_of_a_batch_send_one_head_request_per_target(served, config_opti
     assert got.tobytes() == native_series(path, "t2m", 5, 5).tobytes()
 
 
-def test_direct_fetches_send_no_head_and_gdal_http_options(served, config_options):
+def test_direct_fetches_send_no_head_and_gdal_http_options(served, config_options, tmp_path):
     """By default, http(s) chunks are fetched with libcurl straight into
     memory: no HEAD (a reference already says where the bytes are), exact
     ranges, and GDAL's HTTP options on every request."""
     server, refs_path, path = served
-    config_options(GDAL_HTTP_USERAGENT="kerchunk-autotest/1")
+    header_file = tmp_path / "headers.txt"
+    header_file.write_text("X-Kerchunk-Test: from-header-file\n")
+    config_options(GDAL_HTTP_USERAGENT="kerchunk-autotest/1",
+                   GDAL_HTTP_HEADER_FILE=str(header_file))
     gdal.VSICurlClearCache()
     refs = json.loads(refs_path.read_text())["refs"]
     bands = [1, 80, 160, 240]  # chunks far apart: one request each
@@ -237,7 +240,9 @@ def test_direct_fetches_send_no_head_and_gdal_http_options(served, config_option
                                    refs["t2m/%d.0.0" % (b - 1)][2] - 1) for b in bands)
     assert sorted(r[2] for r in requests if r[0] == "GET") == want
     assert [r for r in requests if r[0] != "GET"] == []
-    assert set(server.user_agents[before:]) == {"kerchunk-autotest/1"}
+    for headers in server.request_headers[before:]:
+        assert headers.get("User-Agent") == "kerchunk-autotest/1", headers
+        assert headers.get("X-Kerchunk-Test") == "from-header-file", headers
 
 
 @pytest.mark.parametrize("status", [200, 403])

@@ -6,7 +6,8 @@
 // series (36 MB in 181 requests) those copies and the fresh pages behind
 // them were a third of the read's CPU time, on the read's critical path.
 // And the first open of a file sends a HEAD for its size, a round trip that
-// a reference (URL, offset, length) does not need.
+// a reference (URL, offset, length) does not need. Measured, that series at
+// 20 ms (open and read): 0.19 s fetched here, 0.31 s through /vsicurl/.
 //
 // Only what GDAL's own options fully describe goes this way: /vsicurl/
 // paths of http(s) URLs, and /vsis3/ paths through the URL GDAL signs for
