@@ -6,13 +6,14 @@ SUDO=""
 $SUDO apt-get update -qq || true
 # python3-qgis, qgis-providers: autotest/test_qgis.py (headless QGIS);
 # dpkg-dev: dpkg-shlibdeps, which cpack's Debian package uses;
+# libcurl4-gnutls-dev: the direct HTTP fetches (the flavour libgdal-dev uses);
 # time: GNU time, peak memory of the commands bench/bench_generation.py runs;
 # nginx-light, python3-aiohttp (fsspec's HTTP): bench/bench_network.py, whose
 # round-trip delay comes from iproute2's tc (netem) or, where the kernel has
 # no netem, from nginx's echo module (libnginx-mod-http-echo).
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends \
   cmake g++ make pkg-config clang libclang-rt-14-dev \
-  libgdal-dev gdal-bin python3-gdal \
+  libgdal-dev libcurl4-gnutls-dev gdal-bin python3-gdal \
   libhdf5-dev hdf5-tools libeccodes-dev libeccodes-tools libeccodes-data \
   libzstd-dev libsnappy-dev libblosc-dev libaec-dev libbz2-dev liblz4-dev nlohmann-json3-dev libgtest-dev libssl-dev \
   python3-pytest python3-numpy python3-h5py python3-netcdf4 python3-eccodes \
