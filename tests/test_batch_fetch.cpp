@@ -240,6 +240,9 @@ TEST(DirectHttp, OnlyHttpURLsOfCurlAndSignedS3TargetsAreFetchedDirectly)
     const std::string osSigned = DirectHttpURL("/vsis3/bucket/d/a.nc");
     EXPECT_EQ(osSigned.rfind("http://127.0.0.1:9/bucket/d/a.nc?", 0), 0u) << osSigned;
     EXPECT_NE(osSigned.find("X-Amz-Signature="), std::string::npos) << osSigned;
+    // A public bucket: the unsigned URL.
+    CPLConfigOptionSetter oNoSign("AWS_NO_SIGN_REQUEST", "YES", false);
+    EXPECT_EQ(DirectHttpURL("/vsis3/bucket/d/a.nc"), "http://127.0.0.1:9/bucket/d/a.nc");
 }
 
 namespace

@@ -246,6 +246,10 @@ std::string DirectHttpURL(const std::string &osTarget)
         if (pszSigned)
             osURL = pszSigned;
         CPLFree(pszSigned);
+        // A public bucket: GDAL 3.6 signs with an empty key, which S3
+        // refuses; the plain URL is what /vsis3/ itself asks.
+        if (CPLTestBool(CPLGetConfigOption("AWS_NO_SIGN_REQUEST", "NO")))
+            osURL = osURL.substr(0, osURL.find('?'));
     }
     if (!IsHttpURL(osURL) || RefusedTargets::Get().Contains(osTarget))
         return std::string();
