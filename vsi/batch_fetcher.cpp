@@ -119,6 +119,8 @@ std::shared_ptr<const ChunkSlab> MapBatchSlab(std::vector<FetchJob> &aoJobs, uin
     if (nBytes < ChunkSlab::MIN_SIZE || nBytes > std::numeric_limits<size_t>::max() / 4)
         return nullptr;
     auto poSlab = ChunkSlab::Create(static_cast<size_t>(nBytes));
+    if (!poSlab)
+        return nullptr;
     size_t nOffset = 0;
     for (auto &oJob : aoJobs)
     {

@@ -1,4 +1,5 @@
 #include "direct_http_fetch.h"
+#include "gdal_paths.h"
 
 #include "cpl_conv.h"
 #include "cpl_error.h"
@@ -22,7 +23,6 @@ namespace kerchunk
 namespace
 {
 
-constexpr const char *VSICURL_PREFIX = "/vsicurl/";
 constexpr const char *VSIS3_PREFIX = "/vsis3/";
 
 bool IsHttpURL(const std::string &osURL)
@@ -232,19 +232,16 @@ bool TransferSucceeded(const DirectRange &oRange, Transfer &oTransfer, CURLcode 
 
 std::string DirectHttpURL(const std::string &osTarget)
 {
-    std::string osURL;
-    if (STARTS_WITH(osTarget.c_str(), VSICURL_PREFIX))
-    {
-        osURL = osTarget.substr(strlen(VSICURL_PREFIX));
-    }
-    else if (STARTS_WITH(osTarget.c_str(), VSIS3_PREFIX))
+    // /vsicurl/http(s)://... is its URL; other paths that are not http(s)
+    // URLs then (s3://, local files...) go through VSI.
+    std::string osURL = GDALPathToUrl(osTarget);
+    if (STARTS_WITH(osTarget.c_str(), VSIS3_PREFIX))
     {
         // Missing credentials are VSI's to report, when it reads.
         CPLErrorStateBackuper oKeepErrorState;
         CPLErrorHandlerPusher oQuiet(CPLQuietErrorHandler);
         char *pszSigned = VSIGetSignedURL(osTarget.c_str(), nullptr);
-        if (pszSigned)
-            osURL = pszSigned;
+        osURL = pszSigned ? pszSigned : "";
         CPLFree(pszSigned);
         // A public bucket: GDAL 3.6 signs with an empty key, which S3
         // refuses; the plain URL is what /vsis3/ itself asks.
