@@ -457,3 +457,15 @@ def test_vsis3_chunks_are_fetched_directly_through_signed_urls(era5_like, s3_ser
         requests = int(batch.split(" requests (")[0].rsplit(" ", 1)[1])
         direct = int(batch.split(" requests (")[1].split(" direct")[0])
         assert direct == requests and ", 0 failed" in batch, batch
+
+
+def test_bad_direct_http_value_warns_and_keeps_the_default(served, gdal_errors, config_options):
+    server, refs_path, path = served
+    config_options(KERCHUNK_DIRECT_HTTP="sometimes")
+    gdal.VSICurlClearCache()
+    before = len(server.requests)
+    got = open_var(refs_path).ReadAsArray(5, 5, 1, 1, band_list=[1, 2])[:, 0, 0]
+    assert got.tobytes() == native_series(path, "t2m", 5, 5)[:2].tobytes()
+    assert "KERCHUNK_DIRECT_HTTP=sometimes" in gdal_errors.text, gdal_errors.text
+    assert "; using YES" in gdal_errors.text, gdal_errors.text
+    assert [r[0] for r in server.requests[before:]] == ["GET"] * (len(server.requests) - before)
