@@ -536,6 +536,21 @@ def test_sizes_from_a_corrupt_header_are_refused_before_allocation(workdir):
         "strings (more than 8388608) is not supported" in r.stderr
 
 
+def test_contiguous_data_past_end_of_file_is_skipped(workdir):
+    """fuzz_hdf5's kept input: a 4.4 KB file whose contiguous /a declares
+    2^57 - 1 elements; referenced block by block it took minutes. It is
+    skipped with its extent named, the others generated."""
+    src = workdir / "past_end.h5"
+    shutil.copy(pathlib.Path(__file__).parent.parent / "tests" / "fuzz" / "regressions"
+                / "fuzz_hdf5" / "contiguous_data_past_end_of_file", src)
+    out = workdir / "past_end.json"
+    r = hc.generate(src, out, quiet=False)
+    refs = hc.load_refs(out)
+    assert "a/.zarray" not in refs and "b/.zarray" in refs
+    assert f"{src}: /a skipped: contiguous data of 576460752303424508 bytes at offset " \
+        "2144, past the end of the file is not supported" in r.stderr, r.stderr
+
+
 def _truncated(workdir, src):
     data = open(src, "rb").read()
     path = workdir / "truncated.h5"

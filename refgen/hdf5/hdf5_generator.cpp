@@ -585,16 +585,29 @@ void HDF5Generator::WriteContiguous(const DatasetEntry &oEntry, hid_t hDataset,
                                     bool &bAllPresent)
 {
     uint64_t nBytes = sType.nSize;
+    bool bOverflow = false;
     for (uint64_t nSize : oMeta.anShape)
-        nBytes *= nSize;
+        bOverflow |= __builtin_mul_overflow(nBytes, nSize, &nBytes);
     oMeta.anChunks.clear();
     for (uint64_t nSize : oMeta.anShape)
         oMeta.anChunks.push_back(std::max<uint64_t>(nSize, 1));
     const haddr_t nAddress = H5Dget_offset(hDataset);
     bAllPresent = nAddress != HADDR_UNDEF;
     H5Eclear2(H5E_DEFAULT);
-    if (nAddress == HADDR_UNDEF || nBytes == 0)
+    if (nAddress == HADDR_UNDEF || (nBytes == 0 && !bOverflow))
         return;  // never written: all fill value
+    // A corrupt header can declare data far past the end of the file:
+    // referenced block by block, it would make millions of references
+    // (fuzz_hdf5's contiguous_data_past_end_of_file).
+    VSIStatBufL sStat;
+    if (bOverflow || nAddress + nBytes < nAddress ||
+        (VSIStatL(m_osSource.c_str(), &sStat) == 0 &&
+         nAddress + nBytes > static_cast<uint64_t>(sStat.st_size)))
+        throw hdf5::Unsupported("contiguous data of " +
+                                (bOverflow ? std::string("more than 2^64")
+                                           : std::to_string(nBytes)) +
+                                " bytes at offset " + std::to_string(nAddress) +
+                                ", past the end of the file");
     const std::string osArray = ZarrPath(oEntry.osPath);
     const std::vector<uint64_t> anZero(oMeta.anShape.size(), 0);
     if (nBytes <= m_oOptions.nInlineThreshold)
